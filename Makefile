@@ -1,0 +1,32 @@
+# The two commands: `make run` and `make test`. Both install what is missing first.
+JOBS ?= $(shell nproc)
+RELEASE_DIR := build/release
+TEST_DIR := build/test
+LISTEN ?= 127.0.0.1:8080
+DATA_DIR ?= ./data
+
+.PHONY: run test deps build build-test format clean
+
+deps:
+	scripts/install-deps.sh
+
+build: deps
+	cmake -S . -B $(RELEASE_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTREAMRELAY_TESTS=OFF
+	cmake --build $(RELEASE_DIR) -j $(JOBS)
+
+run: build
+	mkdir -p $(DATA_DIR) media
+	$(RELEASE_DIR)/streamrelay serve --listen $(LISTEN) --data-dir $(DATA_DIR) --media-root $(CURDIR)/media
+
+build-test: deps
+	cmake -S . -B $(TEST_DIR) -DCMAKE_BUILD_TYPE=Debug -DSTREAMRELAY_SANITIZE=ON
+	cmake --build $(TEST_DIR) -j $(JOBS)
+
+test: build-test
+	cd $(TEST_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+format:
+	clang-format -i $$(find src tests bench -name '*.cpp' -o -name '*.h')
+
+clean:
+	rm -rf build

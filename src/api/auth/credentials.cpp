@@ -1,0 +1,135 @@
+#include "api/auth/credentials.h"
+
+#include <openssl/crypto.h>
+
+#include <algorithm>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace streamrelay::api {
+namespace {
+
+using nlohmann::json;
+
+bool contains_or_star(const std::vector<std::string>& list, std::string_view value) {
+  return std::any_of(list.begin(), list.end(),
+                     [&](const std::string& item) { return item == "*" || item == value; });
+}
+
+task::Result<Grant> read_grant(const json& entry, const std::string& where) {
+  Grant grant;
+  for (const char* key : {"projects", "actions"}) {
+    auto& out = std::string_view(key) == "projects" ? grant.projects : grant.actions;
+    if (!entry.contains(key)) {
+      out = {"*"};
+      continue;
+    }
+    if (!entry[key].is_array()) return task::invalid(where + "." + key + " must be an array");
+    for (const json& item : entry[key]) {
+      if (!item.is_string()) return task::invalid(where + "." + key + " must hold strings");
+      out.push_back(item.get<std::string>());
+    }
+  }
+  return grant;
+}
+
+task::Result<std::string> read_secret(const json& entry, const char* key, const std::string& where) {
+  if (!entry.contains(key) || !entry[key].is_string() || entry[key].get<std::string>().empty()) {
+    return task::invalid(where + "." + key + " must be a non-empty string");
+  }
+  return entry[key].get<std::string>();
+}
+
+}  // namespace
+
+bool Grant::allows_project(std::string_view project) const {
+  return contains_or_star(projects, project);
+}
+
+bool Grant::allows_action(std::string_view action) const {
+  return contains_or_star(actions, action);
+}
+
+bool secrets_equal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+task::Result<Credentials> parse_credentials(const std::string& text) {
+  json doc = json::parse(text, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    return task::invalid("credentials file must be a JSON object");
+  }
+  Credentials credentials;
+  if (doc.contains("tokens")) {
+    if (!doc["tokens"].is_array()) return task::invalid("tokens must be an array");
+    for (size_t i = 0; i < doc["tokens"].size(); ++i) {
+      std::string where = "tokens[" + std::to_string(i) + "]";
+      const json& entry = doc["tokens"][i];
+      auto token = read_secret(entry, "token", where);
+      if (!token) return token.error();
+      auto grant = read_grant(entry, where);
+      if (!grant) return grant.error();
+      credentials.tokens.push_back({*token, *grant});
+    }
+  }
+  if (doc.contains("access_keys")) {
+    if (!doc["access_keys"].is_array()) return task::invalid("access_keys must be an array");
+    for (size_t i = 0; i < doc["access_keys"].size(); ++i) {
+      std::string where = "access_keys[" + std::to_string(i) + "]";
+      const json& entry = doc["access_keys"][i];
+      auto ak = read_secret(entry, "ak", where);
+      if (!ak) return ak.error();
+      auto sk = read_secret(entry, "sk", where);
+      if (!sk) return sk.error();
+      auto grant = read_grant(entry, where);
+      if (!grant) return grant.error();
+      credentials.access_keys.push_back({*ak, *sk, *grant});
+    }
+  }
+  return credentials;
+}
+
+task::Result<Credentials> load_credentials(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) return task::invalid("cannot read credentials file " + path);
+  std::stringstream text;
+  text << file.rdbuf();
+  return parse_credentials(text.str());
+}
+
+CredentialAuthenticator::CredentialAuthenticator(Credentials credentials)
+    : credentials_(std::move(credentials)) {}
+
+task::Status CredentialAuthenticator::check_grant(const Grant& grant,
+                                                  const std::string& project_id,
+                                                  std::string_view action) const {
+  if (!grant.allows_project(project_id)) {
+    return task::Error{task::ErrorKind::forbidden,
+                       "credentials are not granted project " + project_id};
+  }
+  if (!grant.allows_action(action)) {
+    return task::Error{task::ErrorKind::forbidden,
+                       "credentials are not granted action " + std::string(action)};
+  }
+  return task::ok_status();
+}
+
+task::Status CredentialAuthenticator::authorize(const HttpRequest& request,
+                                                const std::string& project_id,
+                                                std::string_view action) {
+  auto token = request.header("x-auth-token");
+  if (token) {
+    for (const TokenCredential& credential : credentials_.tokens) {
+      if (secrets_equal(credential.token, *token)) {
+        return check_grant(credential.grant, project_id, action);
+      }
+    }
+    return task::Error{task::ErrorKind::unauthenticated, "X-Auth-Token is not valid"};
+  }
+  return task::Error{task::ErrorKind::unauthenticated,
+                     "credentials required: X-Auth-Token or an SDK-HMAC-SHA256 Authorization"};
+}
+
+}  // namespace streamrelay::api

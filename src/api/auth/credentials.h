@@ -1,0 +1,60 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/auth/authenticator.h"
+#include "task/error.h"
+
+namespace streamrelay::api {
+
+// What one credential may do: projects and actions, "*" meaning all.
+struct Grant {
+  std::vector<std::string> projects;
+  std::vector<std::string> actions;
+
+  bool allows_project(std::string_view project) const;
+  bool allows_action(std::string_view action) const;
+};
+
+struct TokenCredential {
+  std::string token;
+  Grant grant;
+};
+
+struct AccessKeyCredential {
+  std::string access_key;
+  std::string secret_key;
+  Grant grant;
+};
+
+struct Credentials {
+  std::vector<TokenCredential> tokens;
+  std::vector<AccessKeyCredential> access_keys;
+
+  bool is_empty() const { return tokens.empty() && access_keys.empty(); }
+};
+
+// Reads the credentials file (JSON; format in the README).
+task::Result<Credentials> load_credentials(const std::string& path);
+task::Result<Credentials> parse_credentials(const std::string& text);
+
+// Checks X-Auth-Token against the configured tokens.
+class CredentialAuthenticator final : public Authenticator {
+ public:
+  explicit CredentialAuthenticator(Credentials credentials);
+  task::Status authorize(const HttpRequest& request, const std::string& project_id,
+                         std::string_view action) override;
+
+ private:
+  task::Status check_grant(const Grant& grant, const std::string& project_id,
+                           std::string_view action) const;
+
+  Credentials credentials_;
+};
+
+// Compares secrets in time independent of where they differ.
+bool secrets_equal(std::string_view a, std::string_view b);
+
+}  // namespace streamrelay::api

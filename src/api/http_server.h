@@ -1,0 +1,44 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "api/http_types.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace streamrelay::api {
+
+struct HttpLimits {
+  size_t max_body_bytes = 64 * 1024;
+  size_t max_header_bytes = 16 * 1024;
+  // A request (headers and body, or the wait for the next request on a kept-alive connection)
+  // must arrive within this time; slow senders are cut off.
+  std::chrono::seconds read_timeout{30};
+  std::chrono::seconds write_timeout{30};
+};
+
+using RequestHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+// An HTTP/1.1 server (keep-alive, 100-continue, limits and timeouts) on an Asio io_context.
+class HttpServer {
+ public:
+  HttpServer(boost::asio::io_context& io, const std::string& host, uint16_t port,
+             RequestHandler handler, HttpLimits limits = {});
+  ~HttpServer();
+
+  void start();
+  void stop();
+  uint16_t port() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace streamrelay::api

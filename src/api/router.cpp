@@ -1,0 +1,223 @@
+#include "api/router.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "api/json_codec.h"
+#include "api/url_query.h"
+#include "task/uuid.h"
+
+namespace streamrelay::api {
+
+using nlohmann::json;
+
+namespace {
+
+struct ErrorCode {
+  int status;
+  const char* code;
+};
+
+ErrorCode code_of(task::ErrorKind kind) {
+  switch (kind) {
+    case task::ErrorKind::invalid_request:
+      return {400, "LIVE.100011001"};
+    case task::ErrorKind::bad_state:
+      return {400, "LIVE.100011002"};
+    case task::ErrorKind::unauthenticated:
+      return {401, "LIVE.100011003"};
+    case task::ErrorKind::forbidden:
+      return {403, "LIVE.100011004"};
+    case task::ErrorKind::not_found:
+      return {404, "LIVE.100011005"};
+    case task::ErrorKind::conflict:
+      return {409, "LIVE.100011006"};
+    case task::ErrorKind::too_large:
+      return {413, "LIVE.100011007"};
+    case task::ErrorKind::rate_limited:
+      return {429, "LIVE.100011008"};
+    case task::ErrorKind::internal:
+      return {500, "LIVE.100011009"};
+  }
+  return {500, "LIVE.100011009"};
+}
+
+HttpResponse json_response(int status, const json& body, const std::string& request_id) {
+  HttpResponse response;
+  response.status = status;
+  response.headers = {{"Content-Type", "application/json"}, {"X-Request-Id", request_id}};
+  response.body = body.dump();
+  return response;
+}
+
+HttpResponse task_id_response(const std::string& task_id, const std::string& request_id) {
+  return json_response(200, {{"task_id", task_id}, {"request_id", request_id}}, request_id);
+}
+
+// The client's X-Request-Id when it is a sane token, else a new UUID.
+std::string request_id_of(const HttpRequest& request) {
+  auto sent = request.header("x-request-id");
+  if (sent && !sent->empty() && sent->size() <= 128 &&
+      std::all_of(sent->begin(), sent->end(), [](unsigned char c) { return c > 0x20 && c < 0x7f; })) {
+    return *sent;
+  }
+  return task::new_uuid();
+}
+
+bool is_valid_project_id(const std::string& id) {
+  return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '-' || c == '_' || c == '.';
+  });
+}
+
+// A JSON body is required to say so, or say nothing; charset parameters are fine.
+bool is_json_content_type(const HttpRequest& request) {
+  auto type = request.header("content-type");
+  if (!type) return true;
+  std::string media = type->substr(0, type->find(';'));
+  media.erase(std::remove_if(media.begin(), media.end(), [](unsigned char c) { return std::isspace(c); }),
+              media.end());
+  std::transform(media.begin(), media.end(), media.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return media == "application/json";
+}
+
+task::Error transport_error(TransportError error) {
+  switch (error) {
+    case TransportError::body_too_large:
+      return {task::ErrorKind::too_large, "request body must be at most 65536 bytes"};
+    case TransportError::header_too_large:
+      return task::invalid("request headers are too large");
+    case TransportError::malformed:
+    case TransportError::none:
+      break;
+  }
+  return task::invalid("malformed HTTP request");
+}
+
+}  // namespace
+
+HttpResponse error_response(const task::Error& error, const std::string& request_id) {
+  ErrorCode code = code_of(error.kind);
+  std::string message = error.kind == task::ErrorKind::internal ? "internal error" : error.message;
+  return json_response(
+      code.status, {{"error_code", code.code}, {"error_msg", message}, {"request_id", request_id}},
+      request_id);
+}
+
+Router::Router(task::TaskService& service, Authenticator& authenticator)
+    : service_(service), authenticator_(authenticator) {}
+
+HttpResponse Router::handle(const HttpRequest& request) {
+  auto started = std::chrono::steady_clock::now();
+  std::string request_id = request_id_of(request);
+  HttpResponse response;
+  try {
+    response = request.transport_error != TransportError::none
+                   ? error_response(transport_error(request.transport_error), request_id)
+                   : dispatch(request, request_id);
+  } catch (const std::exception& error) {
+    spdlog::error("request_id={} event=request_failed error=\"{}\"", request_id, error.what());
+    response = error_response({task::ErrorKind::internal, ""}, request_id);
+  }
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::steady_clock::now() - started)
+                    .count();
+  spdlog::debug("request_id={} event=request method={} path={} status={} duration_us={}",
+                request_id, request.method, request.target.substr(0, request.target.find('?')),
+                response.status, micros);
+  return response;
+}
+
+HttpResponse Router::dispatch(const HttpRequest& request, const std::string& request_id) {
+  auto [path, query] = split_target(request.target);
+  auto segments = split_path(path);
+  bool is_task_path = segments.size() == 5 && segments[0] == "v1" && segments[2] == "pull" &&
+                      segments[3] == "stream" && segments[4] == "task";
+  if (!is_task_path) {
+    return error_response({task::ErrorKind::not_found, "no such path: " + path}, request_id);
+  }
+  const std::string& project_id = segments[1];
+  if (!is_valid_project_id(project_id)) {
+    return error_response(
+        task::invalid("project_id must be 1 to 64 letters, digits, '-', '_' or '.'"), request_id);
+  }
+  std::string_view action = request.method == "POST"     ? kCreateAction
+                            : request.method == "GET"    ? kListAction
+                            : request.method == "PUT"    ? kModifyAction
+                            : request.method == "DELETE" ? kDeleteAction
+                                                         : "";
+  if (action.empty()) {
+    HttpResponse response = error_response(
+        task::invalid("method " + request.method + " is not allowed on this path"), request_id);
+    response.status = 405;
+    response.headers.emplace_back("Allow", "GET, POST, PUT, DELETE");
+    return response;
+  }
+  if (auto status = authenticator_.authorize(request, project_id, action); !status) {
+    return error_response(status.error(), request_id);
+  }
+  if (request.method == "POST") return create(request, project_id, request_id);
+  if (request.method == "GET") return list(query, project_id, request_id);
+  if (request.method == "PUT") return modify(request, project_id, request_id);
+  return remove(query, project_id, request_id);
+}
+
+HttpResponse Router::create(const HttpRequest& request, const std::string& project_id,
+                            const std::string& request_id) {
+  if (!is_json_content_type(request)) {
+    return error_response(task::invalid("Content-Type must be application/json"), request_id);
+  }
+  auto body = parse_create_body(request.body);
+  if (!body) return error_response(body.error(), request_id);
+  auto task_id = service_.create(project_id, *body);
+  if (!task_id) return error_response(task_id.error(), request_id);
+  spdlog::info("request_id={} task_id={} event=task_created project_id={}", request_id, *task_id,
+               project_id);
+  return task_id_response(*task_id, request_id);
+}
+
+HttpResponse Router::list(const std::string& query, const std::string& project_id,
+                          const std::string& request_id) {
+  auto params = parse_query(query);
+  task::ListRequest request;
+  request.region = query_value(params, "region");
+  request.task_id = query_value(params, "task_id");
+  request.offset = query_value(params, "offset");
+  request.limit = query_value(params, "limit");
+  auto page = service_.list(project_id, request);
+  if (!page) return error_response(page.error(), request_id);
+  int64_t now = service_.now();
+  json infos = json::array();
+  for (const task::TaskRecord& record : page->records) infos.push_back(task_info_json(record, now));
+  return json_response(200, {{"task_infos", infos}, {"total", page->total}, {"request_id", request_id}},
+                       request_id);
+}
+
+HttpResponse Router::modify(const HttpRequest& request, const std::string& project_id,
+                            const std::string& request_id) {
+  if (!is_json_content_type(request)) {
+    return error_response(task::invalid("Content-Type must be application/json"), request_id);
+  }
+  auto body = parse_modify_body(request.body);
+  if (!body) return error_response(body.error(), request_id);
+  auto task_id = service_.modify(project_id, *body);
+  if (!task_id) return error_response(task_id.error(), request_id);
+  spdlog::info("request_id={} task_id={} event=task_modified", request_id, *task_id);
+  return task_id_response(*task_id, request_id);
+}
+
+HttpResponse Router::remove(const std::string& query, const std::string& project_id,
+                            const std::string& request_id) {
+  auto params = parse_query(query);
+  auto task_id = service_.remove(project_id, query_value(params, "task_id"),
+                                 query_value(params, "region"));
+  if (!task_id) return error_response(task_id.error(), request_id);
+  spdlog::info("request_id={} task_id={} event=task_deleted_by_request", request_id, *task_id);
+  return task_id_response(*task_id, request_id);
+}
+
+}  // namespace streamrelay::api

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <string>
+
+#include "api/auth/authenticator.h"
+#include "api/http_types.h"
+#include "task/task_service.h"
+
+namespace streamrelay::api {
+
+// The contract's four operations on /v1/{project_id}/pull/stream/task: request ids, auth,
+// JSON in and out, and the error body for every failure.
+class Router {
+ public:
+  Router(task::TaskService& service, Authenticator& authenticator);
+
+  HttpResponse handle(const HttpRequest& request);
+
+ private:
+  HttpResponse dispatch(const HttpRequest& request, const std::string& request_id);
+  HttpResponse create(const HttpRequest& request, const std::string& project_id,
+                      const std::string& request_id);
+  HttpResponse list(const std::string& query, const std::string& project_id,
+                    const std::string& request_id);
+  HttpResponse modify(const HttpRequest& request, const std::string& project_id,
+                      const std::string& request_id);
+  HttpResponse remove(const std::string& query, const std::string& project_id,
+                      const std::string& request_id);
+
+  task::TaskService& service_;
+  Authenticator& authenticator_;
+};
+
+// The error body of the contract, with its HTTP status, for a domain error.
+HttpResponse error_response(const task::Error& error, const std::string& request_id);
+
+}  // namespace streamrelay::api

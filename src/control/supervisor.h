@@ -1,0 +1,80 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "control/relay_factory.h"
+#include "media/relay_events.h"
+#include "store/store.h"
+#include "task/clock.h"
+#include "task/task_service.h"
+
+namespace streamrelay::control {
+
+struct SupervisorSettings {
+  // How often the supervisor looks at the store when nothing wakes it.
+  std::chrono::milliseconds poll_interval{200};
+  // How often relays' runtime reports are written to the store.
+  std::chrono::milliseconds runtime_interval{500};
+};
+
+// Decides which tasks run: starts a relay when a task's window opens, stops it at its end, on
+// pause or delete, hands a live task a new source, and writes every relay's runtime report.
+class Supervisor final : public task::ChangeListener, public media::RelayObserver {
+ public:
+  Supervisor(store::Store& store, const task::Clock& clock, RelayFactory& factory,
+             SupervisorSettings settings = {});
+  ~Supervisor() override;
+
+  void start();
+  // Stops every relay (tasks stay as they are, to run again at the next start) and the thread.
+  void stop();
+
+  void on_tasks_changed() override;
+  void on_relay_event(const std::string& task_id, const media::RelayEvent& event) override;
+
+  size_t running_relays() const { return running_relays_; }
+
+ private:
+  struct Entry {
+    task::TaskRecord record;
+    std::unique_ptr<media::Relay> relay;
+    std::vector<std::string> relayed_sources;
+    bool is_runtime_dirty = true;
+  };
+
+  void run();
+  void tick();
+  void load_changes();
+  void reconcile(Entry& entry, int64_t now);
+  void start_relay(Entry& entry);
+  void stop_relay(Entry& entry);
+  void reap_stopped_relays();
+  void write_runtimes(int64_t now);
+
+  store::Store& store_;
+  const task::Clock& clock_;
+  RelayFactory& factory_;
+  SupervisorSettings settings_;
+
+  std::unordered_map<std::string, Entry> entries_;
+  std::vector<std::unique_ptr<media::Relay>> stopping_;
+  int64_t revision_ = 0;
+  std::chrono::steady_clock::time_point last_runtime_write_{};
+  std::atomic<size_t> running_relays_{0};
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool has_changes_ = false;
+  bool stop_requested_ = false;
+  std::thread thread_;
+};
+
+}  // namespace streamrelay::control

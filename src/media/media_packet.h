@@ -1,0 +1,52 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "media/av_handles.h"
+
+namespace streamrelay::media {
+
+enum class TrackKind { video, audio };
+
+// One compressed packet; its pts and dts are in milliseconds (time base 1/1000).
+struct MediaPacket {
+  AvPacketPtr packet;
+  TrackKind track = TrackKind::video;
+  bool is_keyframe = false;
+
+  int64_t dts() const { return packet->dts; }
+  int64_t pts() const { return packet->pts; }
+  size_t size() const { return static_cast<size_t>(packet->size); }
+};
+
+// One track's codec and its configuration (SPS/PPS, AudioSpecificConfig in extradata).
+struct TrackConfig {
+  TrackKind kind = TrackKind::video;
+  std::shared_ptr<const AVCodecParameters> params;
+};
+
+// What a source delivers from one open (or one file) onwards: a new input segment.
+struct SegmentInfo {
+  uint64_t id = 0;
+  std::optional<TrackConfig> video;
+  std::optional<TrackConfig> audio;
+  int64_t frame_duration_ms = 40;  // for placing the segment one frame after the last output
+  std::string url;                  // masked, for reports
+
+  const std::optional<TrackConfig>& track(TrackKind kind) const {
+    return kind == TrackKind::video ? video : audio;
+  }
+};
+
+// Shares codec parameters between the segments and the sink that read them.
+std::shared_ptr<const AVCodecParameters> share_parameters(const AVCodecParameters& params);
+
+// True when two configurations can follow each other in one output without a new session
+// (same codec; only the extradata, size or rate may differ).
+bool is_same_codec(const AVCodecParameters& a, const AVCodecParameters& b);
+bool is_same_extradata(const AVCodecParameters& a, const AVCodecParameters& b);
+
+}  // namespace streamrelay::media

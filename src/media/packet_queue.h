@@ -1,0 +1,56 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <variant>
+
+#include "media/media_packet.h"
+
+namespace streamrelay::media {
+
+// Packets were dropped before this point: the consumer resumes on a keyframe.
+struct QueueGap {};
+
+using QueueItem = std::variant<std::shared_ptr<const SegmentInfo>, MediaPacket, QueueGap>;
+
+struct QueueLimits {
+  // About 8 s of a 4 Mbps stream: enough to ride out a destination reconnect without stalling
+  // the source, small enough that a stuck destination cannot eat a node's memory.
+  size_t max_bytes = 4 * 1024 * 1024;
+  size_t max_items = 4096;
+};
+
+// The bounded queue that joins a relay's source leg to its destination leg. The producer never
+// blocks: when full, every queued packet is dropped (the newest segment marker is kept) and the
+// consumer is told to resume on a keyframe.
+class PacketQueue {
+ public:
+  explicit PacketQueue(QueueLimits limits = {}) : limits_(limits) {}
+
+  void push(QueueItem item);
+  std::optional<QueueItem> pop(std::chrono::milliseconds timeout);
+  // Drops every queued packet, as on overflow.
+  void drop_packets();
+  // Wakes a consumer waiting in pop().
+  void wake();
+
+  size_t dropped_packets() const;
+  size_t size() const;
+
+ private:
+  void drop_packets_locked();
+
+  QueueLimits limits_;
+  mutable std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<QueueItem> items_;
+  size_t bytes_ = 0;
+  size_t dropped_ = 0;
+};
+
+}  // namespace streamrelay::media

@@ -1,0 +1,135 @@
+#include "media/push_leg.h"
+
+#include <spdlog/spdlog.h>
+
+#include "media/av_handles.h"
+
+namespace streamrelay::media {
+namespace {
+
+// How long the leg waits for a packet before looking at its stop flag again.
+constexpr std::chrono::milliseconds kPollInterval{100};
+
+size_t slot(TrackKind kind) { return kind == TrackKind::video ? 0 : 1; }
+
+}  // namespace
+
+PushLeg::PushLeg(Context context, std::unique_ptr<Sink> sink, IoDeadline& deadline)
+    : context_(std::move(context)),
+      sink_(std::move(sink)),
+      deadline_(deadline),
+      backoff_(context_.settings.backoff) {}
+
+void PushLeg::run() {
+  while (!context_.stop_requested) {
+    auto item = context_.queue.pop(kPollInterval);
+    if (!item) continue;
+    if (auto* segment = std::get_if<std::shared_ptr<const SegmentInfo>>(&*item)) {
+      on_segment(std::move(*segment));
+    } else if (auto* packet = std::get_if<MediaPacket>(&*item)) {
+      on_packet(*packet);
+    } else {
+      needs_keyframe_ = true;  // packets were dropped
+    }
+  }
+  sink_->close();
+  context_.status.set_connected(false);
+}
+
+void PushLeg::on_segment(std::shared_ptr<const SegmentInfo> segment) {
+  segment_ = std::move(segment);
+  rebaser_.begin_segment(segment_->frame_duration_ms);
+  needs_keyframe_ = true;
+  if (sink_->is_connected() && !sink_->can_continue_with(*segment_)) {
+    spdlog::info("task_id={} event=push_session_restart reason=codec_change", context_.task_id);
+    sink_->close();
+    context_.status.set_connected(false);
+  }
+}
+
+bool PushLeg::passes_keyframe_gate(const MediaPacket& packet) {
+  if (!needs_keyframe_) return true;
+  if (!segment_->video) {
+    needs_keyframe_ = false;  // audio only: every packet is a start point
+    return true;
+  }
+  if (packet.track == TrackKind::video && packet.is_keyframe) {
+    needs_keyframe_ = false;
+    return true;
+  }
+  return false;
+}
+
+void PushLeg::on_packet(MediaPacket& packet) {
+  if (!segment_ || !passes_keyframe_gate(packet)) return;
+  if (!sink_->is_connected() && !ensure_connected()) {
+    needs_keyframe_ = true;
+    return;
+  }
+  auto mapped = rebaser_.map(packet.track, packet.dts(), packet.pts());
+  if (!mapped) return;
+  packet.packet->dts = mapped->dts;
+  packet.packet->pts = mapped->pts;
+  int64_t size = static_cast<int64_t>(packet.size());
+  if (auto error = sink_->write(packet, take_new_config(packet.track))) {
+    on_push_failure(error->message);
+    return;
+  }
+  context_.status.on_packet_written(size);
+  if (!has_started_) {
+    has_started_ = true;
+    report(RelayEventKind::started, "");
+  }
+  if (is_failing_) {
+    is_failing_ = false;
+    report(RelayEventKind::push_recovered, "");
+  }
+  if (Clock::now() - connected_at_ > backoff_.policy().stable_period) backoff_.reset();
+}
+
+bool PushLeg::ensure_connected() {
+  if (Clock::now() < next_connect_) return false;
+  if (auto error = sink_->connect(context_.destination_url, *segment_)) {
+    on_push_failure(error->message);
+    return false;
+  }
+  connected_at_ = Clock::now();
+  context_.status.set_connected(true);
+  rebaser_.reset_session();
+  announced_[0] = segment_->video ? segment_->video->params : nullptr;
+  announced_[1] = segment_->audio ? segment_->audio->params : nullptr;
+  spdlog::info("task_id={} event=push_connected", context_.task_id);
+  return true;
+}
+
+const TrackConfig* PushLeg::take_new_config(TrackKind kind) {
+  const auto& config = segment_->track(kind);
+  auto& announced = announced_[slot(kind)];
+  if (!config || announced == config->params) return nullptr;
+  bool has_changed = !announced || !is_same_extradata(*announced, *config->params);
+  announced = config->params;
+  return has_changed ? &*config : nullptr;
+}
+
+void PushLeg::on_push_failure(const std::string& error) {
+  if (context_.stop_requested) return;
+  sink_->close();
+  context_.status.set_connected(false);
+  context_.status.on_failure("destination: " + error);
+  context_.status.on_reconnect();
+  needs_keyframe_ = true;
+  auto delay = backoff_.next_delay();
+  next_connect_ = Clock::now() + delay;
+  spdlog::warn("task_id={} event=push_failed error=\"{}\" retry_in_ms={}", context_.task_id, error,
+               delay.count());
+  if (!is_failing_) {
+    is_failing_ = true;
+    report(RelayEventKind::push_failed, error);
+  }
+}
+
+void PushLeg::report(RelayEventKind kind, const std::string& error) {
+  if (context_.observer) context_.observer->on_relay_event(context_.task_id, {kind, "", error});
+}
+
+}  // namespace streamrelay::media

@@ -1,0 +1,66 @@
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "media/backoff.h"
+#include "media/io_deadline.h"
+#include "media/packet_queue.h"
+#include "media/relay.h"
+#include "media/relay_events.h"
+#include "media/relay_status.h"
+#include "media/sink.h"
+#include "media/timeline_rebaser.h"
+
+namespace streamrelay::media {
+
+// The destination leg of a relay: takes segments and packets from the queue, starts every
+// segment and session on a keyframe, re-times packets onto one continuous timeline, announces
+// changed codec configuration, and keeps the publish session up (reconnecting with backoff
+// only when the destination itself fails).
+class PushLeg {
+ public:
+  struct Context {
+    std::string task_id;
+    std::string destination_url;
+    const RelaySettings& settings;
+    PacketQueue& queue;
+    RelayStatus& status;
+    RelayObserver* observer;
+    const std::atomic<bool>& stop_requested;
+  };
+
+  PushLeg(Context context, std::unique_ptr<Sink> sink, IoDeadline& deadline);
+
+  // The leg's thread body; returns when a stop is requested.
+  void run();
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  void on_segment(std::shared_ptr<const SegmentInfo> segment);
+  void on_packet(MediaPacket& packet);
+  bool passes_keyframe_gate(const MediaPacket& packet);
+  bool ensure_connected();
+  void on_push_failure(const std::string& error);
+  const TrackConfig* take_new_config(TrackKind kind);
+  void report(RelayEventKind kind, const std::string& error);
+
+  Context context_;
+  std::unique_ptr<Sink> sink_;
+  IoDeadline& deadline_;
+  Backoff backoff_;
+  TimelineRebaser rebaser_;
+  std::shared_ptr<const SegmentInfo> segment_;
+  bool needs_keyframe_ = true;
+  bool is_failing_ = false;
+  bool has_started_ = false;
+  Clock::time_point next_connect_{};
+  Clock::time_point connected_at_{};
+  // The codec configuration the destination last saw, per track (video, audio).
+  std::array<std::shared_ptr<const AVCodecParameters>, 2> announced_;
+};
+
+}  // namespace streamrelay::media

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+#include "media/relay.h"
+
+namespace streamrelay::media {
+
+// The counters and health of one relay, written by its legs and read by snapshots.
+class RelayStatus {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  explicit RelayStatus(std::chrono::milliseconds stall_threshold);
+
+  void add_bytes_in(int64_t bytes) { bytes_in_ += bytes; }
+  void on_packet_written(int64_t bytes);
+  void on_failure(const std::string& error);
+  void on_reconnect() { ++reconnects_; }
+  void set_source(const std::string& role, const std::string& masked_url);
+  void set_connected(bool is_connected) { is_connected_ = is_connected; }
+  void set_finished() { is_finished_ = true; }
+
+  RelaySnapshot snapshot();
+
+ private:
+  std::chrono::milliseconds stall_threshold_;
+  std::atomic<int64_t> bytes_in_{0};
+  std::atomic<int64_t> bytes_out_{0};
+  std::atomic<int64_t> reconnects_{0};
+  std::atomic<int64_t> failures_{0};
+  std::atomic<int64_t> last_write_ns_{0};
+  std::atomic<int64_t> started_at_{0};
+  std::atomic<bool> is_connected_{false};
+  std::atomic<bool> is_finished_{false};
+
+  std::mutex mutex_;  // guards the strings and the bitrate sample
+  std::string last_error_;
+  std::string source_role_ = "primary";
+  std::string source_url_;
+  Clock::time_point rate_sample_time_ = Clock::now();
+  int64_t rate_sample_bytes_ = 0;
+  int64_t bitrate_kbps_ = 0;
+};
+
+}  // namespace streamrelay::media

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <array>
+
+#include "media/io_deadline.h"
+#include "media/relay.h"
+#include "media/sink.h"
+
+namespace streamrelay::media {
+
+// An RTMP or RTMPS publish session: libavformat's FLV muxer over its rtmp protocol.
+class FlvSink final : public Sink {
+ public:
+  FlvSink(IoDeadline& deadline, const RelaySettings& settings);
+  ~FlvSink() override { close(); }
+
+  std::optional<SinkError> connect(const std::string& url, const SegmentInfo& layout) override;
+  bool is_connected() const override { return output_ != nullptr; }
+  bool can_continue_with(const SegmentInfo& segment) const override;
+  std::optional<SinkError> write(MediaPacket& packet, const TrackConfig* new_config) override;
+  void close() override;
+
+ private:
+  SinkError error_from(int code, const char* operation) const;
+
+  IoDeadline& deadline_;
+  const RelaySettings& settings_;
+  AvOutputPtr output_;
+  bool is_header_written_ = false;
+  // Output stream index per track (video, audio); -1 when the session has no such track.
+  std::array<int, 2> stream_index_{-1, -1};
+  std::array<AVCodecID, 2> codec_{AV_CODEC_ID_NONE, AV_CODEC_ID_NONE};
+};
+
+}  // namespace streamrelay::media

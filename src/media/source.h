@@ -1,0 +1,29 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "media/media_packet.h"
+
+namespace streamrelay::media {
+
+enum class SourceErrorKind { unavailable, stalled, unsupported, ended };
+
+struct SourceError {
+  SourceErrorKind kind = SourceErrorKind::unavailable;
+  std::string message;
+};
+
+// A source of compressed packets: opened once per segment, read until it ends or fails.
+class Source {
+ public:
+  virtual ~Source() = default;
+  // Opens the URL and learns its tracks (bounded by the leg's deadline and stop flag).
+  virtual std::optional<SourceError> open(const std::string& url) = 0;
+  virtual const SegmentInfo& segment() const = 0;
+  // The next packet of a selected track, timestamps in ms; an error (kind `ended` at the end).
+  virtual std::optional<SourceError> read(MediaPacket& out) = 0;
+  virtual void close() = 0;
+};
+
+}  // namespace streamrelay::media

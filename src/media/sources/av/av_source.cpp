@@ -1,0 +1,121 @@
+#include "media/sources/av/av_source.h"
+
+#include <algorithm>
+
+namespace streamrelay::media {
+namespace {
+
+// Bounds what probing a source may read before relaying starts.
+constexpr int64_t kProbeSizeBytes = 2 * 1024 * 1024;
+constexpr AVRational kMillisecond = {1, 1000};
+
+int64_t frame_duration_ms(const AVStream& stream) {
+  AVRational rate = stream.avg_frame_rate.num > 0 ? stream.avg_frame_rate : stream.r_frame_rate;
+  if (rate.num <= 0 || rate.den <= 0) return 40;
+  int64_t ms = av_rescale(1000, rate.den, rate.num);
+  return std::clamp<int64_t>(ms, 1, 1000);
+}
+
+}  // namespace
+
+bool is_flv_codec(AVCodecID codec) {
+  return codec == AV_CODEC_ID_H264 || codec == AV_CODEC_ID_AAC || codec == AV_CODEC_ID_MP3;
+}
+
+AvSource::AvSource(IoDeadline& deadline, const RelaySettings& settings)
+    : deadline_(deadline), settings_(settings) {}
+
+SourceError AvSource::error_from(int code, const char* operation) const {
+  if (deadline_.has_expired()) {
+    return {SourceErrorKind::stalled, std::string(operation) + ": no data within the time limit"};
+  }
+  if (code == AVERROR_EOF) return {SourceErrorKind::ended, "source ended"};
+  return {SourceErrorKind::unavailable, std::string(operation) + ": " + av_error_text(code)};
+}
+
+std::optional<SourceError> AvSource::open(const std::string& url) {
+  close();
+  AVFormatContext* raw = avformat_alloc_context();
+  if (!raw) return SourceError{SourceErrorKind::unavailable, "out of memory"};
+  raw->interrupt_callback = deadline_.callback();
+  raw->probesize = kProbeSizeBytes;
+  raw->max_analyze_duration = settings_.probe_duration.count() * 1000;
+  AvOptions options;
+  options.set("rtsp_transport", "tcp");
+  deadline_.arm(settings_.open_timeout);
+  int rc = avformat_open_input(&raw, url.c_str(), nullptr, options.ptr());
+  if (rc < 0) return error_from(rc, "open");
+  input_.reset(raw);
+  rc = avformat_find_stream_info(input_.get(), nullptr);
+  if (rc < 0) return error_from(rc, "probe");
+
+  segment_ = SegmentInfo{};
+  skipped_tracks_.clear();
+  video_index_ = av_find_best_stream(input_.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+  audio_index_ = av_find_best_stream(input_.get(), AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
+  auto select = [&](int& index, TrackKind kind) {
+    if (index < 0) return;
+    const AVStream& stream = *input_->streams[index];
+    if (!is_flv_codec(stream.codecpar->codec_id)) {
+      if (!skipped_tracks_.empty()) skipped_tracks_ += ", ";
+      skipped_tracks_ += avcodec_get_name(stream.codecpar->codec_id);
+      index = -1;
+      return;
+    }
+    TrackConfig config{kind, share_parameters(*stream.codecpar)};
+    (kind == TrackKind::video ? segment_.video : segment_.audio) = std::move(config);
+  };
+  select(video_index_, TrackKind::video);
+  select(audio_index_, TrackKind::audio);
+  if (video_index_ < 0 && audio_index_ < 0) {
+    std::string found = skipped_tracks_.empty() ? "no audio or video track" : skipped_tracks_;
+    close();
+    return SourceError{SourceErrorKind::unsupported,
+                       "unsupported source: " + found + " (supported: h264, aac, mp3)"};
+  }
+  if (video_index_ >= 0) {
+    segment_.frame_duration_ms = frame_duration_ms(*input_->streams[video_index_]);
+  } else {
+    segment_.frame_duration_ms = 23;  // one AAC frame at 44.1 kHz
+  }
+  for (unsigned i = 0; i < input_->nb_streams; ++i) {
+    if (static_cast<int>(i) != video_index_ && static_cast<int>(i) != audio_index_) {
+      input_->streams[i]->discard = AVDISCARD_ALL;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<SourceError> AvSource::read(MediaPacket& out) {
+  if (!input_) return SourceError{SourceErrorKind::unavailable, "source is not open"};
+  AvPacketPtr packet = make_packet();
+  for (;;) {
+    deadline_.arm(settings_.stall_threshold);
+    int rc = av_read_frame(input_.get(), packet.get());
+    if (rc < 0) return error_from(rc, "read");
+    int index = packet->stream_index;
+    if (index != video_index_ && index != audio_index_) {
+      av_packet_unref(packet.get());
+      continue;
+    }
+    av_packet_rescale_ts(packet.get(), input_->streams[index]->time_base, kMillisecond);
+    if (packet->dts == AV_NOPTS_VALUE) packet->dts = packet->pts;
+    if (packet->pts == AV_NOPTS_VALUE) packet->pts = packet->dts;
+    if (packet->dts == AV_NOPTS_VALUE) {  // untimed: cannot be placed on the timeline
+      av_packet_unref(packet.get());
+      continue;
+    }
+    out.track = index == video_index_ ? TrackKind::video : TrackKind::audio;
+    out.is_keyframe = (packet->flags & AV_PKT_FLAG_KEY) != 0;
+    out.packet = std::move(packet);
+    return std::nullopt;
+  }
+}
+
+void AvSource::close() {
+  input_.reset();
+  video_index_ = -1;
+  audio_index_ = -1;
+}
+
+}  // namespace streamrelay::media

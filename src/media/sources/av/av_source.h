@@ -1,0 +1,39 @@
+#pragma once
+
+#include "media/io_deadline.h"
+#include "media/relay.h"
+#include "media/source.h"
+
+namespace streamrelay::media {
+
+// Any input libavformat opens (rtmp, rtmps, http(s) FLV, HLS, srt, rtsp, files): demuxes it
+// and yields the packets of its best video and audio tracks, timestamps in ms.
+class AvSource final : public Source {
+ public:
+  AvSource(IoDeadline& deadline, const RelaySettings& settings);
+  ~AvSource() override { close(); }
+
+  std::optional<SourceError> open(const std::string& url) override;
+  const SegmentInfo& segment() const override { return segment_; }
+  std::optional<SourceError> read(MediaPacket& out) override;
+  void close() override;
+
+  // Tracks the source has that the destination format cannot carry (reported, then skipped).
+  const std::string& skipped_tracks() const { return skipped_tracks_; }
+
+ private:
+  SourceError error_from(int code, const char* operation) const;
+
+  IoDeadline& deadline_;
+  const RelaySettings& settings_;
+  AvInputPtr input_;
+  SegmentInfo segment_;
+  int video_index_ = -1;
+  int audio_index_ = -1;
+  std::string skipped_tracks_;
+};
+
+// True for codecs an FLV destination carries.
+bool is_flv_codec(AVCodecID codec);
+
+}  // namespace streamrelay::media

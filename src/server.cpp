@@ -1,0 +1,114 @@
+#include <utility>
+
+#include "server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+#include "api/auth/credentials.h"
+#include "api/http_server.h"
+#include "api/router.h"
+#include "control/relay_factory.h"
+#include "control/supervisor.h"
+#include "store/sqlite/sqlite_store.h"
+#include "task/task_service.h"
+
+namespace streamrelay {
+namespace {
+
+media::RelaySettings relay_settings_of(const ServerConfig& config) {
+  media::RelaySettings settings;
+  settings.stall_threshold = std::chrono::milliseconds(config.stall_threshold_ms);
+  settings.open_timeout = std::chrono::milliseconds(config.open_timeout_ms);
+  settings.backoff.initial = std::chrono::milliseconds(config.backoff_initial_ms);
+  settings.backoff.max = std::chrono::milliseconds(config.backoff_max_ms);
+  settings.backoff.stable_period = std::chrono::milliseconds(config.stable_period_ms);
+  return settings;
+}
+
+std::unique_ptr<api::Authenticator> make_authenticator(const ServerConfig& config,
+                                                       const ListenAddress& address) {
+  if (config.credentials_file.empty()) {
+    if (!is_loopback_host(address.host)) {
+      spdlog::critical(
+          "event=startup_refused reason=\"no credentials configured: the API may only listen on "
+          "loopback without them; pass --credentials\"");
+      return nullptr;
+    }
+    spdlog::warn("event=auth_disabled note=\"NO CREDENTIALS CONFIGURED: the API is OPEN to anyone "
+                 "who can reach {} (loopback only)\"",
+                 config.listen);
+    return std::make_unique<api::OpenAuthenticator>();
+  }
+  auto credentials = api::load_credentials(config.credentials_file);
+  if (!credentials) {
+    spdlog::critical("event=startup_refused error=\"{}\"", credentials.error().message);
+    return nullptr;
+  }
+  spdlog::info("event=auth_enabled tokens={} access_keys={}", credentials->tokens.size(),
+               credentials->access_keys.size());
+  return std::make_unique<api::CredentialAuthenticator>(std::move(*credentials));
+}
+
+}  // namespace
+
+int run_server(const ServerConfig& config) {
+  ListenAddress address;
+  if (!parse_listen_address(config.listen, address)) {
+    spdlog::critical("event=startup_refused error=\"--listen must be host:port, got {}\"",
+                     config.listen);
+    return 2;
+  }
+  auto authenticator = make_authenticator(config, address);
+  if (!authenticator) return 2;
+
+  std::error_code fs_error;
+  std::filesystem::create_directories(config.data_dir, fs_error);
+  std::string db_path = (std::filesystem::path(config.data_dir) / "streamrelay.db").string();
+  std::unique_ptr<store::SqliteStore> store_owner;
+  try {
+    store_owner = std::make_unique<store::SqliteStore>(db_path);
+  } catch (const std::exception& error) {
+    spdlog::critical("event=startup_refused error=\"store {}: {}\"", db_path, error.what());
+    return 1;
+  }
+  store::SqliteStore& store = *store_owner;
+
+  task::SystemClock clock;
+  task::TaskServiceSettings service_settings{config.region, config.served_regions,
+                                             {config.media_roots}};
+  task::TaskService service(store, clock, service_settings);
+  control::MediaRelayFactory factory(relay_settings_of(config));
+  control::Supervisor supervisor(store, clock, factory);
+  service.set_listener(&supervisor);
+  api::Router router(service, *authenticator);
+
+  boost::asio::io_context io;
+  api::HttpServer http(io, address.host, address.port,
+                       [&router](const api::HttpRequest& request) { return router.handle(request); });
+  supervisor.start();
+  http.start();
+  spdlog::info("event=listening address={}:{} data_dir={} region={}", address.host, http.port(),
+               config.data_dir, config.region);
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code&, int signal) {
+    spdlog::info("event=shutdown signal={}", signal);
+    http.stop();
+    io.stop();
+  });
+  std::vector<std::thread> threads;
+  for (int i = 1; i < config.io_threads; ++i) threads.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& thread : threads) thread.join();
+  supervisor.stop();
+  spdlog::info("event=stopped");
+  return 0;
+}
+
+}  // namespace streamrelay

@@ -1,0 +1,42 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace streamrelay {
+
+// Every setting of `streamrelay serve`, with its default, in one place.
+struct ServerConfig {
+  std::string listen = "127.0.0.1:8080";
+  std::string data_dir = "./data";
+  std::string region = "local";
+  std::vector<std::string> served_regions;  // empty: every region
+  std::string credentials_file;
+  std::string log_level = "info";
+  std::vector<std::string> media_roots;
+  int io_threads = 2;
+  int64_t stall_threshold_ms = 2000;
+  int64_t open_timeout_ms = 5000;
+  int64_t backoff_initial_ms = 250;
+  int64_t backoff_max_ms = 10000;
+  int64_t stable_period_ms = 10000;
+};
+
+// Declares the flags (and the --config file, same names) of `serve` on a CLI11 command.
+void add_serve_options(CLI::App& command, ServerConfig& config);
+
+struct ListenAddress {
+  std::string host;
+  uint16_t port = 0;
+};
+
+// "127.0.0.1:8080", "[::1]:8080", "localhost:8080"; false when malformed.
+bool parse_listen_address(const std::string& text, ListenAddress& out);
+bool is_loopback_host(const std::string& host);
+
+}  // namespace streamrelay

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <string_view>
+
+namespace streamrelay::store {
+
+// Schema migrations, applied in order; migration i brings the schema to version i + 1.
+// Never edit a released migration: append a new one.
+inline constexpr std::string_view kSqliteMigrations[] = {
+    R"sql(
+CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT INTO meta (key, value) VALUES ('revision', 0);
+CREATE TABLE tasks (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  task_id TEXT NOT NULL UNIQUE,
+  project_id TEXT NOT NULL,
+  region TEXT NOT NULL,
+  destination_key TEXT NOT NULL,
+  end_time INTEGER NOT NULL,
+  spec TEXT NOT NULL,
+  is_deleted INTEGER NOT NULL DEFAULT 0,
+  finish_reason TEXT NOT NULL DEFAULT '',
+  revision INTEGER NOT NULL
+);
+CREATE INDEX tasks_by_project ON tasks (project_id, is_deleted, seq);
+CREATE INDEX tasks_by_project_region ON tasks (project_id, region, is_deleted, seq);
+CREATE INDEX tasks_by_destination ON tasks (destination_key);
+CREATE INDEX tasks_by_revision ON tasks (revision);
+CREATE TABLE task_runtime (
+  task_id TEXT PRIMARY KEY,
+  relay_state TEXT NOT NULL DEFAULT 'idle',
+  source TEXT NOT NULL DEFAULT 'primary',
+  source_url TEXT NOT NULL DEFAULT '',
+  file_index INTEGER NOT NULL DEFAULT 0,
+  file_offset_seconds REAL NOT NULL DEFAULT 0,
+  looped_times INTEGER NOT NULL DEFAULT 0,
+  started_at INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '',
+  bytes_in INTEGER NOT NULL DEFAULT 0,
+  bytes_out INTEGER NOT NULL DEFAULT 0,
+  bitrate_kbps INTEGER NOT NULL DEFAULT 0,
+  reconnects INTEGER NOT NULL DEFAULT 0,
+  updated_at INTEGER NOT NULL DEFAULT 0
+);
+)sql",
+};
+
+}  // namespace streamrelay::store

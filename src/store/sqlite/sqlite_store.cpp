@@ -1,0 +1,262 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include "store/spec_codec.h"
+#include "store/sqlite/sqlite_schema.h"
+
+namespace streamrelay::store {
+namespace {
+
+constexpr std::string_view kRecordColumns =
+    "t.spec, t.seq, t.revision, t.is_deleted, t.finish_reason, r.relay_state, r.source, "
+    "r.source_url, r.file_index, r.file_offset_seconds, r.looped_times, r.started_at, "
+    "r.last_error, r.bytes_in, r.bytes_out, r.bitrate_kbps, r.reconnects, r.updated_at "
+    "FROM tasks t LEFT JOIN task_runtime r ON r.task_id = t.task_id ";
+
+task::TaskRecord read_record(const Statement& row) {
+  task::TaskRecord record;
+  record.spec = decode_spec(row.text(0));
+  record.seq = row.integer(1);
+  record.revision = row.integer(2);
+  record.is_deleted = row.integer(3) != 0;
+  record.finish_reason = task::parse_finish_reason(row.text(4));
+  task::TaskRuntime& runtime = record.runtime;
+  runtime.relay_state = task::parse_relay_state(row.text(5));
+  std::string source = row.text(6);
+  if (!source.empty()) runtime.source = source;
+  runtime.source_url = row.text(7);
+  runtime.file_index = row.integer(8);
+  runtime.file_offset_seconds = row.real(9);
+  runtime.looped_times = row.integer(10);
+  runtime.started_at = row.integer(11);
+  runtime.last_error = row.text(12);
+  runtime.bytes_in = row.integer(13);
+  runtime.bytes_out = row.integer(14);
+  runtime.bitrate_kbps = row.integer(15);
+  runtime.reconnects = row.integer(16);
+  runtime.updated_at = row.integer(17);
+  return record;
+}
+
+task::Error conflict() {
+  return {task::ErrorKind::conflict,
+          "destination is already used by another active task"};
+}
+
+}  // namespace
+
+SqliteStore::SqliteStore(const std::string& path) {
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                           nullptr);
+  db_.reset(raw);
+  if (rc != SQLITE_OK) {
+    throw StoreError("open " + path + ": " + (raw ? sqlite3_errmsg(raw) : "out of memory"));
+  }
+  sqlite3_busy_timeout(db_.get(), 5000);
+  exec(db_.get(), "PRAGMA journal_mode=WAL");
+  exec(db_.get(), "PRAGMA synchronous=FULL");
+  migrate();
+}
+
+int SqliteStore::schema_version() {
+  std::lock_guard lock(mutex_);
+  Statement stmt(db_.get(), "PRAGMA user_version");
+  stmt.step();
+  return static_cast<int>(stmt.integer(0));
+}
+
+void SqliteStore::migrate() {
+  Statement version_stmt(db_.get(), "PRAGMA user_version");
+  version_stmt.step();
+  int version = static_cast<int>(version_stmt.integer(0));
+  int target = static_cast<int>(std::size(kSqliteMigrations));
+  if (version > target) {
+    throw StoreError("database schema version " + std::to_string(version) +
+                     " is newer than this build supports (" + std::to_string(target) + ")");
+  }
+  for (int i = version; i < target; ++i) {
+    Transaction tx(db_.get());
+    exec(db_.get(), kSqliteMigrations[i]);
+    exec(db_.get(), "PRAGMA user_version = " + std::to_string(i + 1));
+    tx.commit();
+  }
+}
+
+int64_t SqliteStore::next_revision() {
+  Statement stmt(db_.get(),
+                 "UPDATE meta SET value = value + 1 WHERE key = 'revision' RETURNING value");
+  if (!stmt.step()) throw StoreError("revision counter missing");
+  return stmt.integer(0);
+}
+
+bool SqliteStore::is_destination_taken(const std::string& destination_key,
+                                       const std::string& task_id, int64_t now) {
+  Statement stmt(db_.get(),
+                 "SELECT 1 FROM tasks WHERE destination_key = ? AND task_id != ? AND "
+                 "is_deleted = 0 AND finish_reason = '' AND end_time > ? LIMIT 1");
+  stmt.bind(1, destination_key).bind(2, task_id).bind(3, now);
+  return stmt.step();
+}
+
+task::Status SqliteStore::create_task(const task::TaskSpec& spec,
+                                      const std::string& destination_key, int64_t now) {
+  std::lock_guard lock(mutex_);
+  Transaction tx(db_.get());
+  if (is_destination_taken(destination_key, spec.task_id, now)) return conflict();
+  Statement insert(db_.get(),
+                   "INSERT INTO tasks (task_id, project_id, region, destination_key, end_time, "
+                   "spec, revision) VALUES (?, ?, ?, ?, ?, ?, ?)");
+  insert.bind(1, spec.task_id)
+      .bind(2, spec.project_id)
+      .bind(3, spec.region)
+      .bind(4, destination_key)
+      .bind(5, spec.end_time)
+      .bind(6, encode_spec(spec))
+      .bind(7, next_revision())
+      .run();
+  Statement runtime(db_.get(), "INSERT INTO task_runtime (task_id) VALUES (?)");
+  runtime.bind(1, spec.task_id).run();
+  tx.commit();
+  return task::ok_status();
+}
+
+std::optional<task::TaskRecord> SqliteStore::find_task(const std::string& project_id,
+                                                       const std::string& task_id) {
+  std::lock_guard lock(mutex_);
+  Statement stmt(db_.get(), "SELECT " + std::string(kRecordColumns) +
+                                "WHERE t.task_id = ? AND t.project_id = ? AND t.is_deleted = 0");
+  stmt.bind(1, task_id).bind(2, project_id);
+  if (!stmt.step()) return std::nullopt;
+  return read_record(stmt);
+}
+
+TaskPage SqliteStore::list_tasks(const std::string& project_id, const task::ListQuery& query) {
+  std::lock_guard lock(mutex_);
+  std::string filter = "WHERE t.project_id = ?1 AND t.is_deleted = 0 ";
+  if (query.region) filter += "AND t.region = ?2 ";
+  if (query.task_id) filter += "AND t.task_id = ?3 ";
+  TaskPage page;
+  Statement count(db_.get(), "SELECT COUNT(*) FROM tasks t " + filter);
+  count.bind(1, project_id);
+  if (query.region) count.bind(2, *query.region);
+  if (query.task_id) count.bind(3, *query.task_id);
+  count.step();
+  page.total = count.integer(0);
+  Statement rows(db_.get(), "SELECT " + std::string(kRecordColumns) + filter +
+                                "ORDER BY t.seq DESC LIMIT ?4 OFFSET ?5");
+  rows.bind(1, project_id);
+  if (query.region) rows.bind(2, *query.region);
+  if (query.task_id) rows.bind(3, *query.task_id);
+  rows.bind(4, query.limit).bind(5, query.offset);
+  while (rows.step()) page.records.push_back(read_record(rows));
+  return page;
+}
+
+task::Status SqliteStore::update_task(const task::TaskSpec& spec, int64_t expected_revision,
+                                      bool is_revived, const std::string& destination_key,
+                                      int64_t now) {
+  std::lock_guard lock(mutex_);
+  Transaction tx(db_.get());
+  if (is_revived && is_destination_taken(destination_key, spec.task_id, now)) return conflict();
+  Statement update(db_.get(),
+                   "UPDATE tasks SET spec = ?, end_time = ?, revision = ?, finish_reason = "
+                   "CASE WHEN ? THEN '' ELSE finish_reason END "
+                   "WHERE task_id = ? AND revision = ? AND is_deleted = 0");
+  update.bind(1, encode_spec(spec))
+      .bind(2, spec.end_time)
+      .bind(3, next_revision())
+      .bind(4, int64_t{is_revived ? 1 : 0})
+      .bind(5, spec.task_id)
+      .bind(6, expected_revision)
+      .run();
+  if (sqlite3_changes(db_.get()) == 0) {
+    return task::Error{task::ErrorKind::bad_state, "task changed concurrently"};
+  }
+  tx.commit();
+  return task::ok_status();
+}
+
+task::Status SqliteStore::delete_task(const std::string& project_id, const std::string& task_id) {
+  std::lock_guard lock(mutex_);
+  Transaction tx(db_.get());
+  Statement update(db_.get(),
+                   "UPDATE tasks SET is_deleted = 1, revision = ? "
+                   "WHERE task_id = ? AND project_id = ? AND is_deleted = 0");
+  update.bind(1, next_revision()).bind(2, task_id).bind(3, project_id).run();
+  if (sqlite3_changes(db_.get()) == 0) {
+    return task::Error{task::ErrorKind::not_found, "task_id " + task_id + " does not exist"};
+  }
+  tx.commit();
+  return task::ok_status();
+}
+
+std::vector<task::TaskRecord> SqliteStore::tasks_changed_since(int64_t revision) {
+  std::lock_guard lock(mutex_);
+  Statement stmt(db_.get(), "SELECT " + std::string(kRecordColumns) +
+                                "WHERE t.revision > ? ORDER BY t.revision");
+  stmt.bind(1, revision);
+  std::vector<task::TaskRecord> records;
+  while (stmt.step()) records.push_back(read_record(stmt));
+  return records;
+}
+
+bool SqliteStore::finish_task(const std::string& task_id, task::FinishReason reason,
+                              int64_t expected_revision) {
+  std::lock_guard lock(mutex_);
+  Transaction tx(db_.get());
+  Statement update(db_.get(),
+                   "UPDATE tasks SET finish_reason = ?, revision = ? "
+                   "WHERE task_id = ? AND revision = ? AND is_deleted = 0");
+  update.bind(1, task::to_string(reason))
+      .bind(2, next_revision())
+      .bind(3, task_id)
+      .bind(4, expected_revision)
+      .run();
+  if (sqlite3_changes(db_.get()) == 0) return false;
+  tx.commit();
+  return true;
+}
+
+void SqliteStore::save_runtimes(const std::vector<RuntimeUpdate>& updates) {
+  if (updates.empty()) return;
+  std::lock_guard lock(mutex_);
+  Transaction tx(db_.get());
+  Statement stmt(db_.get(),
+                 "UPDATE task_runtime SET relay_state = ?, source = ?, source_url = ?, "
+                 "file_index = ?, file_offset_seconds = ?, looped_times = ?, started_at = ?, "
+                 "last_error = ?, bytes_in = ?, bytes_out = ?, bitrate_kbps = ?, reconnects = ?, "
+                 "updated_at = ? WHERE task_id = ?");
+  for (const RuntimeUpdate& update : updates) {
+    const task::TaskRuntime& r = update.runtime;
+    stmt.bind(1, task::to_string(r.relay_state))
+        .bind(2, r.source)
+        .bind(3, r.source_url)
+        .bind(4, r.file_index)
+        .bind(5, r.file_offset_seconds)
+        .bind(6, r.looped_times)
+        .bind(7, r.started_at)
+        .bind(8, r.last_error)
+        .bind(9, r.bytes_in)
+        .bind(10, r.bytes_out)
+        .bind(11, r.bitrate_kbps)
+        .bind(12, r.reconnects)
+        .bind(13, r.updated_at)
+        .bind(14, update.task_id)
+        .run();
+    stmt.reset();
+  }
+  tx.commit();
+}
+
+void SqliteStore::purge_task(const std::string& task_id) {
+  std::lock_guard lock(mutex_);
+  Transaction tx(db_.get());
+  Statement(db_.get(), "DELETE FROM task_runtime WHERE task_id = ?").bind(1, task_id).run();
+  Statement(db_.get(), "DELETE FROM tasks WHERE task_id = ? AND is_deleted = 1")
+      .bind(1, task_id)
+      .run();
+  tx.commit();
+}
+
+}  // namespace streamrelay::store

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <mutex>
+#include <string>
+
+#include "store/sqlite/sqlite_handle.h"
+#include "store/store.h"
+
+namespace streamrelay::store {
+
+// The embedded store: one SQLite file in WAL mode, every write fully synced before it returns.
+class SqliteStore final : public Store {
+ public:
+  // Opens (creating if needed) the database file and applies pending migrations.
+  explicit SqliteStore(const std::string& path);
+
+  task::Status create_task(const task::TaskSpec& spec, const std::string& destination_key,
+                           int64_t now) override;
+  std::optional<task::TaskRecord> find_task(const std::string& project_id,
+                                            const std::string& task_id) override;
+  TaskPage list_tasks(const std::string& project_id, const task::ListQuery& query) override;
+  task::Status update_task(const task::TaskSpec& spec, int64_t expected_revision, bool is_revived,
+                           const std::string& destination_key, int64_t now) override;
+  task::Status delete_task(const std::string& project_id, const std::string& task_id) override;
+  std::vector<task::TaskRecord> tasks_changed_since(int64_t revision) override;
+  bool finish_task(const std::string& task_id, task::FinishReason reason,
+                   int64_t expected_revision) override;
+  void save_runtimes(const std::vector<RuntimeUpdate>& updates) override;
+  void purge_task(const std::string& task_id) override;
+
+  int schema_version();
+
+ private:
+  void migrate();
+  int64_t next_revision();
+  bool is_destination_taken(const std::string& destination_key, const std::string& task_id,
+                            int64_t now);
+
+  std::mutex mutex_;
+  SqlitePtr db_;
+};
+
+}  // namespace streamrelay::store

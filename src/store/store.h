@@ -1,0 +1,64 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "task/error.h"
+#include "task/requests.h"
+#include "task/task_spec.h"
+
+namespace streamrelay::store {
+
+struct TaskPage {
+  std::vector<task::TaskRecord> records;
+  int64_t total = 0;
+};
+
+// One task's runtime report, as control writes it.
+struct RuntimeUpdate {
+  std::string task_id;
+  task::TaskRuntime runtime;
+};
+
+// The durable state of every task. Each call is one committed transaction.
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Inserts a new task. A conflict when another active task (not deleted, not finished, its end
+  // time still ahead of `now`) pushes to the same destination key.
+  virtual task::Status create_task(const task::TaskSpec& spec, const std::string& destination_key,
+                                   int64_t now) = 0;
+
+  // A live (not deleted) task of the project.
+  virtual std::optional<task::TaskRecord> find_task(const std::string& project_id,
+                                                    const std::string& task_id) = 0;
+
+  virtual TaskPage list_tasks(const std::string& project_id, const task::ListQuery& query) = 0;
+
+  // Replaces the spec if the task is still at `expected_revision`; clears a finish when
+  // `is_revived`. bad_state when the revision moved (the caller re-reads and retries).
+  virtual task::Status update_task(const task::TaskSpec& spec, int64_t expected_revision,
+                                   bool is_revived, const std::string& destination_key,
+                                   int64_t now) = 0;
+
+  // Marks the task deleted (control stops its relay, then purges it).
+  virtual task::Status delete_task(const std::string& project_id, const std::string& task_id) = 0;
+
+  // Every task, deleted ones included, whose revision is above `revision`, in revision order.
+  virtual std::vector<task::TaskRecord> tasks_changed_since(int64_t revision) = 0;
+
+  // Records that a task finished, if it is still at `expected_revision`.
+  virtual bool finish_task(const std::string& task_id, task::FinishReason reason,
+                           int64_t expected_revision) = 0;
+
+  virtual void save_runtimes(const std::vector<RuntimeUpdate>& updates) = 0;
+
+  // Removes a deleted task for good.
+  virtual void purge_task(const std::string& task_id) = 0;
+};
+
+}  // namespace streamrelay::store

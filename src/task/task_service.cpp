@@ -1,0 +1,107 @@
+#include "task/task_service.h"
+
+#include "task/destination.h"
+#include "task/time_format.h"
+#include "task/uuid.h"
+
+namespace streamrelay::task {
+namespace {
+
+// A modify that lost a race with another writer re-reads and tries again this many times.
+constexpr int kModifyAttempts = 5;
+
+Error not_found(const std::string& task_id) {
+  return {ErrorKind::not_found, "task_id " + task_id + " does not exist in this project"};
+}
+
+}  // namespace
+
+TaskService::TaskService(store::Store& store, const Clock& clock, TaskServiceSettings settings)
+    : store_(store), clock_(clock), settings_(std::move(settings)) {}
+
+ValidationContext TaskService::context() const {
+  ValidationContext context;
+  context.now = clock_.now_seconds();
+  context.default_region = settings_.default_region;
+  context.served_regions = settings_.served_regions;
+  context.media_roots = settings_.media_roots;
+  return context;
+}
+
+void TaskService::notify() {
+  if (listener_) listener_->on_tasks_changed();
+}
+
+Result<std::string> TaskService::create(const std::string& project_id,
+                                        const CreateRequest& request) {
+  ValidationContext ctx = context();
+  auto spec = build_spec(request, ctx);
+  if (!spec) return spec.error();
+  spec->task_id = new_uuid();
+  spec->project_id = project_id;
+  spec->create_time = ctx.now;
+  if (auto status = store_.create_task(*spec, destination_key(*spec), ctx.now); !status) {
+    return status.error();
+  }
+  notify();
+  return spec->task_id;
+}
+
+Result<store::TaskPage> TaskService::list(const std::string& project_id,
+                                          const ListRequest& request) {
+  auto query = parse_list_query(request);
+  if (!query) return query.error();
+  store::TaskPage page = store_.list_tasks(project_id, *query);
+  if (query->task_id && page.total == 0) return not_found(*query->task_id);
+  return page;
+}
+
+Result<TaskRecord> TaskService::find(const std::string& project_id, const std::string& task_id,
+                                     const std::optional<std::string>& region) {
+  auto record = store_.find_task(project_id, task_id);
+  if (!record || (region && !region->empty() && *region != record->spec.region)) {
+    return not_found(task_id);
+  }
+  return *record;
+}
+
+Result<std::string> TaskService::modify(const std::string& project_id,
+                                        const ModifyRequest& request) {
+  if (!request.task_id || request.task_id->empty()) return invalid("task_id is required");
+  for (int attempt = 0; attempt < kModifyAttempts; ++attempt) {
+    auto record = find(project_id, *request.task_id, request.region);
+    if (!record) return record.error();
+    ValidationContext ctx = context();
+    bool is_finished = derive_status(*record, ctx.now) == TaskStatus::finished;
+    if (is_finished) {
+      auto new_end = request.end_time ? parse_utc(*request.end_time) : std::nullopt;
+      if (!new_end || *new_end <= record->spec.end_time || *new_end <= ctx.now) {
+        return Error{ErrorKind::bad_state,
+                     "task is finished: only a modify that moves end_time later can run it again"};
+      }
+    }
+    auto spec = apply_modify(record->spec, request, ctx);
+    if (!spec) return spec.error();
+    auto status =
+        store_.update_task(*spec, record->revision, is_finished, destination_key(*spec), ctx.now);
+    if (status) {
+      notify();
+      return spec->task_id;
+    }
+    if (status.error().kind != ErrorKind::bad_state) return status.error();
+  }
+  return Error{ErrorKind::internal, "task kept changing during the modify"};
+}
+
+Result<std::string> TaskService::remove(const std::string& project_id,
+                                        const std::optional<std::string>& task_id,
+                                        const std::optional<std::string>& region) {
+  if (!task_id || task_id->empty()) return invalid("task_id is required");
+  auto record = find(project_id, *task_id, region);
+  if (!record) return record.error();
+  if (auto status = store_.delete_task(project_id, *task_id); !status) return status.error();
+  notify();
+  return *task_id;
+}
+
+}  // namespace streamrelay::task

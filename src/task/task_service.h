@@ -1,0 +1,53 @@
+#pragma once
+
+#include <string>
+
+#include "store/store.h"
+#include "task/clock.h"
+#include "task/error.h"
+#include "task/requests.h"
+#include "task/validation.h"
+
+namespace streamrelay::task {
+
+// Told after every committed change, so the scheduler reacts at once instead of at its next poll.
+class ChangeListener {
+ public:
+  virtual ~ChangeListener() = default;
+  virtual void on_tasks_changed() = 0;
+};
+
+struct TaskServiceSettings {
+  std::string default_region = "local";
+  std::vector<std::string> served_regions;  // empty: every region
+  MediaRoots media_roots;
+};
+
+// The four operations of the contract, on top of the store: validation, defaults, state rules.
+class TaskService {
+ public:
+  TaskService(store::Store& store, const Clock& clock, TaskServiceSettings settings);
+
+  void set_listener(ChangeListener* listener) { listener_ = listener; }
+
+  Result<std::string> create(const std::string& project_id, const CreateRequest& request);
+  Result<store::TaskPage> list(const std::string& project_id, const ListRequest& request);
+  Result<std::string> modify(const std::string& project_id, const ModifyRequest& request);
+  Result<std::string> remove(const std::string& project_id, const std::optional<std::string>& task_id,
+                             const std::optional<std::string>& region);
+
+  int64_t now() const { return clock_.now_seconds(); }
+
+ private:
+  ValidationContext context() const;
+  Result<TaskRecord> find(const std::string& project_id, const std::string& task_id,
+                          const std::optional<std::string>& region);
+  void notify();
+
+  store::Store& store_;
+  const Clock& clock_;
+  TaskServiceSettings settings_;
+  ChangeListener* listener_ = nullptr;
+};
+
+}  // namespace streamrelay::task

@@ -26,6 +26,7 @@ struct MediaPacket {
 struct TrackConfig {
   TrackKind kind = TrackKind::video;
   std::shared_ptr<const AVCodecParameters> params;
+  AVRational frame_rate = {0, 1};  // video only; 0/1 when unknown
 };
 
 // What a source delivers from one open (or one file) onwards: a new input segment.

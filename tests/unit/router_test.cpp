@@ -1,1 +1,501 @@
+// The API contract, rule by rule, through the router (real task service, real SQLite file).
 #include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "api/auth/credentials.h"
+#include "api/router.h"
+#include "store/sqlite/sqlite_store.h"
+#include "support/temp_dir.h"
+#include "task/time_format.h"
+
+using namespace streamrelay;
+using nlohmann::json;
+
+namespace {
+
+class FakeClock final : public task::Clock {
+ public:
+  int64_t now = *task::parse_utc("2018-05-19T17:00:00Z");
+  int64_t now_seconds() const override { return now; }
+};
+
+struct Reply {
+  int status;
+  json body;
+  api::HttpResponse raw;
+};
+
+class RouterTest : public ::testing::Test {
+ protected:
+  test_support::TempDir dir;
+  store::SqliteStore store{dir.file("db")};
+  FakeClock clock;
+  task::TaskServiceSettings settings{"local", {}, {{"/srv/media"}}};
+  task::TaskService service{store, clock, settings};
+  api::OpenAuthenticator open;
+  api::Router router{service, open};
+
+  Reply call(const std::string& method, const std::string& target, const std::string& body = "",
+             std::map<std::string, std::string> headers = {}) {
+    api::HttpRequest request;
+    request.method = method;
+    request.target = target;
+    request.body = body;
+    request.headers = std::move(headers);
+    if (!body.empty() && !request.headers.count("content-type")) {
+      request.headers["content-type"] = "application/json";
+    }
+    api::HttpResponse response = router.handle(request);
+    return {response.status, json::parse(response.body, nullptr, false), response};
+  }
+
+  Reply create(const json& body, const std::string& project = "p1") {
+    return call("POST", "/v1/" + project + "/pull/stream/task", body.dump());
+  }
+  Reply modify(const json& body, const std::string& project = "p1") {
+    return call("PUT", "/v1/" + project + "/pull/stream/task", body.dump());
+  }
+  Reply list(const std::string& query = "", const std::string& project = "p1") {
+    return call("GET", "/v1/" + project + "/pull/stream/task" + (query.empty() ? "" : "?" + query));
+  }
+  Reply remove(const std::string& query, const std::string& project = "p1") {
+    return call("DELETE", "/v1/" + project + "/pull/stream/task?" + query);
+  }
+
+  static json live() {
+    return {{"source_type", "PullLivePushLive"},
+            {"source_urls", {"rtmp://play.example.com/live/s1"}},
+            {"domain", "publish.example.com"},
+            {"app_name", "live"},
+            {"stream_name", "test"}};
+  }
+  static json vod() {
+    return {{"source_type", "PullVodPushLive"},
+            {"source_urls", {"http://media.example.com/a.mp4", "http://media.example.com/b.mp4"}},
+            {"destination_url", "rtmp://publish.example.com/live/vod"}};
+  }
+
+  std::string created_id(const json& body) {
+    Reply reply = create(body);
+    EXPECT_EQ(reply.status, 200) << reply.body.dump();
+    return reply.body.value("task_id", "");
+  }
+
+  json info(const std::string& task_id) { return list("task_id=" + task_id).body["task_infos"][0]; }
+};
+
+// Checks a refusal: status, error code, and an error_msg that names the field.
+void expect_refused(const Reply& reply, int status, const std::string& code,
+                    const std::string& field) {
+  EXPECT_EQ(reply.status, status) << reply.body.dump();
+  EXPECT_EQ(reply.body.value("error_code", ""), code) << reply.body.dump();
+  EXPECT_NE(reply.body.value("error_msg", "").find(field), std::string::npos)
+      << "error_msg should name " << field << ": " << reply.body.dump();
+  EXPECT_FALSE(reply.body.value("request_id", "").empty());
+}
+
+api::HttpRequest request_of(std::string method, std::string target,
+                            std::map<std::string, std::string> headers, std::string body) {
+  api::HttpRequest request;
+  request.method = std::move(method);
+  request.target = std::move(target);
+  request.headers = std::move(headers);
+  request.body = std::move(body);
+  return request;
+}
+
+void expect_invalid(const Reply& reply, const std::string& field) {
+  expect_refused(reply, 400, "LIVE.100011001", field);
+}
+
+json with(json body, const std::string& key, json value) {
+  body[key] = std::move(value);
+  return body;
+}
+
+json without(json body, const std::string& key) {
+  body.erase(key);
+  return body;
+}
+
+}  // namespace
+
+TEST_F(RouterTest, TheSeedExampleRequestIsAccepted) {
+  json seed = json::parse(R"({
+  "region" : "cn-north-4",
+  "source_type" : "PullLivePushLive",
+  "source_urls" : [ "rtmp://play.example.huawei.com/live/stream1" ],
+  "domain" : "publish.example.huawei.com",
+  "app_name" : "live",
+  "stream_name" : "test",
+  "start_time" : "2018-05-19T18:00:00Z",
+  "end_time" : "2018-05-19T21:00:00Z",
+  "push_args" : "arg1=value1",
+  "callback_events" : [ "TaskStart", "TaskExit", "TaskAlarm" ],
+  "callback_url" : "callback.example.com",
+  "backup_source_type" : "PullLivePushLive",
+  "backup_source_urls" : [ "rtmp://play.example.huawei.com/live/stream1_bak" ]
+})");
+  Reply reply = create(seed);
+  ASSERT_EQ(reply.status, 200) << reply.body.dump();
+  EXPECT_EQ(reply.body["task_id"].get<std::string>().size(), 36u);
+  EXPECT_EQ(reply.body["request_id"].get<std::string>().size(), 36u);
+  json stored = info(reply.body["task_id"]);
+  EXPECT_EQ(stored["region"], "cn-north-4");
+  EXPECT_EQ(stored["start_time"], "2018-05-19T18:00:00Z");
+  EXPECT_EQ(stored["backup_source_type"], "PullLivePushLive");
+  EXPECT_EQ(stored["status"], "waiting");
+  EXPECT_EQ(stored["callback_url"], "callback.example.com");
+}
+
+TEST_F(RouterTest, CreateFillsInTheDefaults) {
+  json stored = info(created_id(vod()));
+  EXPECT_EQ(stored["region"], "local");
+  EXPECT_EQ(stored["start_time"], task::format_utc(clock.now));
+  EXPECT_EQ(stored["end_time"], task::format_utc(clock.now + 7 * 24 * 3600));
+  EXPECT_EQ(stored["vod_loop_time"], "-1");
+  EXPECT_EQ(stored["vod_refresh_type"], "immediate_new_source");
+  EXPECT_EQ(stored["vod_start_video_index"], 0);
+  EXPECT_EQ(stored["vod_start_video_time"], 0);
+  EXPECT_TRUE(stored.contains("runtime"));
+  EXPECT_EQ(stored["create_time"], task::format_utc(clock.now));
+}
+
+TEST_F(RouterTest, ARequestIdSentByTheClientIsEchoed) {
+  Reply reply = call("GET", "/v1/p1/pull/stream/task", "", {{"x-request-id", "abc-123"}});
+  EXPECT_EQ(reply.body["request_id"], "abc-123");
+  bool has_header = false;
+  for (auto& [name, value] : reply.raw.headers) has_header |= name == "X-Request-Id" && value == "abc-123";
+  EXPECT_TRUE(has_header);
+}
+
+TEST_F(RouterTest, ABodyThatIsNotAJsonObjectIsRefused) {
+  expect_invalid(call("POST", "/v1/p1/pull/stream/task", "{not json"), "JSON");
+  expect_invalid(call("POST", "/v1/p1/pull/stream/task", "[1,2]"), "JSON object");
+  expect_invalid(call("POST", "/v1/p1/pull/stream/task", ""), "JSON");
+}
+
+TEST_F(RouterTest, AWrongContentTypeIsRefused) {
+  expect_invalid(call("POST", "/v1/p1/pull/stream/task", live().dump(),
+                      {{"content-type", "text/plain"}}),
+                 "Content-Type");
+  EXPECT_EQ(call("POST", "/v1/p1/pull/stream/task", live().dump(),
+                 {{"content-type", "application/json; charset=utf-8"}})
+                .status,
+            200);
+}
+
+TEST_F(RouterTest, FieldsOfTheWrongJsonTypeAreRefused) {
+  expect_invalid(create(with(live(), "region", 5)), "region");
+  expect_invalid(create(with(live(), "source_urls", "rtmp://a/b/c")), "source_urls");
+  expect_invalid(create(with(live(), "source_urls", json::array({1}))), "source_urls[0]");
+  expect_invalid(create(with(vod(), "vod_start_video_index", "1")), "vod_start_video_index");
+  expect_invalid(create(with(vod(), "vod_start_video_time", 1.5)), "vod_start_video_time");
+  expect_invalid(create(with(vod(), "vod_loop_time", 2)), "vod_loop_time");
+  expect_invalid(create(with(live(), "callback_events", "TaskStart")), "callback_events");
+}
+
+TEST_F(RouterTest, UnknownFieldsAndNullsAreIgnored) {
+  EXPECT_EQ(create(with(with(live(), "whatever", 1), "region", nullptr)).status, 200);
+}
+
+TEST_F(RouterTest, RegionMustBe1To64Characters) {
+  expect_invalid(create(with(live(), "region", "")), "region");
+  expect_invalid(create(with(live(), "region", std::string(65, 'r'))), "region");
+  EXPECT_EQ(create(with(live(), "region", std::string(64, 'r'))).status, 200);
+}
+
+TEST_F(RouterTest, ARegionNoNodeServesIsRefused) {
+  task::TaskServiceSettings limited{"r1", {"r1", "r2"}, {}};
+  task::TaskService limited_service{store, clock, limited};
+  api::Router limited_router{limited_service, open};
+  api::HttpRequest request =
+      request_of("POST", "/v1/p1/pull/stream/task", {}, with(live(), "region", "r9").dump());
+  api::HttpResponse response = limited_router.handle(request);
+  Reply reply{response.status, json::parse(response.body), response};
+  expect_invalid(reply, "region");
+}
+
+TEST_F(RouterTest, SourceTypeIsRequiredAndOneOfTwo) {
+  expect_invalid(create(without(live(), "source_type")), "source_type");
+  expect_invalid(create(with(live(), "source_type", "PullLive")), "source_type");
+}
+
+TEST_F(RouterTest, SourceUrlsAreRequiredAndCounted) {
+  expect_invalid(create(without(live(), "source_urls")), "source_urls");
+  expect_invalid(create(with(live(), "source_urls", json::array())), "source_urls");
+  expect_invalid(create(with(live(), "source_urls", {"rtmp://a/b/c", "rtmp://a/b/d"})), "source_urls");
+  expect_invalid(create(with(vod(), "source_urls", json::array())), "source_urls");
+  json thirty_one = json::array();
+  for (int i = 0; i < 31; ++i) thirty_one.push_back("http://m/" + std::to_string(i) + ".mp4");
+  expect_invalid(create(with(vod(), "source_urls", thirty_one)), "source_urls");
+  thirty_one.erase(0);
+  EXPECT_EQ(create(with(vod(), "source_urls", thirty_one)).status, 200);
+}
+
+TEST_F(RouterTest, SourceUrlsFollowTheUrlRules) {
+  expect_invalid(create(with(live(), "source_urls", {"ftp://a/b"})), "source_urls[0]");
+  expect_invalid(create(with(live(), "source_urls", {"not a url"})), "source_urls[0]");
+  expect_invalid(create(with(live(), "source_urls", {"rtmp://a/" + std::string(2048, 'x')})),
+                 "source_urls[0]");
+  expect_invalid(create(with(vod(), "source_urls", {"http://m/a.mp4", "file:///etc/passwd"})),
+                 "source_urls[1]");
+  EXPECT_EQ(create(with(vod(), "source_urls", {"file:///srv/media/a.mp4"})).status, 200);
+}
+
+TEST_F(RouterTest, DestinationFieldLengths) {
+  expect_invalid(create(with(live(), "domain", std::string(256, 'd'))), "domain");
+  expect_invalid(create(with(live(), "app_name", std::string(129, 'a'))), "app_name");
+  expect_invalid(create(with(live(), "stream_name", std::string(513, 's'))), "stream_name");
+  expect_invalid(create(with(live(), "push_args", std::string(2049, 'p'))), "push_args");
+  json dest = without(without(without(live(), "domain"), "app_name"), "stream_name");
+  expect_invalid(create(with(dest, "destination_url", "rtmp://h/a/" + std::string(2048, 's'))),
+                 "destination_url");
+}
+
+TEST_F(RouterTest, DestinationUrlExcludesDomainAppAndStream) {
+  expect_invalid(create(with(live(), "destination_url", "rtmp://h/live/x")), "destination_url");
+  json dest = with(without(without(without(live(), "domain"), "app_name"), "stream_name"),
+                   "destination_url", "rtmp://h/live/x");
+  EXPECT_EQ(create(with(with(with(dest, "domain", ""), "app_name", ""), "stream_name", "")).status,
+            200);
+}
+
+TEST_F(RouterTest, TheDestinationMustBeComplete) {
+  expect_invalid(create(without(live(), "app_name")), "destination_url");
+  expect_invalid(create(without(without(without(live(), "domain"), "app_name"), "stream_name")),
+                 "destination_url");
+  json dest = without(without(without(live(), "domain"), "app_name"), "stream_name");
+  expect_invalid(create(with(dest, "destination_url", "http://h/live/x")), "destination_url");
+  expect_invalid(create(with(dest, "destination_url", "rtmp://h/live")), "destination_url");
+  expect_invalid(create(with(live(), "domain", "bad host/x")), "domain");
+  EXPECT_EQ(create(with(live(), "domain", "127.0.0.1:1935")).status, 200);
+}
+
+TEST_F(RouterTest, TimesHaveOneForm) {
+  expect_invalid(create(with(live(), "start_time", "2018-05-19 18:00:00")), "start_time");
+  expect_invalid(create(with(live(), "end_time", "2018-05-19T18:00:00+08:00")), "end_time");
+}
+
+TEST_F(RouterTest, StartMustBeBeforeEnd) {
+  json body = with(with(live(), "start_time", "2018-05-19T18:00:00Z"), "end_time",
+                   "2018-05-19T18:00:00Z");
+  expect_invalid(create(body), "start_time must be before end_time");
+}
+
+TEST_F(RouterTest, EndIsAtMostSevenDaysAfterStart) {
+  json body = with(with(live(), "start_time", "2018-05-19T18:00:00Z"), "end_time",
+                   "2018-05-26T18:00:01Z");
+  expect_invalid(create(body), "end_time must be at most 7 days after start_time");
+  body["end_time"] = "2018-05-26T18:00:00Z";
+  EXPECT_EQ(create(body).status, 200);
+}
+
+TEST_F(RouterTest, EndMustBeInTheFuture) {
+  json body = with(with(live(), "start_time", "2018-05-19T10:00:00Z"), "end_time",
+                   "2018-05-19T16:59:59Z");
+  expect_invalid(create(body), "end_time");
+}
+
+TEST_F(RouterTest, VodLoopTimeIsMinusOneOrAPositiveCount) {
+  for (const char* bad : {"0", "-2", "abc", "2147483648", "1.5", " 1"}) {
+    expect_invalid(create(with(vod(), "vod_loop_time", bad)), "vod_loop_time");
+  }
+  EXPECT_EQ(info(created_id(with(vod(), "vod_loop_time", "")))["vod_loop_time"], "-1");
+  EXPECT_EQ(info(created_id(with(with(vod(), "vod_loop_time", "2147483647"), "destination_url",
+                                 "rtmp://h/l/other")))["vod_loop_time"],
+            "2147483647");
+}
+
+TEST_F(RouterTest, VodRefreshTypeIsOneOfThree) {
+  expect_invalid(create(with(vod(), "vod_refresh_type", "later")), "vod_refresh_type");
+  EXPECT_EQ(create(with(vod(), "vod_refresh_type", "continue_from_break_point")).status, 200);
+}
+
+TEST_F(RouterTest, VodStartVideoIndexIsWithinThePlaylist) {
+  expect_invalid(create(with(vod(), "vod_start_video_index", -1)), "vod_start_video_index");
+  expect_invalid(create(with(vod(), "vod_start_video_index", 2)), "vod_start_video_index");
+  EXPECT_EQ(create(with(vod(), "vod_start_video_index", 1)).status, 200);
+}
+
+TEST_F(RouterTest, VodStartVideoTimeIsWithinRange) {
+  expect_invalid(create(with(vod(), "vod_start_video_time", -1)), "vod_start_video_time");
+  expect_invalid(create(with(vod(), "vod_start_video_time", 2147483648LL)), "vod_start_video_time");
+  expect_invalid(create(with(vod(), "vod_start_video_time", 18446744073709551615ULL)),
+                 "vod_start_video_time");
+}
+
+TEST_F(RouterTest, VodOnlyFieldsOnALiveTaskAreRefused) {
+  expect_invalid(create(with(live(), "vod_loop_time", "2")), "vod_loop_time");
+  expect_invalid(create(with(live(), "vod_refresh_type", "immediate_new_source")), "vod_refresh_type");
+  expect_invalid(create(with(live(), "vod_start_video_index", 0)), "vod_start_video_index");
+  expect_invalid(create(with(live(), "vod_start_video_time", 0)), "vod_start_video_time");
+}
+
+TEST_F(RouterTest, BackupSourceRules) {
+  expect_invalid(create(with(live(), "backup_source_type", "Other")), "backup_source_type");
+  expect_invalid(create(with(live(), "backup_source_urls", {"ftp://x/y"})), "backup_source_urls[0]");
+  json many = json::array();
+  for (int i = 0; i < 31; ++i) many.push_back("rtmp://b/live/" + std::to_string(i));
+  expect_invalid(create(with(live(), "backup_source_urls", many)), "backup_source_urls");
+  json standby = with(with(vod(), "backup_source_type", "PullLivePushLive"), "backup_source_urls",
+                      {"rtmp://b/live/x"});
+  EXPECT_EQ(create(standby).status, 200);
+}
+
+TEST_F(RouterTest, CallbackRules) {
+  expect_invalid(create(with(live(), "callback_events", {"TaskStart", "Nope"})), "callback_events[1]");
+  expect_invalid(create(with(live(), "callback_url", "ftp://cb.example.com")), "callback_url");
+  expect_invalid(create(with(live(), "callback_url", "http://c/" + std::string(2048, 'c'))),
+                 "callback_url");
+}
+
+TEST_F(RouterTest, TwoActiveTasksPushingToOneDestinationConflict) {
+  created_id(live());
+  json other = with(live(), "source_urls", {"rtmp://elsewhere/live/x"});
+  expect_refused(create(with(other, "push_args", "a=1")), 409, "LIVE.100011006", "destination");
+}
+
+TEST_F(RouterTest, ListPaginatesNewestFirst) {
+  for (int i = 0; i < 12; ++i) {
+    created_id(with(live(), "stream_name", "s" + std::to_string(i)));
+  }
+  Reply first = list();
+  EXPECT_EQ(first.body["total"], 12);
+  ASSERT_EQ(first.body["task_infos"].size(), 10u);
+  EXPECT_EQ(first.body["task_infos"][0]["stream_name"], "s11");
+  Reply second = list("offset=10&limit=5");
+  ASSERT_EQ(second.body["task_infos"].size(), 2u);
+  EXPECT_EQ(second.body["task_infos"][1]["stream_name"], "s0");
+}
+
+TEST_F(RouterTest, ListParametersAreChecked) {
+  expect_invalid(list("offset=-1"), "offset");
+  expect_invalid(list("offset=abc"), "offset");
+  expect_invalid(list("offset=2147483648"), "offset");
+  expect_invalid(list("limit=0"), "limit");
+  expect_invalid(list("limit=101"), "limit");
+  EXPECT_EQ(list("limit=100&offset=2147483647").status, 200);
+}
+
+TEST_F(RouterTest, ATaskIsInvisibleToOtherProjects) {
+  std::string id = created_id(live());
+  expect_refused(list("task_id=" + id, "p2"), 404, "LIVE.100011005", "task_id");
+  EXPECT_EQ(list("", "p2").body["total"], 0);
+  expect_refused(modify({{"task_id", id}, {"status", "pause"}}, "p2"), 404, "LIVE.100011005", "task_id");
+  expect_refused(remove("task_id=" + id, "p2"), 404, "LIVE.100011005", "task_id");
+  EXPECT_EQ(list("task_id=" + id).status, 200);
+}
+
+TEST_F(RouterTest, ModifyNeedsAnExistingTaskId) {
+  expect_invalid(modify({{"status", "pause"}}), "task_id");
+  expect_refused(modify({{"task_id", "nope"}}), 404, "LIVE.100011005", "task_id");
+}
+
+TEST_F(RouterTest, ModifyPausesAndEnables) {
+  clock.now = *task::parse_utc("2018-05-19T18:00:00Z");
+  std::string id = created_id(live());
+  EXPECT_EQ(modify({{"task_id", id}, {"status", "pause"}}).status, 200);
+  EXPECT_EQ(info(id)["status"], "paused");
+  EXPECT_EQ(modify({{"task_id", id}, {"status", "enable"}}).status, 200);
+  EXPECT_NE(info(id)["status"], "paused");
+  expect_invalid(modify({{"task_id", id}, {"status", "stop"}}), "status");
+}
+
+TEST_F(RouterTest, ModifyKeepsTypeAndDestination) {
+  std::string id = created_id(live());
+  expect_invalid(modify({{"task_id", id}, {"source_type", "PullVodPushLive"}}), "source_type");
+  expect_invalid(modify({{"task_id", id}, {"stream_name", "other"}}), "destination");
+  expect_invalid(modify({{"task_id", id}, {"destination_url", "rtmp://h/a/b"}}), "destination");
+  EXPECT_EQ(modify({{"task_id", id}, {"stream_name", "test"}}).status, 200);
+}
+
+TEST_F(RouterTest, ModifyAppliesEveryCreateRule) {
+  std::string live_id = created_id(live());
+  expect_invalid(modify({{"task_id", live_id}, {"vod_loop_time", "3"}}), "vod_loop_time");
+  expect_invalid(modify({{"task_id", live_id}, {"source_urls", {"rtmp://a/b/c", "rtmp://a/b/d"}}}),
+                 "source_urls");
+  expect_invalid(modify({{"task_id", live_id}, {"end_time", "2030-01-01T00:00:00Z"}}), "end_time");
+  std::string vod_id = created_id(vod());
+  expect_invalid(modify({{"task_id", vod_id}, {"vod_start_video_index", 2}}), "vod_start_video_index");
+  expect_invalid(modify({{"task_id", vod_id}, {"source_urls", {"http://m/a.mp4"}},
+                         {"vod_start_video_index", 1}}),
+                 "vod_start_video_index");
+  EXPECT_EQ(modify({{"task_id", vod_id}, {"source_urls", {"http://m/c.mp4"}}, {"vod_loop_time", "2"},
+                    {"vod_refresh_type", "continue_from_break_point"}})
+                .status,
+            200);
+  json stored = info(vod_id);
+  EXPECT_EQ(stored["source_urls"], json({"http://m/c.mp4"}));
+  EXPECT_EQ(stored["vod_loop_time"], "2");
+}
+
+TEST_F(RouterTest, AFinishedTaskOnlyAcceptsALaterEndTime) {
+  std::string id = created_id(with(with(live(), "start_time", "2018-05-19T17:00:00Z"), "end_time",
+                                   "2018-05-19T18:00:00Z"));
+  clock.now = *task::parse_utc("2018-05-19T18:30:00Z");
+  EXPECT_EQ(info(id)["status"], "finished");
+  expect_refused(modify({{"task_id", id}, {"status", "pause"}}), 400, "LIVE.100011002", "end_time");
+  EXPECT_EQ(modify({{"task_id", id}, {"end_time", "2018-05-19T20:00:00Z"}}).status, 200);
+  EXPECT_NE(info(id)["status"], "finished");
+}
+
+TEST_F(RouterTest, DeleteRemovesTheTask) {
+  std::string id = created_id(live());
+  expect_invalid(remove(""), "task_id");
+  expect_refused(remove("task_id=nope"), 404, "LIVE.100011005", "task_id");
+  expect_refused(remove("task_id=" + id + "&region=elsewhere"), 404, "LIVE.100011005", "task_id");
+  Reply reply = remove("task_id=" + id + "&region=local");
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_EQ(reply.body["task_id"], id);
+  expect_refused(list("task_id=" + id), 404, "LIVE.100011005", "task_id");
+  expect_refused(remove("task_id=" + id), 404, "LIVE.100011005", "task_id");
+}
+
+TEST_F(RouterTest, UnknownPathsAndMethodsGetTheErrorBody) {
+  expect_refused(call("GET", "/v1/p1/pull/stream"), 404, "LIVE.100011005", "path");
+  expect_refused(call("GET", "/"), 404, "LIVE.100011005", "path");
+  Reply reply = call("PATCH", "/v1/p1/pull/stream/task");
+  EXPECT_EQ(reply.status, 405);
+  EXPECT_EQ(reply.body["error_code"], "LIVE.100011001");
+}
+
+TEST_F(RouterTest, ABodyOverTheLimitIsA413) {
+  api::HttpRequest request;
+  request.method = "POST";
+  request.target = "/v1/p1/pull/stream/task";
+  request.transport_error = api::TransportError::body_too_large;
+  api::HttpResponse response = router.handle(request);
+  EXPECT_EQ(response.status, 413);
+  EXPECT_EQ(json::parse(response.body)["error_code"], "LIVE.100011007");
+}
+
+TEST(RouterAuth, TokensAreCheckedForProjectAndAction) {
+  test_support::TempDir dir;
+  store::SqliteStore store{dir.file("db")};
+  task::SystemClock clock;
+  task::TaskService service{store, clock, {}};
+  auto credentials = api::parse_credentials(R"({"tokens": [
+      {"token": "all", "projects": ["p1"]},
+      {"token": "reader", "projects": ["p1"], "actions": ["live:stream:listPullTask"]}]})");
+  ASSERT_TRUE(credentials.ok());
+  api::CredentialAuthenticator auth{*credentials};
+  api::Router router{service, auth};
+  auto get = [&](std::map<std::string, std::string> headers, const std::string& project = "p1") {
+    api::HttpRequest request =
+        request_of("GET", "/v1/" + project + "/pull/stream/task", std::move(headers), "");
+    api::HttpResponse response = router.handle(request);
+    return std::make_pair(response.status, json::parse(response.body)["error_code"]);
+  };
+  EXPECT_EQ(get({}).first, 401);
+  EXPECT_EQ(get({}).second, "LIVE.100011003");
+  EXPECT_EQ(get({{"x-auth-token", "wrong"}}).first, 401);
+  EXPECT_EQ(get({{"x-auth-token", "all"}}).first, 200);
+  EXPECT_EQ(get({{"x-auth-token", "all"}}, "p2").first, 403);
+  EXPECT_EQ(get({{"x-auth-token", "all"}}, "p2").second, "LIVE.100011004");
+  EXPECT_EQ(get({{"x-auth-token", "reader"}}).first, 200);
+  api::HttpRequest post =
+      request_of("POST", "/v1/p1/pull/stream/task", {{"x-auth-token", "reader"}}, "{}");
+  EXPECT_EQ(router.handle(post).status, 403);
+}

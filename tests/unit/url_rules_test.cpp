@@ -1,1 +1,86 @@
 #include <gtest/gtest.h>
+
+#include "task/destination.h"
+#include "task/url_rules.h"
+
+using namespace streamrelay::task;
+
+TEST(SourceUrl, AcceptsEveryNetworkSchemeOfTheContract) {
+  MediaRoots none;
+  for (const char* url : {"rtmp://h/app/s", "rtmps://h:443/app/s", "http://h/x.flv",
+                          "https://h/x.m3u8", "srt://h:9000?streamid=x", "rtsp://h:554/s"}) {
+    EXPECT_FALSE(check_source_url(url, none).has_value()) << url;
+  }
+}
+
+TEST(SourceUrl, RefusesOtherSchemesAndNonUrls) {
+  MediaRoots none;
+  for (const char* url : {"ftp://h/x", "udp://h:1234", "gopher://h", "just text", "rtmp:/h/app",
+                          "", "rtmp://", "rtmp://h/app s"}) {
+    EXPECT_TRUE(check_source_url(url, none).has_value()) << url;
+  }
+}
+
+TEST(SourceUrl, FileUrlsOnlyInsideAMediaRoot) {
+  MediaRoots roots{{"/srv/media"}};
+  EXPECT_FALSE(check_source_url("file:///srv/media/a.mp4", roots).has_value());
+  EXPECT_FALSE(check_source_url("file:///srv/media/sub/a.mp4", roots).has_value());
+  EXPECT_TRUE(check_source_url("file:///srv/media/../etc/passwd", roots).has_value());
+  EXPECT_TRUE(check_source_url("file:///srv/mediaX/a.mp4", roots).has_value());
+  EXPECT_TRUE(check_source_url("file:///etc/passwd", roots).has_value());
+  EXPECT_TRUE(check_source_url("file:///srv/media/a.mp4", MediaRoots{}).has_value());
+}
+
+TEST(SourceUrl, LengthIsCountedInCharacters) {
+  std::string url = "rtmp://h/app/" + std::string(2048 - 13, 'a');
+  EXPECT_FALSE(check_source_url(url, {}).has_value());
+  EXPECT_TRUE(check_source_url(url + "a", {}).has_value());
+  EXPECT_EQ(char_length("h\xC3\xA9llo"), 5u);
+}
+
+TEST(DestinationUrl, NeedsRtmpAppAndStream) {
+  EXPECT_FALSE(check_destination_url("rtmp://h/live/s").has_value());
+  EXPECT_FALSE(check_destination_url("rtmps://h:443/live/s?k=v").has_value());
+  EXPECT_TRUE(check_destination_url("rtmp://h/live").has_value());
+  EXPECT_TRUE(check_destination_url("rtmp://h/live/").has_value());
+  EXPECT_TRUE(check_destination_url("http://h/live/s").has_value());
+}
+
+TEST(Domain, AcceptsHostAndHostPort) {
+  EXPECT_FALSE(check_domain("publish.example.com").has_value());
+  EXPECT_FALSE(check_domain("127.0.0.1:1935").has_value());
+  EXPECT_TRUE(check_domain("a b").has_value());
+  EXPECT_TRUE(check_domain("h/x").has_value());
+  EXPECT_TRUE(check_domain("user@h").has_value());
+}
+
+TEST(CallbackUrl, WithoutSchemeMeansHttp) {
+  EXPECT_EQ(with_default_scheme("callback.example.com"), "http://callback.example.com");
+  EXPECT_EQ(with_default_scheme("https://c.example.com/x"), "https://c.example.com/x");
+  EXPECT_FALSE(check_callback_url("callback.example.com").has_value());
+  EXPECT_TRUE(check_callback_url("ftp://c.example.com").has_value());
+}
+
+TEST(Masking, HidesUserInfoAndSecretQueryValues) {
+  EXPECT_EQ(mask_url("rtmp://user:pw@h/app/s"), "rtmp://***@h/app/s");
+  EXPECT_EQ(mask_url("rtmp://h/app/s?token=abc&x=1&authKey=zz"),
+            "rtmp://h/app/s?token=***&x=1&authKey=***");
+  EXPECT_EQ(mask_url("rtmp://h/app/s"), "rtmp://h/app/s");
+}
+
+TEST(Masking, DestinationStreamKeyKeepsOnlyItsStart) {
+  EXPECT_EQ(masked_destination("rtmp://a.rtmp.youtube.com/live2/abcd-efgh-ijkl"),
+            "rtmp://a.rtmp.youtube.com/live2/abcd***");
+  EXPECT_EQ(masked_destination("rtmp://h/live/s?key=1"), "rtmp://h/live/s?key=***");
+}
+
+TEST(DestinationKey, IgnoresQueryCaseAndDefaultPort) {
+  TaskSpec a;
+  a.destination_url = "rtmp://Host.Example/live/s?x=1";
+  TaskSpec b;
+  b.domain = "host.example:1935";
+  b.app_name = "live";
+  b.stream_name = "s";
+  b.push_args = "y=2";
+  EXPECT_EQ(destination_key(a), destination_key(b));
+}

@@ -38,6 +38,7 @@ std::optional<SinkError> FlvSink::connect(const std::string& url, const SegmentI
     }
     stream->codecpar->codec_tag = 0;
     stream->time_base = {1, 1000};
+    stream->avg_frame_rate = (*track)->frame_rate;  // announced in onMetaData
     stream_index_[slot((*track)->kind)] = stream->index;
     codec_[slot((*track)->kind)] = stream->codecpar->codec_id;
   }

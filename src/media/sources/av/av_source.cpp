@@ -62,7 +62,7 @@ std::optional<SourceError> AvSource::open(const std::string& url) {
       index = -1;
       return;
     }
-    TrackConfig config{kind, share_parameters(*stream.codecpar)};
+    TrackConfig config{kind, share_parameters(*stream.codecpar), stream.avg_frame_rate};
     (kind == TrackKind::video ? segment_.video : segment_.audio) = std::move(config);
   };
   select(video_index_, TrackKind::video);

@@ -1,0 +1,132 @@
+// The HTTP side of the API with a real client over a real socket.
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "support/relay_server.h"
+#include "support/temp_dir.h"
+
+using namespace streamrelay::test_support;
+using nlohmann::json;
+
+namespace {
+
+class ApiHttpTest : public ::testing::Test {
+ protected:
+  TempDir dir;
+  RelayServer server{dir.file("relay")};
+  HttpClient client;
+
+  json task() {
+    return live_task("rtmp://127.0.0.1:1/live/a", "rtmp://127.0.0.1:1/live/b");
+  }
+};
+
+// Opens a raw connection for tests that misbehave on purpose.
+int connect_to(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  return fd;
+}
+
+std::string read_all(int fd) {
+  std::string out;
+  char buffer[4096];
+  timeval timeout{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  ssize_t n;
+  while ((n = recv(fd, buffer, sizeof buffer, 0)) > 0) out.append(buffer, static_cast<size_t>(n));
+  return out;
+}
+
+}  // namespace
+
+TEST_F(ApiHttpTest, CreateListModifyDeleteOverOneKeptAliveConnection) {
+  HttpReply created = client.request("POST", server.tasks_url(), task().dump());
+  ASSERT_EQ(created.status, 200) << created.body;
+  std::string id = created.json()["task_id"];
+  EXPECT_EQ(created.headers["x-request-id"], created.json()["request_id"]);
+  EXPECT_EQ(created.headers["content-type"], "application/json");
+  HttpReply listed = client.request("GET", server.tasks_url() + "?task_id=" + id);
+  EXPECT_EQ(listed.json()["total"], 1);
+  HttpReply modified = client.request("PUT", server.tasks_url(),
+                                      json{{"task_id", id}, {"status", "pause"}}.dump());
+  EXPECT_EQ(modified.status, 200) << modified.body;
+  HttpReply deleted = client.request("DELETE", server.tasks_url() + "?task_id=" + id);
+  EXPECT_EQ(deleted.status, 200);
+  EXPECT_EQ(client.connections_opened(), 1);
+}
+
+TEST_F(ApiHttpTest, TheClientsRequestIdIsEchoed) {
+  HttpReply reply = client.request("GET", server.tasks_url(), "", {{"X-Request-Id", "trace-42"}});
+  EXPECT_EQ(reply.headers["x-request-id"], "trace-42");
+  EXPECT_EQ(reply.json()["request_id"], "trace-42");
+}
+
+TEST_F(ApiHttpTest, ABodyOverTheLimitIsA413WithTheErrorBody) {
+  json big = task();
+  big["padding"] = std::string(70 * 1024, 'x');
+  HttpReply reply = client.request("POST", server.tasks_url(), big.dump());
+  EXPECT_EQ(reply.status, 413);
+  EXPECT_EQ(reply.json()["error_code"], "LIVE.100011007");
+  EXPECT_FALSE(reply.json()["request_id"].get<std::string>().empty());
+}
+
+TEST_F(ApiHttpTest, UnknownPathsAndMethodsAreAnsweredWithTheErrorBody) {
+  HttpReply missing = client.request("GET", server.base_url() + "/v2/nothing");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.json()["error_code"], "LIVE.100011005");
+  HttpReply method = client.request("PATCH", server.tasks_url(), "{}");
+  EXPECT_EQ(method.status, 405);
+  EXPECT_FALSE(method.json()["error_msg"].get<std::string>().empty());
+}
+
+TEST_F(ApiHttpTest, MalformedJsonIsA400NamingTheProblem) {
+  HttpReply reply = client.request("POST", server.tasks_url(), "{\"source_type\": ");
+  EXPECT_EQ(reply.status, 400);
+  EXPECT_EQ(reply.json()["error_code"], "LIVE.100011001");
+  EXPECT_NE(reply.json()["error_msg"].get<std::string>().find("JSON"), std::string::npos);
+}
+
+TEST_F(ApiHttpTest, GarbageInsteadOfHttpGetsA400AndTheServerCarriesOn) {
+  int fd = connect_to(server.port());
+  std::string garbage = "\x16\x03\x01 this is not http\r\n\r\n";
+  send(fd, garbage.data(), garbage.size(), 0);
+  std::string answer = read_all(fd);
+  close(fd);
+  EXPECT_NE(answer.find("400"), std::string::npos) << answer;
+  EXPECT_EQ(client.request("GET", server.tasks_url()).status, 200);
+}
+
+TEST_F(ApiHttpTest, ExpectContinueIsHonoured) {
+  int fd = connect_to(server.port());
+  std::string body = task().dump();
+  std::string head = "POST /v1/p1/pull/stream/task HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                     "application/json\r\nExpect: 100-continue\r\nConnection: close\r\n"
+                     "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  send(fd, head.data(), head.size(), 0);
+  char buffer[256] = {};
+  timeval timeout{3, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  ssize_t n = recv(fd, buffer, sizeof buffer - 1, 0);
+  ASSERT_GT(n, 0);
+  EXPECT_NE(std::string(buffer).find("100 Continue"), std::string::npos);
+  send(fd, body.data(), body.size(), 0);
+  std::string answer = read_all(fd);
+  close(fd);
+  EXPECT_NE(answer.find("200 OK"), std::string::npos) << answer;
+}
+
+TEST_F(ApiHttpTest, TasksSurviveARestart) {
+  std::string id = server.create_task(task());
+  server.kill9();
+  server.start();
+  EXPECT_EQ(server.task_info(id).value("task_id", ""), id);
+}

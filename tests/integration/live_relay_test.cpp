@@ -1,0 +1,211 @@
+// PullLivePushLive end to end: ffmpeg publishes to a real nginx-rtmp, streamrelay relays it to
+// another stream of that nginx, ffprobe reads what arrives.
+#include <gtest/gtest.h>
+
+#include <future>
+
+#include "support/media_tools.h"
+#include "support/nginx_rtmp.h"
+#include "support/relay_server.h"
+#include "support/temp_dir.h"
+#include "task/time_format.h"
+
+using namespace streamrelay::test_support;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+class LiveRelayTest : public ::testing::Test {
+ protected:
+  TempDir dir;
+  NginxRtmp nginx{dir.file("nginx")};
+  LivePublisher publisher{nginx.url("src"), dir.file("publisher.log")};
+  std::unique_ptr<RelayServer> server;
+
+  void SetUp() override {
+    publisher.start();
+    ASSERT_TRUE(eventually([&] { return nginx.is_publishing("src"); }, 15s)) << "publisher";
+    server = std::make_unique<RelayServer>(dir.file("relay"));
+  }
+
+  void TearDown() override {
+    if (HasFailure() && server) std::cerr << "---- server log ----\n" << server->log().substr(0, 20000);
+  }
+
+  std::string relay_to(const std::string& stream) {
+    return server->create_task(live_task(nginx.url("src"), nginx.url(stream)));
+  }
+
+  ProbeReport read_destination(const std::string& stream, int seconds) {
+    return probe(nginx.url(stream), seconds, dir.file("probe-" + stream + ".log"));
+  }
+};
+
+}  // namespace
+
+TEST_F(LiveRelayTest, TheDestinationReceivesBothTracksAtTheSourceRateWithMonotonicDts) {
+  relay_to("dst");
+  ASSERT_TRUE(eventually([&] { return nginx.is_publishing("dst"); }, 10s));
+  ProbeReport report = read_destination("dst", 20);
+  ASSERT_TRUE(report.is_ok) << report.error;
+  EXPECT_TRUE(report.has_stream("video"));
+  EXPECT_TRUE(report.has_stream("audio"));
+  EXPECT_NEAR(report.measured_rate("video"), 25.0, 1.0);
+  EXPECT_GT(report.dts_span("video"), 18.0);
+  EXPECT_GT(report.count("audio"), 700);  // 44.1 kHz AAC: about 43 frames a second
+  EXPECT_EQ(report.non_monotonic_dts("video"), 0);
+  EXPECT_EQ(report.non_monotonic_dts("audio"), 0);
+}
+
+TEST_F(LiveRelayTest, ASourceThatDropsAndReturnsKeepsOneDestinationSession) {
+  std::string id = relay_to("dst");
+  ASSERT_TRUE(server->wait_for_status(id, "running", 15s));
+  long session = nginx.publisher_id("dst");
+  ASSERT_GE(session, 0);
+  // Read the destination across the whole outage.
+  auto reading = std::async(std::launch::async, [&] {
+    return probe(nginx.url("dst"), 14, dir.file("probe-outage.log"));
+  });
+  sleep_for(2s);
+  publisher.stop();
+  EXPECT_TRUE(server->wait_for_status(id, "abnormal", 10s));
+  EXPECT_FALSE(server->task_info(id)["runtime"]["last_error"].get<std::string>().empty());
+  sleep_for(5s);
+  publisher.start();
+  EXPECT_TRUE(server->wait_for_status(id, "running", 20s));
+  EXPECT_EQ(nginx.publisher_id("dst"), session) << "the destination saw a new publish session";
+  ProbeReport during = reading.get();
+  EXPECT_EQ(during.non_monotonic_dts("video"), 0);
+  EXPECT_EQ(during.non_monotonic_dts("audio"), 0);
+  ProbeReport after = read_destination("dst", 4);
+  ASSERT_TRUE(after.is_ok) << after.error;
+  EXPECT_EQ(after.non_monotonic_dts("video"), 0);
+  EXPECT_GE(server->task_info(id)["runtime"]["reconnects"].get<int>(), 1);
+  ASSERT_EQ(server->call("DELETE", "/v1/p1/pull/stream/task?task_id=" + id).status, 200);
+  ASSERT_TRUE(eventually([&] { return !nginx.is_publishing("dst"); }, 5s));
+  EXPECT_TRUE(eventually([&] { return nginx.ended_publish_sessions("dst") == 1; }, 5s))
+      << "publish sessions: " << nginx.ended_publish_sessions("dst");
+}
+
+TEST_F(LiveRelayTest, ASourceThatGoesSilentOnAnOpenConnectionIsDetected) {
+  std::string id = relay_to("dst");
+  ASSERT_TRUE(server->wait_for_status(id, "running", 15s));
+  long session = nginx.publisher_id("dst");
+  publisher.suspend();
+  EXPECT_TRUE(server->wait_for_status(id, "abnormal", 8s));
+  publisher.resume();
+  EXPECT_TRUE(server->wait_for_status(id, "running", 20s));
+  EXPECT_EQ(nginx.publisher_id("dst"), session);
+}
+
+TEST_F(LiveRelayTest, ADestinationThatRestartsIsReconnected) {
+  std::string id = relay_to("dst");
+  ASSERT_TRUE(server->wait_for_status(id, "running", 15s));
+  nginx.stop();
+  EXPECT_TRUE(server->wait_for_status(id, "abnormal", 10s));
+  sleep_for(3s);
+  nginx.start();
+  publisher.stop();
+  publisher.start();
+  EXPECT_TRUE(eventually([&] { return nginx.is_publishing("dst"); }, 30s));
+  EXPECT_TRUE(server->wait_for_status(id, "running", 15s));
+  ProbeReport report = read_destination("dst", 4);
+  ASSERT_TRUE(report.is_ok) << report.error;
+  EXPECT_TRUE(report.has_stream("video"));
+  EXPECT_EQ(report.non_monotonic_dts("video"), 0);
+}
+
+TEST_F(LiveRelayTest, ATaskRunsInsideItsWindowOnly) {
+  int64_t start = std::chrono::duration_cast<std::chrono::seconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count() +
+                  4;
+  json body = live_task(nginx.url("src"), nginx.url("dst"));
+  body["start_time"] = streamrelay::task::format_utc(start);
+  body["end_time"] = streamrelay::task::format_utc(start + 10);
+  std::string id = server->create_task(body);
+  EXPECT_EQ(server->status_of(id), "waiting");
+  EXPECT_FALSE(nginx.is_publishing("dst"));
+  EXPECT_TRUE(server->wait_for_status(id, "running", 15s));
+  EXPECT_TRUE(nginx.is_publishing("dst"));
+  EXPECT_TRUE(server->wait_for_status(id, "finished", 15s));
+  EXPECT_TRUE(eventually([&] { return !nginx.is_publishing("dst"); }, 3s));
+}
+
+TEST_F(LiveRelayTest, PauseStopsThePushEnableResumesItDeleteEndsIt) {
+  std::string id = relay_to("dst");
+  ASSERT_TRUE(server->wait_for_status(id, "running", 15s));
+  auto modify = [&](const char* status) {
+    return server->call("PUT", "/v1/p1/pull/stream/task", {{"task_id", id}, {"status", status}}).status;
+  };
+  ASSERT_EQ(modify("pause"), 200);
+  EXPECT_EQ(server->status_of(id), "paused");
+  EXPECT_TRUE(eventually([&] { return !nginx.is_publishing("dst"); }, 3s));
+  ASSERT_EQ(modify("enable"), 200);
+  EXPECT_TRUE(server->wait_for_status(id, "running", 15s));
+  ASSERT_EQ(server->call("DELETE", "/v1/p1/pull/stream/task?task_id=" + id).status, 200);
+  EXPECT_TRUE(eventually([&] { return !nginx.is_publishing("dst"); }, 3s));
+  EXPECT_EQ(server->call("GET", "/v1/p1/pull/stream/task?task_id=" + id).status, 404);
+}
+
+TEST_F(LiveRelayTest, ANewSourceByModifyKeepsTheDestinationSession) {
+  LivePublisher second(nginx.url("src2"), dir.file("publisher2.log"));
+  second.start();
+  ASSERT_TRUE(eventually([&] { return nginx.is_publishing("src2"); }, 15s));
+  std::string id = relay_to("dst");
+  ASSERT_TRUE(server->wait_for_status(id, "running", 15s));
+  long session = nginx.publisher_id("dst");
+  json change = {{"task_id", id}, {"source_urls", {nginx.url("src2")}}};
+  ASSERT_EQ(server->call("PUT", "/v1/p1/pull/stream/task", change).status, 200);
+  EXPECT_TRUE(eventually(
+      [&] { return server->task_info(id)["runtime"]["source_url"] == nginx.url("src2"); }, 10s));
+  EXPECT_TRUE(server->wait_for_status(id, "running", 10s));
+  EXPECT_EQ(nginx.publisher_id("dst"), session);
+  ProbeReport report = read_destination("dst", 3);
+  EXPECT_EQ(report.non_monotonic_dts("video"), 0);
+}
+
+TEST_F(LiveRelayTest, AfterKillNineTheTaskRunsAgainOnRestart) {
+  std::string id = relay_to("dst");
+  ASSERT_TRUE(server->wait_for_status(id, "running", 15s));
+  server->kill9();
+  EXPECT_TRUE(eventually([&] { return !nginx.is_publishing("dst"); }, 10s));
+  server->start();
+  EXPECT_TRUE(server->wait_for_status(id, "running", 10s));
+  EXPECT_TRUE(nginx.is_publishing("dst"));
+}
+
+TEST_F(LiveRelayTest, SigtermStopsRelaysCleanlyAndTheyResumeAtTheNextStart) {
+  std::string id = relay_to("dst");
+  ASSERT_TRUE(server->wait_for_status(id, "running", 15s));
+  EXPECT_EQ(server->terminate(), 0);
+  EXPECT_TRUE(eventually([&] { return !nginx.is_publishing("dst"); }, 3s));
+  server->start();
+  EXPECT_TRUE(server->wait_for_status(id, "running", 15s));
+}
+
+TEST_F(LiveRelayTest, FiftyConcurrentRelaysAllReachTheirDestinations) {
+  constexpr int kRelays = 50;
+  for (int i = 0; i < kRelays; ++i) relay_to("dst" + std::to_string(i));
+  sleep_for(60s);
+  std::vector<std::future<ProbeReport>> reads;
+  for (int i = 0; i < kRelays; ++i) {
+    reads.push_back(std::async(std::launch::async, [this, i] {
+      return probe(nginx.url("dst" + std::to_string(i)), 3,
+                   dir.file("probe-many-" + std::to_string(i) + ".log"));
+    }));
+    if (reads.size() % 10 == 0) reads.back().wait();  // ten readers at a time
+  }
+  int readable = 0;
+  for (int i = 0; i < kRelays; ++i) {
+    ProbeReport report = reads[i].get();
+    bool is_good = report.is_ok && report.has_stream("video") && report.has_stream("audio") &&
+                   report.non_monotonic_dts("video") == 0;
+    EXPECT_TRUE(is_good) << "dst" << i << ": " << report.error;
+    readable += is_good ? 1 : 0;
+  }
+  EXPECT_EQ(readable, kRelays);
+  json page = server->call("GET", "/v1/p1/pull/stream/task?limit=100").json();
+  for (const json& info : page["task_infos"]) EXPECT_EQ(info["status"], "running") << info.dump();
+}

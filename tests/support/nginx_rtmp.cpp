@@ -1,0 +1,90 @@
+#include "support/nginx_rtmp.h"
+
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+
+#include "support/http_client.h"
+
+namespace streamrelay::test_support {
+
+NginxRtmp::NginxRtmp(std::string folder)
+    : folder_(std::move(folder)), rtmp_port_(free_port()), http_port_(free_port()) {
+  std::filesystem::create_directories(folder_ + "/logs");
+  std::filesystem::create_directories(folder_ + "/tmp");
+  std::ofstream conf(folder_ + "/nginx.conf");
+  conf << "load_module /usr/lib/nginx/modules/ngx_rtmp_module.so;\n"
+       << "daemon off;\nmaster_process off;\nworker_processes 1;\n"
+       << "error_log " << folder_ << "/logs/error.log info;\n"
+       << "pid " << folder_ << "/logs/nginx.pid;\n"
+       << "events { worker_connections 4096; }\n"
+       << "rtmp {\n  server {\n    listen 127.0.0.1:" << rtmp_port_ << ";\n"
+       << "    access_log " << folder_ << "/logs/rtmp_access.log;\n"
+       << "    application live { live on; }\n"
+       << "    application other { live on; }\n  }\n}\n"
+       << "http {\n  access_log off;\n  client_body_temp_path " << folder_ << "/tmp;\n"
+       << "  proxy_temp_path " << folder_ << "/tmp;\n  fastcgi_temp_path " << folder_ << "/tmp;\n"
+       << "  uwsgi_temp_path " << folder_ << "/tmp;\n  scgi_temp_path " << folder_ << "/tmp;\n"
+       << "  server {\n    listen 127.0.0.1:" << http_port_ << ";\n"
+       << "    location /stat { rtmp_stat all; }\n  }\n}\n";
+  conf.close();
+  start();
+}
+
+NginxRtmp::~NginxRtmp() { stop(); }
+
+void NginxRtmp::start() {
+  process_ = Process({"nginx", "-p", folder_, "-c", folder_ + "/nginx.conf"},
+                     folder_ + "/logs/stdout.log");
+  if (!eventually([this] { return !stat().empty(); }, std::chrono::seconds(10))) {
+    throw std::runtime_error("nginx did not start: " + read_file(folder_ + "/logs/error.log"));
+  }
+}
+
+void NginxRtmp::stop() { process_.stop(SIGQUIT, std::chrono::seconds(3)); }
+
+std::string NginxRtmp::url(const std::string& stream, const std::string& app) const {
+  return "rtmp://127.0.0.1:" + std::to_string(rtmp_port_) + "/" + app + "/" + stream;
+}
+
+std::string NginxRtmp::stat() {
+  HttpClient client;
+  HttpReply reply = client.request("GET", "http://127.0.0.1:" + std::to_string(http_port_) + "/stat",
+                                   "", {}, std::chrono::seconds(2));
+  if (reply.status != 200) return "";
+  std::string xml = reply.body;
+  std::erase(xml, '\r');
+  return xml;
+}
+
+long NginxRtmp::publisher_id(const std::string& stream) {
+  std::string xml = stat();
+  size_t at = xml.find("<stream>\n<name>" + stream + "</name>");
+  if (at == std::string::npos) at = xml.find("<stream><name>" + stream + "</name>");
+  if (at == std::string::npos) return -1;
+  size_t end = xml.find("</stream>", at);
+  std::string block = xml.substr(at, end - at);
+  std::smatch match;
+  std::regex publisher("<client><id>([0-9]+)</id>[^\\n]*<publishing/>");
+  if (!std::regex_search(block, match, publisher)) return -1;
+  return std::stol(match[1]);
+}
+
+int NginxRtmp::ended_publish_sessions(const std::string& stream) {
+  std::istringstream log(read_file(folder_ + "/logs/rtmp_access.log"));
+  std::string line;
+  int count = 0;
+  while (std::getline(log, line)) {
+    if (line.find("PUBLISH") != std::string::npos &&
+        line.find("\"" + stream + "\"") != std::string::npos) {
+      ++count;
+    }
+  }
+  return count;
+}
+
+}  // namespace streamrelay::test_support

@@ -1,0 +1,78 @@
+#include "support/relay_server.h"
+
+#include <signal.h>
+
+#include <filesystem>
+#include <stdexcept>
+
+namespace streamrelay::test_support {
+
+RelayServer::RelayServer(std::string folder, std::vector<std::string> extra_args)
+    : folder_(std::move(folder)), extra_args_(std::move(extra_args)), port_(free_port()) {
+  std::filesystem::create_directories(folder_);
+  start();
+}
+
+RelayServer::~RelayServer() { process_.stop(SIGTERM, std::chrono::seconds(10)); }
+
+void RelayServer::start() {
+  std::vector<std::string> argv = {STREAMRELAY_BINARY, "serve", "--listen",
+                                   "127.0.0.1:" + std::to_string(port_), "--data-dir",
+                                   folder_ + "/data", "--log-level", "debug"};
+  argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
+  process_ = Process(argv, folder_ + "/server.log");
+  bool is_up = eventually(
+      [this] {
+        HttpClient probe;
+        return probe.request("GET", tasks_url("ready"), "", {}, std::chrono::milliseconds(500))
+                   .status == 200;
+      },
+      std::chrono::seconds(20));
+  if (!is_up) throw std::runtime_error("streamrelay did not start: " + log());
+}
+
+void RelayServer::kill9() { process_.stop(SIGKILL, std::chrono::seconds(5)); }
+
+int RelayServer::terminate() {
+  process_.signal(SIGTERM);
+  return process_.wait(std::chrono::seconds(15));
+}
+
+std::string RelayServer::tasks_url(const std::string& project) const {
+  return base_url() + "/v1/" + project + "/pull/stream/task";
+}
+
+std::string RelayServer::log() const { return read_file(folder_ + "/server.log"); }
+
+HttpReply RelayServer::call(const std::string& method, const std::string& path_and_query,
+                            const nlohmann::json& body) {
+  return client_.request(method, base_url() + path_and_query, body.is_null() ? "" : body.dump());
+}
+
+std::string RelayServer::create_task(const nlohmann::json& body, const std::string& project) {
+  HttpReply reply = client_.request("POST", tasks_url(project), body.dump());
+  if (reply.status != 200) throw std::runtime_error("create refused: " + reply.body);
+  return reply.json().value("task_id", "");
+}
+
+nlohmann::json RelayServer::task_info(const std::string& task_id, const std::string& project) {
+  HttpReply reply = client_.request("GET", tasks_url(project) + "?task_id=" + task_id);
+  auto doc = reply.json();
+  if (reply.status != 200 || !doc.contains("task_infos") || doc["task_infos"].empty()) {
+    return nlohmann::json::object();
+  }
+  return doc["task_infos"][0];
+}
+
+bool RelayServer::wait_for_status(const std::string& task_id, const std::string& status,
+                                  std::chrono::milliseconds timeout) {
+  return eventually([&] { return status_of(task_id) == status; }, timeout);
+}
+
+nlohmann::json live_task(const std::string& source, const std::string& destination) {
+  return {{"source_type", "PullLivePushLive"},
+          {"source_urls", {source}},
+          {"destination_url", destination}};
+}
+
+}  // namespace streamrelay::test_support

@@ -1,17 +1,30 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <iostream>
 
 #include "observe/logging.h"
 #include "server.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"streamrelay: live-stream relay tasks behind a cloud-compatible HTTP API"};
+  CLI::App app{"streamrelay: live-stream relay tasks behind a cloud-compatible HTTP API", "streamrelay"};
   app.require_subcommand(1);
   streamrelay::ServerConfig config;
   CLI::App* serve = app.add_subcommand("serve", "run the service");
   streamrelay::add_serve_options(*serve, config);
-  CLI11_PARSE(app, argc, argv);
+
+  std::string error;
+  std::vector<std::string> args = streamrelay::expand_config_file({argv + 1, argv + argc}, error);
+  if (!error.empty()) {
+    std::cerr << "streamrelay: " << error << "\n";
+    return 2;
+  }
+  std::reverse(args.begin(), args.end());  // CLI11 takes the arguments in reverse order
+  try {
+    app.parse(args);
+  } catch (const CLI::ParseError& parse_error) {
+    return app.exit(parse_error);
+  }
 
   if (!streamrelay::observe::setup_logging(config.log_level)) {
     spdlog::warn("event=config_warning note=\"unknown log level {}, using info\"", config.log_level);

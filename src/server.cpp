@@ -15,6 +15,7 @@
 #include "api/router.h"
 #include "control/relay_factory.h"
 #include "control/supervisor.h"
+#include "media/av_logging.h"
 #include "store/sqlite/sqlite_store.h"
 #include "task/task_service.h"
 
@@ -64,6 +65,7 @@ int run_server(const ServerConfig& config) {
                      config.listen);
     return 2;
   }
+  media::route_ffmpeg_logs();
   auto authenticator = make_authenticator(config, address);
   if (!authenticator) return 2;
 
@@ -89,8 +91,19 @@ int run_server(const ServerConfig& config) {
   api::Router router(service, *authenticator);
 
   boost::asio::io_context io;
-  api::HttpServer http(io, address.host, address.port,
-                       [&router](const api::HttpRequest& request) { return router.handle(request); });
+  api::HttpLimits limits;
+  limits.read_timeout = std::chrono::seconds(config.http_read_timeout_s);
+  std::unique_ptr<api::HttpServer> http_owner;
+  try {
+    http_owner = std::make_unique<api::HttpServer>(
+        io, address.host, address.port,
+        [&router](const api::HttpRequest& request) { return router.handle(request); }, limits);
+  } catch (const std::exception& error) {
+    spdlog::critical("event=startup_refused error=\"cannot listen on {}: {}\"", config.listen,
+                     error.what());
+    return 1;
+  }
+  api::HttpServer& http = *http_owner;
   supervisor.start();
   http.start();
   spdlog::info("event=listening address={}:{} data_dir={} region={}", address.host, http.port(),

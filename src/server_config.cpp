@@ -1,12 +1,15 @@
 #include "server_config.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <charconv>
+#include <fstream>
+#include <set>
 
 namespace streamrelay {
 
 void add_serve_options(CLI::App& command, ServerConfig& config) {
-  command.set_config("--config", "", "read these settings from a TOML/INI file (same names)");
+  command.add_option("--config", "settings file: lines of name = value, names as the flags");
   command.add_option("--listen", config.listen, "HTTP listen address host:port")
       ->capture_default_str();
   command.add_option("--data-dir", config.data_dir, "folder of the SQLite database")
@@ -23,6 +26,10 @@ void add_serve_options(CLI::App& command, ServerConfig& config) {
                      "folder that file:// sources may read from (repeatable)");
   command.add_option("--io-threads", config.io_threads, "HTTP threads")
       ->check(CLI::Range(1, 16))
+      ->capture_default_str();
+  command.add_option("--http-read-timeout-s", config.http_read_timeout_s,
+                     "a client must send a whole request (or its next one) within this time")
+      ->check(CLI::Range(1, 3600))
       ->capture_default_str();
   command.add_option("--stall-threshold-ms", config.stall_threshold_ms,
                      "a source or destination that moves no data this long is reconnected")
@@ -60,6 +67,92 @@ bool parse_listen_address(const std::string& text, ListenAddress& out) {
 
 bool is_loopback_host(const std::string& host) {
   return host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+}  // namespace streamrelay
+
+namespace streamrelay {
+namespace {
+
+std::string trim(std::string text) {
+  text.erase(0, text.find_first_not_of(" \t\r"));
+  text.erase(text.find_last_not_of(" \t\r") + 1);
+  return text;
+}
+
+std::string unquote(std::string value) {
+  value = trim(value);
+  if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+      value.back() == value.front()) {
+    return value.substr(1, value.size() - 2);
+  }
+  return value;
+}
+
+std::vector<std::string> split_list(const std::string& value) {
+  std::vector<std::string> items;
+  std::string inner = value.substr(1, value.size() - 2);
+  size_t start = 0;
+  while (start < inner.size()) {
+    size_t comma = inner.find(',', start);
+    if (comma == std::string::npos) comma = inner.size();
+    std::string item = unquote(inner.substr(start, comma - start));
+    if (!item.empty()) items.push_back(item);
+    start = comma + 1;
+  }
+  return items;
+}
+
+}  // namespace
+
+std::vector<std::string> expand_config_file(const std::vector<std::string>& args,
+                                            std::string& error) {
+  std::vector<std::string> out;
+  std::string path;
+  std::set<std::string> given;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string arg = args[i];
+    if (arg == "--config" && i + 1 < args.size()) {
+      path = args[++i];
+      continue;
+    }
+    if (arg.rfind("--config=", 0) == 0) {
+      path = arg.substr(9);
+      continue;
+    }
+    if (arg.rfind("--", 0) == 0) given.insert(arg.substr(2, arg.find('=') - 2));
+    out.push_back(arg);
+  }
+  if (path.empty()) return out;
+  std::ifstream file(path);
+  if (!file) {
+    error = "cannot read config file " + path;
+    return {};
+  }
+  std::string line;
+  int number = 0;
+  while (std::getline(file, line)) {
+    ++number;
+    line = trim(line.substr(0, line.find('#')));
+    if (line.empty() || line == "[serve]") continue;
+    size_t eq = line.find('=');
+    if (eq == std::string::npos) {
+      error = path + ":" + std::to_string(number) + ": expected name = value";
+      return {};
+    }
+    std::string name = trim(line.substr(0, eq));
+    std::replace(name.begin(), name.end(), '_', '-');
+    if (given.count(name)) continue;
+    std::string value = trim(line.substr(eq + 1));
+    std::vector<std::string> values = value.size() >= 2 && value.front() == '[' && value.back() == ']'
+                                          ? split_list(value)
+                                          : std::vector<std::string>{unquote(value)};
+    for (const std::string& item : values) {
+      out.push_back("--" + name);
+      out.push_back(item);
+    }
+  }
+  return out;
 }
 
 }  // namespace streamrelay

@@ -20,6 +20,7 @@ struct ServerConfig {
   std::string log_level = "info";
   std::vector<std::string> media_roots;
   int io_threads = 2;
+  int http_read_timeout_s = 30;
   int64_t stall_threshold_ms = 2000;
   int64_t open_timeout_ms = 5000;
   int64_t backoff_initial_ms = 250;
@@ -27,8 +28,15 @@ struct ServerConfig {
   int64_t stable_period_ms = 10000;
 };
 
-// Declares the flags (and the --config file, same names) of `serve` on a CLI11 command.
+// Declares the flags of `serve` on a CLI11 command (and --config, read by expand_config_file).
 void add_serve_options(CLI::App& command, ServerConfig& config);
+
+// Replaces `--config FILE` in the arguments by the settings of FILE as flags: lines of
+// `name = value` (or `name = ["a", "b"]` for repeatable settings, `#` comments, an optional
+// `[serve]` header). A flag given on the command line wins over the file. Empty string and an
+// error message when the file cannot be read or parsed.
+std::vector<std::string> expand_config_file(const std::vector<std::string>& args,
+                                            std::string& error);
 
 struct ListenAddress {
   std::string host;

@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <fstream>
+
 #include "support/relay_server.h"
 #include "support/temp_dir.h"
 
@@ -129,4 +131,26 @@ TEST_F(ApiHttpTest, TasksSurviveARestart) {
   server.kill9();
   server.start();
   EXPECT_EQ(server.task_info(id).value("task_id", ""), id);
+}
+
+TEST(ApiConfig, SettingsComeFromTheConfigFileAndSlowClientsAreCutOff) {
+  TempDir dir;
+  std::string config = dir.file("streamrelay.toml");
+  {
+    std::ofstream file(config);
+    file << "region = \"from-config\"\nhttp-read-timeout-s = 2\n";
+  }
+  RelayServer server(dir.file("relay"), {"--config", config});
+  std::string id = server.create_task(
+      live_task("rtmp://127.0.0.1:1/live/a", "rtmp://127.0.0.1:1/live/b"));
+  EXPECT_EQ(server.task_info(id)["region"], "from-config");
+
+  int fd = connect_to(server.port());
+  std::string partial = "GET /v1/p1/pull/stream/task HTTP/1.1\r\nHost: x\r\n";
+  send(fd, partial.data(), partial.size(), 0);
+  auto started = std::chrono::steady_clock::now();
+  std::string answer = read_all(fd);  // returns when the server closes the connection
+  close(fd);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+  EXPECT_EQ(answer.find("200 OK"), std::string::npos);
 }

@@ -209,3 +209,35 @@ TEST_F(LiveRelayTest, FiftyConcurrentRelaysAllReachTheirDestinations) {
   json page = server->call("GET", "/v1/p1/pull/stream/task?limit=100").json();
   for (const json& info : page["task_infos"]) EXPECT_EQ(info["status"], "running") << info.dump();
 }
+
+TEST_F(LiveRelayTest, AnHlsSourceIsRelayed) {
+  LivePublisher hls_publisher(nginx.url("src", "hls"), dir.file("publisher-hls.log"));
+  hls_publisher.start();
+  ASSERT_TRUE(eventually(
+      [&] { return HttpClient().request("GET", nginx.hls_url("src")).status == 200; }, 20s));
+  std::string id = server->create_task(live_task(nginx.hls_url("src"), nginx.url("dst")));
+  ASSERT_TRUE(server->wait_for_status(id, "running", 20s)) << server->task_info(id).dump();
+  ProbeReport report = read_destination("dst", 6);
+  ASSERT_TRUE(report.is_ok) << report.error;
+  EXPECT_TRUE(report.has_stream("video"));
+  EXPECT_TRUE(report.has_stream("audio"));
+  EXPECT_EQ(report.non_monotonic_dts("video"), 0);
+  EXPECT_EQ(report.non_monotonic_dts("audio"), 0);
+}
+
+TEST_F(LiveRelayTest, AnSrtSourceIsRelayed) {
+  std::string srt = "srt://127.0.0.1:" + std::to_string(free_port());
+  PublisherOptions options;
+  options.format = "mpegts";
+  LivePublisher srt_publisher(srt + "?mode=listener", dir.file("publisher-srt.log"), options);
+  srt_publisher.start();
+  sleep_for(1s);
+  std::string id = server->create_task(live_task(srt, nginx.url("dst")));
+  ASSERT_TRUE(server->wait_for_status(id, "running", 20s)) << server->task_info(id).dump();
+  ProbeReport report = read_destination("dst", 6);
+  ASSERT_TRUE(report.is_ok) << report.error;
+  EXPECT_TRUE(report.has_stream("video"));
+  EXPECT_TRUE(report.has_stream("audio"));
+  EXPECT_NEAR(report.measured_rate("video"), 25.0, 1.5);
+  EXPECT_EQ(report.non_monotonic_dts("video"), 0);
+}

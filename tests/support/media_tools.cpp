@@ -22,7 +22,7 @@ void LivePublisher::start() {
                            "-pix_fmt", "yuv420p", "-g", std::to_string(options_.gop), "-b:v",
                            options_.video_bitrate});
   if (options_.has_audio) argv.insert(argv.end(), {"-c:a", "aac", "-b:a", "64k"});
-  argv.insert(argv.end(), {"-f", "flv", url_});
+  argv.insert(argv.end(), {"-f", options_.format, url_});
   process_ = Process(argv, log_path_);
 }
 

@@ -15,6 +15,7 @@ struct PublisherOptions {
   int gop = 25;  // frames between keyframes
   std::string video_bitrate = "300k";
   bool has_audio = true;
+  std::string format = "flv";  // "mpegts" for SRT
 };
 
 // The ffmpeg program publishing a generated H.264/AAC live stream in real time.

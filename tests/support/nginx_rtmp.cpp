@@ -25,12 +25,16 @@ NginxRtmp::NginxRtmp(std::string folder)
        << "rtmp {\n  server {\n    listen 127.0.0.1:" << rtmp_port_ << ";\n"
        << "    access_log " << folder_ << "/logs/rtmp_access.log;\n"
        << "    application live { live on; }\n"
-       << "    application other { live on; }\n  }\n}\n"
+       << "    application other { live on; }\n"
+       << "    application hls { live on; hls on; hls_path " << folder_ << "/hls;"
+       << " hls_fragment 1s; hls_playlist_length 6s; }\n  }\n}\n"
        << "http {\n  access_log off;\n  client_body_temp_path " << folder_ << "/tmp;\n"
        << "  proxy_temp_path " << folder_ << "/tmp;\n  fastcgi_temp_path " << folder_ << "/tmp;\n"
        << "  uwsgi_temp_path " << folder_ << "/tmp;\n  scgi_temp_path " << folder_ << "/tmp;\n"
        << "  server {\n    listen 127.0.0.1:" << http_port_ << ";\n"
-       << "    location /stat { rtmp_stat all; }\n  }\n}\n";
+       << "    location /stat { rtmp_stat all; }\n"
+       << "    location /hls { root " << folder_ << "; types { application/vnd.apple.mpegurl m3u8;"
+       << " video/mp2t ts; } }\n  }\n}\n";
   conf.close();
   start();
 }
@@ -49,6 +53,10 @@ void NginxRtmp::stop() { process_.stop(SIGQUIT, std::chrono::seconds(3)); }
 
 std::string NginxRtmp::url(const std::string& stream, const std::string& app) const {
   return "rtmp://127.0.0.1:" + std::to_string(rtmp_port_) + "/" + app + "/" + stream;
+}
+
+std::string NginxRtmp::hls_url(const std::string& stream) const {
+  return "http://127.0.0.1:" + std::to_string(http_port_) + "/hls/" + stream + ".m3u8";
 }
 
 std::string NginxRtmp::stat() {

@@ -18,6 +18,9 @@ class NginxRtmp {
   int http_port() const { return http_port_; }
   std::string url(const std::string& stream, const std::string& app = "live") const;
 
+  // The HLS playlist nginx makes of what is published to the "hls" application.
+  std::string hls_url(const std::string& stream) const;
+
   std::string stat();
   // The id nginx gave the client publishing `stream`, -1 when nobody publishes it.
   long publisher_id(const std::string& stream);

@@ -1,0 +1,35 @@
+#include "media/av_logging.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdarg>
+#include <string>
+
+extern "C" {
+#include <libavutil/log.h>
+}
+
+namespace streamrelay::media {
+namespace {
+
+void on_ffmpeg_log(void* context, int level, const char* format, va_list args) {
+  if (level > AV_LOG_INFO) return;
+  auto spd_level = level <= AV_LOG_WARNING ? spdlog::level::debug : spdlog::level::trace;
+  if (!spdlog::should_log(spd_level)) return;
+  char line[1024];
+  int print_prefix = 1;
+  av_log_format_line2(context, level, format, args, line, sizeof line, &print_prefix);
+  std::string text(line);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  if (text.empty()) return;
+  spdlog::log(spd_level, "event=ffmpeg message=\"{}\"", text);
+}
+
+}  // namespace
+
+void route_ffmpeg_logs() {
+  av_log_set_level(AV_LOG_INFO);
+  av_log_set_callback(on_ffmpeg_log);
+}
+
+}  // namespace streamrelay::media

@@ -7,7 +7,8 @@
 #include "server.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"streamrelay: live-stream relay tasks behind a cloud-compatible HTTP API", "streamrelay"};
+  CLI::App app{"streamrelay: live-stream relay tasks behind a cloud-compatible HTTP API",
+               "streamrelay"};
   app.require_subcommand(1);
   streamrelay::ServerConfig config;
   CLI::App* serve = app.add_subcommand("serve", "run the service");
@@ -27,7 +28,8 @@ int main(int argc, char** argv) {
   }
 
   if (!streamrelay::observe::setup_logging(config.log_level)) {
-    spdlog::warn("event=config_warning note=\"unknown log level {}, using info\"", config.log_level);
+    spdlog::warn("event=config_warning note=\"unknown log level {}, using info\"",
+                 config.log_level);
   }
   return streamrelay::run_server(config);
 }

@@ -41,9 +41,10 @@ std::unique_ptr<api::Authenticator> make_authenticator(const ServerConfig& confi
           "loopback without them; pass --credentials\"");
       return nullptr;
     }
-    spdlog::warn("event=auth_disabled note=\"NO CREDENTIALS CONFIGURED: the API is OPEN to anyone "
-                 "who can reach {} (loopback only)\"",
-                 config.listen);
+    spdlog::warn(
+        "event=auth_disabled note=\"NO CREDENTIALS CONFIGURED: the API is OPEN to anyone "
+        "who can reach {} (loopback only)\"",
+        config.listen);
     return std::make_unique<api::OpenAuthenticator>();
   }
   auto credentials = api::load_credentials(config.credentials_file);
@@ -82,8 +83,8 @@ int run_server(const ServerConfig& config) {
   store::SqliteStore& store = *store_owner;
 
   task::SystemClock clock;
-  task::TaskServiceSettings service_settings{config.region, config.served_regions,
-                                             {config.media_roots}};
+  task::TaskServiceSettings service_settings{
+      config.region, config.served_regions, {config.media_roots}};
   task::TaskService service(store, clock, service_settings);
   control::MediaRelayFactory factory(relay_settings_of(config));
   control::Supervisor supervisor(store, clock, factory);

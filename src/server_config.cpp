@@ -27,16 +27,19 @@ void add_serve_options(CLI::App& command, ServerConfig& config) {
   command.add_option("--io-threads", config.io_threads, "HTTP threads")
       ->check(CLI::Range(1, 16))
       ->capture_default_str();
-  command.add_option("--http-read-timeout-s", config.http_read_timeout_s,
-                     "a client must send a whole request (or its next one) within this time")
+  command
+      .add_option("--http-read-timeout-s", config.http_read_timeout_s,
+                  "a client must send a whole request (or its next one) within this time")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
-  command.add_option("--stall-threshold-ms", config.stall_threshold_ms,
-                     "a source or destination that moves no data this long is reconnected")
+  command
+      .add_option("--stall-threshold-ms", config.stall_threshold_ms,
+                  "a source or destination that moves no data this long is reconnected")
       ->check(CLI::Range(int64_t{200}, int64_t{60000}))
       ->capture_default_str();
-  command.add_option("--open-timeout-ms", config.open_timeout_ms,
-                     "limit for opening a source or connecting a destination")
+  command
+      .add_option("--open-timeout-ms", config.open_timeout_ms,
+                  "limit for opening a source or connecting a destination")
       ->check(CLI::Range(int64_t{500}, int64_t{120000}))
       ->capture_default_str();
   command.add_option("--backoff-initial-ms", config.backoff_initial_ms, "first retry delay")
@@ -45,8 +48,9 @@ void add_serve_options(CLI::App& command, ServerConfig& config) {
   command.add_option("--backoff-max-ms", config.backoff_max_ms, "longest retry delay")
       ->check(CLI::Range(int64_t{100}, int64_t{600000}))
       ->capture_default_str();
-  command.add_option("--stable-period-ms", config.stable_period_ms,
-                     "a leg working this long has its retry delay reset")
+  command
+      .add_option("--stable-period-ms", config.stable_period_ms,
+                  "a leg working this long has its retry delay reset")
       ->check(CLI::Range(int64_t{100}, int64_t{600000}))
       ->capture_default_str();
 }
@@ -144,9 +148,10 @@ std::vector<std::string> expand_config_file(const std::vector<std::string>& args
     std::replace(name.begin(), name.end(), '_', '-');
     if (given.count(name)) continue;
     std::string value = trim(line.substr(eq + 1));
-    std::vector<std::string> values = value.size() >= 2 && value.front() == '[' && value.back() == ']'
-                                          ? split_list(value)
-                                          : std::vector<std::string>{unquote(value)};
+    std::vector<std::string> values =
+        value.size() >= 2 && value.front() == '[' && value.back() == ']'
+            ? split_list(value)
+            : std::vector<std::string>{unquote(value)};
     for (const std::string& item : values) {
       out.push_back("--" + name);
       out.push_back(item);

@@ -34,7 +34,7 @@ HttpRequest to_request(const http::request<http::string_body>& message, const st
 }
 
 http::response<http::string_body> to_message(const HttpResponse& response, unsigned version,
-                                              bool keep_alive) {
+                                             bool keep_alive) {
   http::response<http::string_body> message{static_cast<http::status>(response.status), version};
   message.set(http::field::server, "streamrelay");
   for (const auto& [name, value] : response.headers) message.set(name, value);
@@ -150,6 +150,8 @@ void HttpServer::stop() {
   impl_->acceptor.close(ec);
 }
 
-uint16_t HttpServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+uint16_t HttpServer::port() const {
+  return impl_->acceptor.local_endpoint().port();
+}
 
 }  // namespace streamrelay::api

@@ -13,8 +13,8 @@ enum class TransportError { none, body_too_large, header_too_large, malformed };
 
 // An HTTP request as the router sees it: no socket, no library types.
 struct HttpRequest {
-  std::string method;  // upper case
-  std::string target;  // path and query, as sent
+  std::string method;                          // upper case
+  std::string target;                          // path and query, as sent
   std::map<std::string, std::string> headers;  // names in lower case
   std::string body;
   std::string peer_address;

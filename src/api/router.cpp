@@ -61,7 +61,8 @@ HttpResponse task_id_response(const std::string& task_id, const std::string& req
 std::string request_id_of(const HttpRequest& request) {
   auto sent = request.header("x-request-id");
   if (sent && !sent->empty() && sent->size() <= 128 &&
-      std::all_of(sent->begin(), sent->end(), [](unsigned char c) { return c > 0x20 && c < 0x7f; })) {
+      std::all_of(sent->begin(), sent->end(),
+                  [](unsigned char c) { return c > 0x20 && c < 0x7f; })) {
     return *sent;
   }
   return task::new_uuid();
@@ -78,8 +79,9 @@ bool is_json_content_type(const HttpRequest& request) {
   auto type = request.header("content-type");
   if (!type) return true;
   std::string media = type->substr(0, type->find(';'));
-  media.erase(std::remove_if(media.begin(), media.end(), [](unsigned char c) { return std::isspace(c); }),
-              media.end());
+  media.erase(
+      std::remove_if(media.begin(), media.end(), [](unsigned char c) { return std::isspace(c); }),
+      media.end());
   std::transform(media.begin(), media.end(), media.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return media == "application/json";
@@ -193,8 +195,8 @@ HttpResponse Router::list(const std::string& query, const std::string& project_i
   int64_t now = service_.now();
   json infos = json::array();
   for (const task::TaskRecord& record : page->records) infos.push_back(task_info_json(record, now));
-  return json_response(200, {{"task_infos", infos}, {"total", page->total}, {"request_id", request_id}},
-                       request_id);
+  return json_response(
+      200, {{"task_infos", infos}, {"total", page->total}, {"request_id", request_id}}, request_id);
 }
 
 HttpResponse Router::modify(const HttpRequest& request, const std::string& project_id,
@@ -213,8 +215,8 @@ HttpResponse Router::modify(const HttpRequest& request, const std::string& proje
 HttpResponse Router::remove(const std::string& query, const std::string& project_id,
                             const std::string& request_id) {
   auto params = parse_query(query);
-  auto task_id = service_.remove(project_id, query_value(params, "task_id"),
-                                 query_value(params, "region"));
+  auto task_id =
+      service_.remove(project_id, query_value(params, "task_id"), query_value(params, "region"));
   if (!task_id) return error_response(task_id.error(), request_id);
   spdlog::info("request_id={} task_id={} event=task_deleted_by_request", request_id, *task_id);
   return task_id_response(*task_id, request_id);

@@ -45,9 +45,13 @@ Supervisor::Supervisor(store::Store& store, const task::Clock& clock, RelayFacto
                        SupervisorSettings settings)
     : store_(store), clock_(clock), factory_(factory), settings_(settings) {}
 
-Supervisor::~Supervisor() { stop(); }
+Supervisor::~Supervisor() {
+  stop();
+}
 
-void Supervisor::start() { thread_ = std::thread([this] { run(); }); }
+void Supervisor::start() {
+  thread_ = std::thread([this] { run(); });
+}
 
 void Supervisor::stop() {
   {
@@ -84,7 +88,8 @@ void Supervisor::run() {
       spdlog::error("event=supervisor_tick_failed error=\"{}\"", error.what());
     }
     std::unique_lock lock(mutex_);
-    wake_.wait_for(lock, settings_.poll_interval, [this] { return has_changes_ || stop_requested_; });
+    wake_.wait_for(lock, settings_.poll_interval,
+                   [this] { return has_changes_ || stop_requested_; });
     has_changes_ = false;
     if (stop_requested_) break;
   }
@@ -143,6 +148,10 @@ void Supervisor::reconcile(Entry& entry, int64_t now) {
     if (entry.relay) stop_relay(entry);
     return;
   }
+  if (entry.relay && entry.relay->has_failed()) {
+    spdlog::error("task_id={} event=relay_failed note=\"restarting it\"", record.spec.task_id);
+    stop_relay(entry);
+  }
   if (!entry.relay) {
     start_relay(entry);
   } else if (entry.relayed_sources != record.spec.source_urls) {
@@ -176,9 +185,8 @@ void Supervisor::stop_relay(Entry& entry) {
 }
 
 void Supervisor::reap_stopped_relays() {
-  std::erase_if(stopping_, [](const std::unique_ptr<media::Relay>& relay) {
-    return relay->has_stopped();
-  });
+  std::erase_if(stopping_,
+                [](const std::unique_ptr<media::Relay>& relay) { return relay->has_stopped(); });
 }
 
 void Supervisor::write_runtimes(int64_t now) {

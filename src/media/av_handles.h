@@ -46,7 +46,9 @@ class AvOptions {
   AvOptions(const AvOptions&) = delete;
   AvOptions& operator=(const AvOptions&) = delete;
   ~AvOptions() { av_dict_free(&dict_); }
-  void set(const char* key, const std::string& value) { av_dict_set(&dict_, key, value.c_str(), 0); }
+  void set(const char* key, const std::string& value) {
+    av_dict_set(&dict_, key, value.c_str(), 0);
+  }
   AVDictionary** ptr() { return &dict_; }
 
  private:

@@ -14,12 +14,13 @@ LiveRelay::LiveRelay(LiveRelaySpec spec, RelayObserver* observer)
       status_(spec_.settings.stall_threshold),
       pull_deadline_(stop_requested_),
       push_deadline_(stop_requested_) {
-  PullLeg::Context pull_context{spec_.task_id, spec_.settings, queue_, status_, observer_,
-                                stop_requested_};
+  PullLeg::Context pull_context{spec_.task_id, spec_.settings, queue_,
+                                status_,       observer_,      stop_requested_};
   pull_ = std::make_unique<PullLeg>(
       pull_context, std::make_unique<AvSource>(pull_deadline_, spec_.settings), spec_.sources);
-  PushLeg::Context push_context{spec_.task_id, spec_.destination_url, spec_.settings, queue_,
-                                status_,       observer_,            stop_requested_};
+  PushLeg::Context push_context{
+      spec_.task_id, spec_.destination_url, spec_.settings, queue_, status_,
+      observer_,     stop_requested_};
   push_ = std::make_unique<PushLeg>(
       push_context, std::make_unique<FlvSink>(push_deadline_, spec_.settings), push_deadline_);
   if (!spec_.sources.empty()) status_.set_source("primary", spec_.sources.front().masked);
@@ -42,7 +43,9 @@ void LiveRelay::request_stop() {
   queue_.wake();
 }
 
-void LiveRelay::replace_sources(const std::vector<SourceUrl>& urls) { pull_->replace_urls(urls); }
+void LiveRelay::replace_sources(const std::vector<SourceUrl>& urls) {
+  pull_->replace_urls(urls);
+}
 
 void LiveRelay::run_guarded(const char* leg, void (LiveRelay::*body)()) {
   try {
@@ -56,7 +59,11 @@ void LiveRelay::run_guarded(const char* leg, void (LiveRelay::*body)()) {
   ++threads_done_;
 }
 
-void LiveRelay::run_pull() { pull_->run(); }
-void LiveRelay::run_push() { push_->run(); }
+void LiveRelay::run_pull() {
+  pull_->run();
+}
+void LiveRelay::run_push() {
+  push_->run();
+}
 
 }  // namespace streamrelay::media

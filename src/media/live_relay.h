@@ -33,6 +33,7 @@ class LiveRelay final : public Relay {
   void start() override;
   void request_stop() override;
   bool has_stopped() const override { return threads_done_ == 2; }
+  bool has_failed() const override { return threads_done_ > 0 && !stop_requested_; }
   RelaySnapshot snapshot() override { return status_.snapshot(); }
   void replace_sources(const std::vector<SourceUrl>& urls) override;
 

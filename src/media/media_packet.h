@@ -35,7 +35,7 @@ struct SegmentInfo {
   std::optional<TrackConfig> video;
   std::optional<TrackConfig> audio;
   int64_t frame_duration_ms = 40;  // for placing the segment one frame after the last output
-  std::string url;                  // masked, for reports
+  std::string url;                 // masked, for reports
 
   const std::optional<TrackConfig>& track(TrackKind kind) const {
     return kind == TrackKind::video ? video : audio;

@@ -45,7 +45,9 @@ void PacketQueue::drop_packets_locked() {
   items_.emplace_back(QueueGap{});
 }
 
-void PacketQueue::wake() { ready_.notify_all(); }
+void PacketQueue::wake() {
+  ready_.notify_all();
+}
 
 size_t PacketQueue::dropped_packets() const {
   std::lock_guard lock(mutex_);

@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-
 namespace streamrelay::media {
 
 PullLeg::PullLeg(Context context, std::unique_ptr<Source> source, std::vector<SourceUrl> urls)
@@ -26,7 +25,9 @@ void PullLeg::replace_urls(std::vector<SourceUrl> urls) {
   wake();
 }
 
-void PullLeg::wake() { wake_.notify_all(); }
+void PullLeg::wake() {
+  wake_.notify_all();
+}
 
 void PullLeg::run() {
   while (!context_.stop_requested) {
@@ -83,8 +84,8 @@ void PullLeg::on_source_failure(const std::string& url, const std::string& error
   if (is_interrupted_) return;
   is_interrupted_ = true;
   if (context_.observer) {
-    auto kind = is_unsupported ? RelayEventKind::source_unsupported
-                               : RelayEventKind::source_interrupted;
+    auto kind =
+        is_unsupported ? RelayEventKind::source_unsupported : RelayEventKind::source_interrupted;
     context_.observer->on_relay_event(context_.task_id, {kind, url, error});
   }
 }

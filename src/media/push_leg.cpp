@@ -10,7 +10,9 @@ namespace {
 // How long the leg waits for a packet before looking at its stop flag again.
 constexpr std::chrono::milliseconds kPollInterval{100};
 
-size_t slot(TrackKind kind) { return kind == TrackKind::video ? 0 : 1; }
+size_t slot(TrackKind kind) {
+  return kind == TrackKind::video ? 0 : 1;
+}
 
 }  // namespace
 

@@ -51,6 +51,8 @@ class Relay {
   // Asks the relay to stop; returns at once. The push ends within about a second.
   virtual void request_stop() = 0;
   virtual bool has_stopped() const = 0;
+  // True when the relay ended by itself (an internal error); the supervisor starts it again.
+  virtual bool has_failed() const = 0;
   virtual RelaySnapshot snapshot() = 0;
   // A live task's new source: the source leg reconnects, the destination session stays.
   virtual void replace_sources(const std::vector<SourceUrl>& urls) = 0;

@@ -6,12 +6,12 @@ namespace streamrelay::media {
 
 // Things a relay reports as they happen; control turns them into alarms and callbacks.
 enum class RelayEventKind {
-  started,              // first packet reached the destination
-  source_interrupted,   // the source failed or stalled
-  source_recovered,     // packets flow from the source again
-  source_unsupported,   // the source's codecs cannot be relayed
-  push_failed,          // the destination failed or stalled
-  push_recovered,       // the destination accepts packets again
+  started,             // first packet reached the destination
+  source_interrupted,  // the source failed or stalled
+  source_recovered,    // packets flow from the source again
+  source_unsupported,  // the source's codecs cannot be relayed
+  push_failed,         // the destination failed or stalled
+  push_recovered,      // the destination accepts packets again
 };
 
 struct RelayEvent {

@@ -29,7 +29,7 @@ int64_t TimelineRebaser::next_start_point() const {
 }
 
 std::optional<TimelineRebaser::Mapped> TimelineRebaser::map(TrackKind kind, int64_t dts,
-                                                             int64_t pts) {
+                                                            int64_t pts) {
   if (!is_anchored_) {
     segment_start_ = next_start_point();
     for (TrackState& track : tracks_) track.offset = segment_start_ - dts;

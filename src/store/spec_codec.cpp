@@ -30,7 +30,8 @@ std::string encode_spec(const task::TaskSpec& spec) {
       {"is_paused", spec.is_paused},
       {"create_time", spec.create_time},
   };
-  if (spec.backup_source_type) doc["backup_source_type"] = task::to_string(*spec.backup_source_type);
+  if (spec.backup_source_type)
+    doc["backup_source_type"] = task::to_string(*spec.backup_source_type);
   return doc.dump();
 }
 

@@ -52,6 +52,8 @@ class Result {
 struct Done {};
 using Status = Result<Done>;
 
-inline Status ok_status() { return Done{}; }
+inline Status ok_status() {
+  return Done{};
+}
 
 }  // namespace streamrelay::task

@@ -33,7 +33,8 @@ class TaskService {
   Result<std::string> create(const std::string& project_id, const CreateRequest& request);
   Result<store::TaskPage> list(const std::string& project_id, const ListRequest& request);
   Result<std::string> modify(const std::string& project_id, const ModifyRequest& request);
-  Result<std::string> remove(const std::string& project_id, const std::optional<std::string>& task_id,
+  Result<std::string> remove(const std::string& project_id,
+                             const std::optional<std::string>& task_id,
                              const std::optional<std::string>& region);
 
   int64_t now() const { return clock_.now_seconds(); }

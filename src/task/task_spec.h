@@ -9,7 +9,11 @@
 namespace streamrelay::task {
 
 enum class SourceType { live, vod };
-enum class VodRefreshType { immediate_new_source, continue_from_file_start, continue_from_break_point };
+enum class VodRefreshType {
+  immediate_new_source,
+  continue_from_file_start,
+  continue_from_break_point
+};
 
 std::string_view to_string(SourceType type);
 std::optional<SourceType> parse_source_type(std::string_view text);
@@ -17,9 +21,9 @@ std::string_view to_string(VodRefreshType type);
 std::optional<VodRefreshType> parse_vod_refresh_type(std::string_view text);
 
 // The callback event names of the contract.
-inline constexpr std::string_view kCallbackEvents[] = {
-    "TaskStart", "TaskExit", "VodSourceFileStart", "VodSourceFileFinish", "ResetTaskConfig",
-    "TaskAlarm"};
+inline constexpr std::string_view kCallbackEvents[] = {"TaskStart",          "TaskExit",
+                                                       "VodSourceFileStart", "VodSourceFileFinish",
+                                                       "ResetTaskConfig",    "TaskAlarm"};
 bool is_callback_event(std::string_view name);
 
 // A task as the API wrote it: every create field with its defaults filled in.

@@ -20,8 +20,8 @@ bool read_digits(std::string_view text, size_t pos, size_t count, int& out) {
 
 std::optional<int64_t> parse_utc(std::string_view text) {
   // Exactly YYYY-MM-DDTHH:MM:SSZ, 20 characters.
-  if (text.size() != 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' ||
-      text[13] != ':' || text[16] != ':' || text[19] != 'Z') {
+  if (text.size() != 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
+      text[16] != ':' || text[19] != 'Z') {
     return std::nullopt;
   }
   int year, month, day, hour, minute, second;

@@ -39,14 +39,15 @@ constexpr std::array<std::string_view, 7> kSourceSchemes = {"rtmp", "rtmps", "ht
                                                             "srt",  "rtsp",  "file"};
 
 // Query keys whose values are secrets on common ingest and CDN services.
-constexpr std::array<std::string_view, 11> kSecretKeys = {
-    "key", "token", "auth", "secret", "sign", "signature", "password", "passwd", "pwd",
-    "txsecret", "streamkey"};
+constexpr std::array<std::string_view, 11> kSecretKeys = {"key",  "token",     "auth",     "secret",
+                                                          "sign", "signature", "password", "passwd",
+                                                          "pwd",  "txsecret",  "streamkey"};
 
 bool is_secret_key(std::string_view key) {
   std::string name = lower(key);
-  return std::any_of(kSecretKeys.begin(), kSecretKeys.end(),
-                     [&](std::string_view secret) { return name.find(secret) != std::string::npos; });
+  return std::any_of(kSecretKeys.begin(), kSecretKeys.end(), [&](std::string_view secret) {
+    return name.find(secret) != std::string::npos;
+  });
 }
 
 std::string mask_query(std::string_view query) {

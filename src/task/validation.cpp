@@ -11,7 +11,9 @@ namespace {
 Status check_length(std::string_view field, std::string_view value, size_t min, size_t max) {
   size_t length = char_length(value);
   if (length < min || length > max) {
-    if (min == 0) return invalid(std::string(field) + " must be at most " + std::to_string(max) + " characters");
+    if (min == 0)
+      return invalid(std::string(field) + " must be at most " + std::to_string(max) +
+                     " characters");
     return invalid(std::string(field) + " must be " + std::to_string(min) + " to " +
                    std::to_string(max) + " characters");
   }
@@ -20,10 +22,10 @@ Status check_length(std::string_view field, std::string_view value, size_t min, 
 
 Status check_text(std::string_view field, std::string_view value, size_t max) {
   if (auto status = check_length(field, value, 0, max); !status) return status;
-  bool has_control = std::any_of(value.begin(), value.end(), [](unsigned char c) {
-    return c < 0x20 || c == 0x7f || c == ' ';
-  });
-  if (has_control) return invalid(std::string(field) + " must not contain spaces or control characters");
+  bool has_control = std::any_of(value.begin(), value.end(),
+                                 [](unsigned char c) { return c < 0x20 || c == 0x7f || c == ' '; });
+  if (has_control)
+    return invalid(std::string(field) + " must not contain spaces or control characters");
   return ok_status();
 }
 
@@ -37,7 +39,8 @@ Result<int64_t> parse_loop_time(std::string_view text) {
   if (text.empty()) return int64_t{-1};
   if (text == "-1") return int64_t{-1};
   int64_t value = 0;
-  bool is_digits = std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  bool is_digits =
+      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (!is_digits || ec != std::errc() || end != text.data() + text.size() || value < 1 ||
       value > kMaxInt32) {
@@ -154,7 +157,7 @@ Status check_region(const std::string& region, const ValidationContext& context)
 template <typename Request>
 Status check_vod_only_absent(const Request& request, SourceType type) {
   if (type != SourceType::live) return ok_status();
-  const char* field = request.vod_loop_time          ? "vod_loop_time"
+  const char* field = request.vod_loop_time           ? "vod_loop_time"
                       : request.vod_refresh_type      ? "vod_refresh_type"
                       : request.vod_start_video_index ? "vod_start_video_index"
                       : request.vod_start_video_time  ? "vod_start_video_time"

@@ -22,9 +22,7 @@ class ApiHttpTest : public ::testing::Test {
   RelayServer server{dir.file("relay")};
   HttpClient client;
 
-  json task() {
-    return live_task("rtmp://127.0.0.1:1/live/a", "rtmp://127.0.0.1:1/live/b");
-  }
+  json task() { return live_task("rtmp://127.0.0.1:1/live/a", "rtmp://127.0.0.1:1/live/b"); }
 };
 
 // Opens a raw connection for tests that misbehave on purpose.
@@ -58,8 +56,8 @@ TEST_F(ApiHttpTest, CreateListModifyDeleteOverOneKeptAliveConnection) {
   EXPECT_EQ(created.headers["content-type"], "application/json");
   HttpReply listed = client.request("GET", server.tasks_url() + "?task_id=" + id);
   EXPECT_EQ(listed.json()["total"], 1);
-  HttpReply modified = client.request("PUT", server.tasks_url(),
-                                      json{{"task_id", id}, {"status", "pause"}}.dump());
+  HttpReply modified =
+      client.request("PUT", server.tasks_url(), json{{"task_id", id}, {"status", "pause"}}.dump());
   EXPECT_EQ(modified.status, 200) << modified.body;
   HttpReply deleted = client.request("DELETE", server.tasks_url() + "?task_id=" + id);
   EXPECT_EQ(deleted.status, 200);
@@ -110,9 +108,11 @@ TEST_F(ApiHttpTest, GarbageInsteadOfHttpGetsA400AndTheServerCarriesOn) {
 TEST_F(ApiHttpTest, ExpectContinueIsHonoured) {
   int fd = connect_to(server.port());
   std::string body = task().dump();
-  std::string head = "POST /v1/p1/pull/stream/task HTTP/1.1\r\nHost: x\r\nContent-Type: "
-                     "application/json\r\nExpect: 100-continue\r\nConnection: close\r\n"
-                     "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  std::string head =
+      "POST /v1/p1/pull/stream/task HTTP/1.1\r\nHost: x\r\nContent-Type: "
+      "application/json\r\nExpect: 100-continue\r\nConnection: close\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n";
   send(fd, head.data(), head.size(), 0);
   char buffer[256] = {};
   timeval timeout{3, 0};
@@ -141,8 +141,8 @@ TEST(ApiConfig, SettingsComeFromTheConfigFileAndSlowClientsAreCutOff) {
     file << "region = \"from-config\"\nhttp-read-timeout-s = 2\n";
   }
   RelayServer server(dir.file("relay"), {"--config", config});
-  std::string id = server.create_task(
-      live_task("rtmp://127.0.0.1:1/live/a", "rtmp://127.0.0.1:1/live/b"));
+  std::string id =
+      server.create_task(live_task("rtmp://127.0.0.1:1/live/a", "rtmp://127.0.0.1:1/live/b"));
   EXPECT_EQ(server.task_info(id)["region"], "from-config");
 
   int fd = connect_to(server.port());

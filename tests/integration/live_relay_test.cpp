@@ -30,7 +30,8 @@ class LiveRelayTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    if (HasFailure() && server) std::cerr << "---- server log ----\n" << server->log().substr(0, 20000);
+    if (HasFailure() && server)
+      std::cerr << "---- server log ----\n" << server->log().substr(0, 20000);
   }
 
   std::string relay_to(const std::string& stream) {
@@ -137,7 +138,8 @@ TEST_F(LiveRelayTest, PauseStopsThePushEnableResumesItDeleteEndsIt) {
   std::string id = relay_to("dst");
   ASSERT_TRUE(server->wait_for_status(id, "running", 15s));
   auto modify = [&](const char* status) {
-    return server->call("PUT", "/v1/p1/pull/stream/task", {{"task_id", id}, {"status", status}}).status;
+    return server->call("PUT", "/v1/p1/pull/stream/task", {{"task_id", id}, {"status", status}})
+        .status;
   };
   ASSERT_EQ(modify("pause"), 200);
   EXPECT_EQ(server->status_of(id), "paused");

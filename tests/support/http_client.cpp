@@ -31,7 +31,9 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
 
 HttpClient::HttpClient() : curl_(curl_easy_init()) {}
 
-HttpClient::~HttpClient() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
+HttpClient::~HttpClient() {
+  curl_easy_cleanup(static_cast<CURL*>(curl_));
+}
 
 HttpReply HttpClient::request(const std::string& method, const std::string& url,
                               const std::string& body,

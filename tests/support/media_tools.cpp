@@ -13,22 +13,31 @@ LivePublisher::LivePublisher(std::string url, std::string log_path, PublisherOpt
 
 void LivePublisher::start() {
   std::vector<std::string> argv = {
-      "ffmpeg", "-hide_banner", "-loglevel", "warning", "-nostdin", "-re", "-f", "lavfi", "-i",
-      "testsrc2=size=" + options_.size + ":rate=" + std::to_string(options_.fps)};
+      "ffmpeg",    "-hide_banner",
+      "-loglevel", "warning",
+      "-nostdin",  "-re",
+      "-f",        "lavfi",
+      "-i",        "testsrc2=size=" + options_.size + ":rate=" + std::to_string(options_.fps)};
   if (options_.has_audio) {
     argv.insert(argv.end(), {"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100"});
   }
-  argv.insert(argv.end(), {"-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
-                           "-pix_fmt", "yuv420p", "-g", std::to_string(options_.gop), "-b:v",
-                           options_.video_bitrate});
+  argv.insert(argv.end(),
+              {"-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-pix_fmt",
+               "yuv420p", "-g", std::to_string(options_.gop), "-b:v", options_.video_bitrate});
   if (options_.has_audio) argv.insert(argv.end(), {"-c:a", "aac", "-b:a", "64k"});
   argv.insert(argv.end(), {"-f", options_.format, url_});
   process_ = Process(argv, log_path_);
 }
 
-void LivePublisher::stop() { process_.stop(SIGKILL, std::chrono::seconds(2)); }
-void LivePublisher::suspend() { process_.signal(SIGSTOP); }
-void LivePublisher::resume() { process_.signal(SIGCONT); }
+void LivePublisher::stop() {
+  process_.stop(SIGKILL, std::chrono::seconds(2));
+}
+void LivePublisher::suspend() {
+  process_.signal(SIGSTOP);
+}
+void LivePublisher::resume() {
+  process_.signal(SIGCONT);
+}
 
 bool ProbeReport::has_stream(const std::string& type) const {
   return std::any_of(streams.begin(), streams.end(),

@@ -39,7 +39,9 @@ NginxRtmp::NginxRtmp(std::string folder)
   start();
 }
 
-NginxRtmp::~NginxRtmp() { stop(); }
+NginxRtmp::~NginxRtmp() {
+  stop();
+}
 
 void NginxRtmp::start() {
   process_ = Process({"nginx", "-p", folder_, "-c", folder_ + "/nginx.conf"},
@@ -49,7 +51,9 @@ void NginxRtmp::start() {
   }
 }
 
-void NginxRtmp::stop() { process_.stop(SIGQUIT, std::chrono::seconds(3)); }
+void NginxRtmp::stop() {
+  process_.stop(SIGQUIT, std::chrono::seconds(3));
+}
 
 std::string NginxRtmp::url(const std::string& stream, const std::string& app) const {
   return "rtmp://127.0.0.1:" + std::to_string(rtmp_port_) + "/" + app + "/" + stream;
@@ -61,8 +65,9 @@ std::string NginxRtmp::hls_url(const std::string& stream) const {
 
 std::string NginxRtmp::stat() {
   HttpClient client;
-  HttpReply reply = client.request("GET", "http://127.0.0.1:" + std::to_string(http_port_) + "/stat",
-                                   "", {}, std::chrono::seconds(2));
+  HttpReply reply =
+      client.request("GET", "http://127.0.0.1:" + std::to_string(http_port_) + "/stat", "", {},
+                     std::chrono::seconds(2));
   if (reply.status != 200) return "";
   std::string xml = reply.body;
   std::erase(xml, '\r');

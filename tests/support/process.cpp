@@ -22,7 +22,8 @@ Process::Process(std::vector<std::string> argv, const std::string& log_path,
                  const std::string& error_path) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                   0644);
   if (error_path.empty()) {
     posix_spawn_file_actions_adddup2(&actions, 1, 2);
   } else {
@@ -38,7 +39,9 @@ Process::Process(std::vector<std::string> argv, const std::string& log_path,
   if (rc != 0) throw std::runtime_error("cannot start " + argv[0]);
 }
 
-Process::~Process() { stop(SIGKILL, std::chrono::milliseconds(2000)); }
+Process::~Process() {
+  stop(SIGKILL, std::chrono::milliseconds(2000));
+}
 
 Process::Process(Process&& other) noexcept : pid_(other.pid_), status_(other.status_) {
   other.pid_ = -1;
@@ -105,7 +108,9 @@ int free_port() {
   return ntohs(address.sin_port);
 }
 
-void sleep_for(std::chrono::milliseconds duration) { std::this_thread::sleep_for(duration); }
+void sleep_for(std::chrono::milliseconds duration) {
+  std::this_thread::sleep_for(duration);
+}
 
 std::string read_file(const std::string& path) {
   std::ifstream file(path);

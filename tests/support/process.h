@@ -43,7 +43,9 @@ bool eventually(Condition condition, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if (condition()) return true;
-    struct timespec pause {0, 50 * 1000 * 1000};
+    struct timespec pause {
+      0, 50 * 1000 * 1000
+    };
     nanosleep(&pause, nullptr);
   }
   return condition();

@@ -13,12 +13,14 @@ RelayServer::RelayServer(std::string folder, std::vector<std::string> extra_args
   start();
 }
 
-RelayServer::~RelayServer() { process_.stop(SIGTERM, std::chrono::seconds(10)); }
+RelayServer::~RelayServer() {
+  process_.stop(SIGTERM, std::chrono::seconds(10));
+}
 
 void RelayServer::start() {
-  std::vector<std::string> argv = {STREAMRELAY_BINARY, "serve", "--listen",
-                                   "127.0.0.1:" + std::to_string(port_), "--data-dir",
-                                   folder_ + "/data", "--log-level", "debug"};
+  std::vector<std::string> argv = {
+      STREAMRELAY_BINARY, "serve",           "--listen",    "127.0.0.1:" + std::to_string(port_),
+      "--data-dir",       folder_ + "/data", "--log-level", "debug"};
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
   process_ = Process(argv, folder_ + "/server.log");
   bool is_up = eventually(
@@ -31,7 +33,9 @@ void RelayServer::start() {
   if (!is_up) throw std::runtime_error("streamrelay did not start: " + log());
 }
 
-void RelayServer::kill9() { process_.stop(SIGKILL, std::chrono::seconds(5)); }
+void RelayServer::kill9() {
+  process_.stop(SIGKILL, std::chrono::seconds(5));
+}
 
 int RelayServer::terminate() {
   process_.signal(SIGTERM);
@@ -42,7 +46,9 @@ std::string RelayServer::tasks_url(const std::string& project) const {
   return base_url() + "/v1/" + project + "/pull/stream/task";
 }
 
-std::string RelayServer::log() const { return read_file(folder_ + "/server.log"); }
+std::string RelayServer::log() const {
+  return read_file(folder_ + "/server.log");
+}
 
 HttpReply RelayServer::call(const std::string& method, const std::string& path_and_query,
                             const nlohmann::json& body) {

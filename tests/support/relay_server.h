@@ -30,7 +30,9 @@ class RelayServer {
   // Creates a task and returns its id (the test fails if the API refuses).
   std::string create_task(const nlohmann::json& body, const std::string& project = "p1");
   nlohmann::json task_info(const std::string& task_id, const std::string& project = "p1");
-  std::string status_of(const std::string& task_id) { return task_info(task_id).value("status", ""); }
+  std::string status_of(const std::string& task_id) {
+    return task_info(task_id).value("status", "");
+  }
   // Waits until the task reports `status`.
   bool wait_for_status(const std::string& task_id, const std::string& status,
                        std::chrono::milliseconds timeout);

@@ -166,7 +166,8 @@ TEST_F(RouterTest, ARequestIdSentByTheClientIsEchoed) {
   Reply reply = call("GET", "/v1/p1/pull/stream/task", "", {{"x-request-id", "abc-123"}});
   EXPECT_EQ(reply.body["request_id"], "abc-123");
   bool has_header = false;
-  for (auto& [name, value] : reply.raw.headers) has_header |= name == "X-Request-Id" && value == "abc-123";
+  for (auto& [name, value] : reply.raw.headers)
+    has_header |= name == "X-Request-Id" && value == "abc-123";
   EXPECT_TRUE(has_header);
 }
 
@@ -177,9 +178,9 @@ TEST_F(RouterTest, ABodyThatIsNotAJsonObjectIsRefused) {
 }
 
 TEST_F(RouterTest, AWrongContentTypeIsRefused) {
-  expect_invalid(call("POST", "/v1/p1/pull/stream/task", live().dump(),
-                      {{"content-type", "text/plain"}}),
-                 "Content-Type");
+  expect_invalid(
+      call("POST", "/v1/p1/pull/stream/task", live().dump(), {{"content-type", "text/plain"}}),
+      "Content-Type");
   EXPECT_EQ(call("POST", "/v1/p1/pull/stream/task", live().dump(),
                  {{"content-type", "application/json; charset=utf-8"}})
                 .status,
@@ -225,7 +226,8 @@ TEST_F(RouterTest, SourceTypeIsRequiredAndOneOfTwo) {
 TEST_F(RouterTest, SourceUrlsAreRequiredAndCounted) {
   expect_invalid(create(without(live(), "source_urls")), "source_urls");
   expect_invalid(create(with(live(), "source_urls", json::array())), "source_urls");
-  expect_invalid(create(with(live(), "source_urls", {"rtmp://a/b/c", "rtmp://a/b/d"})), "source_urls");
+  expect_invalid(create(with(live(), "source_urls", {"rtmp://a/b/c", "rtmp://a/b/d"})),
+                 "source_urls");
   expect_invalid(create(with(vod(), "source_urls", json::array())), "source_urls");
   json thirty_one = json::array();
   for (int i = 0; i < 31; ++i) thirty_one.push_back("http://m/" + std::to_string(i) + ".mp4");
@@ -279,22 +281,22 @@ TEST_F(RouterTest, TimesHaveOneForm) {
 }
 
 TEST_F(RouterTest, StartMustBeBeforeEnd) {
-  json body = with(with(live(), "start_time", "2018-05-19T18:00:00Z"), "end_time",
-                   "2018-05-19T18:00:00Z");
+  json body =
+      with(with(live(), "start_time", "2018-05-19T18:00:00Z"), "end_time", "2018-05-19T18:00:00Z");
   expect_invalid(create(body), "start_time must be before end_time");
 }
 
 TEST_F(RouterTest, EndIsAtMostSevenDaysAfterStart) {
-  json body = with(with(live(), "start_time", "2018-05-19T18:00:00Z"), "end_time",
-                   "2018-05-26T18:00:01Z");
+  json body =
+      with(with(live(), "start_time", "2018-05-19T18:00:00Z"), "end_time", "2018-05-26T18:00:01Z");
   expect_invalid(create(body), "end_time must be at most 7 days after start_time");
   body["end_time"] = "2018-05-26T18:00:00Z";
   EXPECT_EQ(create(body).status, 200);
 }
 
 TEST_F(RouterTest, EndMustBeInTheFuture) {
-  json body = with(with(live(), "start_time", "2018-05-19T10:00:00Z"), "end_time",
-                   "2018-05-19T16:59:59Z");
+  json body =
+      with(with(live(), "start_time", "2018-05-19T10:00:00Z"), "end_time", "2018-05-19T16:59:59Z");
   expect_invalid(create(body), "end_time");
 }
 
@@ -328,14 +330,16 @@ TEST_F(RouterTest, VodStartVideoTimeIsWithinRange) {
 
 TEST_F(RouterTest, VodOnlyFieldsOnALiveTaskAreRefused) {
   expect_invalid(create(with(live(), "vod_loop_time", "2")), "vod_loop_time");
-  expect_invalid(create(with(live(), "vod_refresh_type", "immediate_new_source")), "vod_refresh_type");
+  expect_invalid(create(with(live(), "vod_refresh_type", "immediate_new_source")),
+                 "vod_refresh_type");
   expect_invalid(create(with(live(), "vod_start_video_index", 0)), "vod_start_video_index");
   expect_invalid(create(with(live(), "vod_start_video_time", 0)), "vod_start_video_time");
 }
 
 TEST_F(RouterTest, BackupSourceRules) {
   expect_invalid(create(with(live(), "backup_source_type", "Other")), "backup_source_type");
-  expect_invalid(create(with(live(), "backup_source_urls", {"ftp://x/y"})), "backup_source_urls[0]");
+  expect_invalid(create(with(live(), "backup_source_urls", {"ftp://x/y"})),
+                 "backup_source_urls[0]");
   json many = json::array();
   for (int i = 0; i < 31; ++i) many.push_back("rtmp://b/live/" + std::to_string(i));
   expect_invalid(create(with(live(), "backup_source_urls", many)), "backup_source_urls");
@@ -345,7 +349,8 @@ TEST_F(RouterTest, BackupSourceRules) {
 }
 
 TEST_F(RouterTest, CallbackRules) {
-  expect_invalid(create(with(live(), "callback_events", {"TaskStart", "Nope"})), "callback_events[1]");
+  expect_invalid(create(with(live(), "callback_events", {"TaskStart", "Nope"})),
+                 "callback_events[1]");
   expect_invalid(create(with(live(), "callback_url", "ftp://cb.example.com")), "callback_url");
   expect_invalid(create(with(live(), "callback_url", "http://c/" + std::string(2048, 'c'))),
                  "callback_url");
@@ -383,7 +388,8 @@ TEST_F(RouterTest, ATaskIsInvisibleToOtherProjects) {
   std::string id = created_id(live());
   expect_refused(list("task_id=" + id, "p2"), 404, "LIVE.100011005", "task_id");
   EXPECT_EQ(list("", "p2").body["total"], 0);
-  expect_refused(modify({{"task_id", id}, {"status", "pause"}}, "p2"), 404, "LIVE.100011005", "task_id");
+  expect_refused(modify({{"task_id", id}, {"status", "pause"}}, "p2"), 404, "LIVE.100011005",
+                 "task_id");
   expect_refused(remove("task_id=" + id, "p2"), 404, "LIVE.100011005", "task_id");
   EXPECT_EQ(list("task_id=" + id).status, 200);
 }
@@ -418,11 +424,15 @@ TEST_F(RouterTest, ModifyAppliesEveryCreateRule) {
                  "source_urls");
   expect_invalid(modify({{"task_id", live_id}, {"end_time", "2030-01-01T00:00:00Z"}}), "end_time");
   std::string vod_id = created_id(vod());
-  expect_invalid(modify({{"task_id", vod_id}, {"vod_start_video_index", 2}}), "vod_start_video_index");
-  expect_invalid(modify({{"task_id", vod_id}, {"source_urls", {"http://m/a.mp4"}},
-                         {"vod_start_video_index", 1}}),
+  expect_invalid(modify({{"task_id", vod_id}, {"vod_start_video_index", 2}}),
                  "vod_start_video_index");
-  EXPECT_EQ(modify({{"task_id", vod_id}, {"source_urls", {"http://m/c.mp4"}}, {"vod_loop_time", "2"},
+  expect_invalid(
+      modify(
+          {{"task_id", vod_id}, {"source_urls", {"http://m/a.mp4"}}, {"vod_start_video_index", 1}}),
+      "vod_start_video_index");
+  EXPECT_EQ(modify({{"task_id", vod_id},
+                    {"source_urls", {"http://m/c.mp4"}},
+                    {"vod_loop_time", "2"},
                     {"vod_refresh_type", "continue_from_break_point"}})
                 .status,
             200);
@@ -432,8 +442,8 @@ TEST_F(RouterTest, ModifyAppliesEveryCreateRule) {
 }
 
 TEST_F(RouterTest, AFinishedTaskOnlyAcceptsALaterEndTime) {
-  std::string id = created_id(with(with(live(), "start_time", "2018-05-19T17:00:00Z"), "end_time",
-                                   "2018-05-19T18:00:00Z"));
+  std::string id = created_id(
+      with(with(live(), "start_time", "2018-05-19T17:00:00Z"), "end_time", "2018-05-19T18:00:00Z"));
   clock.now = *task::parse_utc("2018-05-19T18:30:00Z");
   EXPECT_EQ(info(id)["status"], "finished");
   expect_refused(modify({{"task_id", id}, {"status", "pause"}}), 400, "LIVE.100011002", "end_time");

@@ -15,8 +15,8 @@ TEST(SourceUrl, AcceptsEveryNetworkSchemeOfTheContract) {
 
 TEST(SourceUrl, RefusesOtherSchemesAndNonUrls) {
   MediaRoots none;
-  for (const char* url : {"ftp://h/x", "udp://h:1234", "gopher://h", "just text", "rtmp:/h/app",
-                          "", "rtmp://", "rtmp://h/app s"}) {
+  for (const char* url : {"ftp://h/x", "udp://h:1234", "gopher://h", "just text", "rtmp:/h/app", "",
+                          "rtmp://", "rtmp://h/app s"}) {
     EXPECT_TRUE(check_source_url(url, none).has_value()) << url;
   }
 }

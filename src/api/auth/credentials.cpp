@@ -34,7 +34,8 @@ task::Result<Grant> read_grant(const json& entry, const std::string& where) {
   return grant;
 }
 
-task::Result<std::string> read_secret(const json& entry, const char* key, const std::string& where) {
+task::Result<std::string> read_secret(const json& entry, const char* key,
+                                      const std::string& where) {
   if (!entry.contains(key) || !entry[key].is_string() || entry[key].get<std::string>().empty()) {
     return task::invalid(where + "." + key + " must be a non-empty string");
   }
@@ -102,8 +103,7 @@ task::Result<Credentials> load_credentials(const std::string& path) {
 CredentialAuthenticator::CredentialAuthenticator(Credentials credentials)
     : credentials_(std::move(credentials)) {}
 
-task::Status CredentialAuthenticator::check_grant(const Grant& grant,
-                                                  const std::string& project_id,
+task::Status CredentialAuthenticator::check_grant(const Grant& grant, const std::string& project_id,
                                                   std::string_view action) const {
   if (!grant.allows_project(project_id)) {
     return task::Error{task::ErrorKind::forbidden,

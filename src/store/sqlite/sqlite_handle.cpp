@@ -55,9 +55,13 @@ std::string Statement::text(int column) const {
           static_cast<size_t>(sqlite3_column_bytes(stmt_.get(), column))};
 }
 
-int64_t Statement::integer(int column) const { return sqlite3_column_int64(stmt_.get(), column); }
+int64_t Statement::integer(int column) const {
+  return sqlite3_column_int64(stmt_.get(), column);
+}
 
-double Statement::real(int column) const { return sqlite3_column_double(stmt_.get(), column); }
+double Statement::real(int column) const {
+  return sqlite3_column_double(stmt_.get(), column);
+}
 
 void exec(sqlite3* db, std::string_view sql) {
   char* message = nullptr;
@@ -69,7 +73,9 @@ void exec(sqlite3* db, std::string_view sql) {
   }
 }
 
-Transaction::Transaction(sqlite3* db) : db_(db) { exec(db_, "BEGIN IMMEDIATE"); }
+Transaction::Transaction(sqlite3* db) : db_(db) {
+  exec(db_, "BEGIN IMMEDIATE");
+}
 
 Transaction::~Transaction() {
   if (is_open_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);

@@ -38,17 +38,16 @@ task::TaskRecord read_record(const Statement& row) {
 }
 
 task::Error conflict() {
-  return {task::ErrorKind::conflict,
-          "destination is already used by another active task"};
+  return {task::ErrorKind::conflict, "destination is already used by another active task"};
 }
 
 }  // namespace
 
 SqliteStore::SqliteStore(const std::string& path) {
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   db_.reset(raw);
   if (rc != SQLITE_OK) {
     throw StoreError("open " + path + ": " + (raw ? sqlite3_errmsg(raw) : "out of memory"));

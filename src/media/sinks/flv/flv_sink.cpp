@@ -8,7 +8,9 @@ namespace {
 // A clean unpublish gets this long once a stop was requested.
 constexpr std::chrono::milliseconds kCloseBudget{1000};
 
-size_t slot(TrackKind kind) { return kind == TrackKind::video ? 0 : 1; }
+size_t slot(TrackKind kind) {
+  return kind == TrackKind::video ? 0 : 1;
+}
 
 }  // namespace
 
@@ -43,8 +45,8 @@ std::optional<SinkError> FlvSink::connect(const std::string& url, const SegmentI
     codec_[slot((*track)->kind)] = stream->codecpar->codec_id;
   }
   deadline_.arm(settings_.open_timeout);
-  rc = avio_open2(&output_->pb, url.c_str(), AVIO_FLAG_WRITE, &output_->interrupt_callback,
-                  nullptr);
+  rc =
+      avio_open2(&output_->pb, url.c_str(), AVIO_FLAG_WRITE, &output_->interrupt_callback, nullptr);
   if (rc < 0) {
     SinkError error = error_from(rc, "connect");
     close();

@@ -29,6 +29,7 @@ media::RelaySettings relay_settings_of(const ServerConfig& config) {
   settings.backoff.initial = std::chrono::milliseconds(config.backoff_initial_ms);
   settings.backoff.max = std::chrono::milliseconds(config.backoff_max_ms);
   settings.backoff.stable_period = std::chrono::milliseconds(config.stable_period_ms);
+  settings.media_roots = config.media_roots;
   return settings;
 }
 

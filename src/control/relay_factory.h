@@ -12,19 +12,28 @@ namespace streamrelay::control {
 class RelayFactory {
  public:
   virtual ~RelayFactory() = default;
-  // nullptr when this kind of task cannot run here.
-  virtual std::unique_ptr<media::Relay> make_relay(const task::TaskSpec& spec,
+  // A relay for the task, starting a playlist at its breakpoint when it has one.
+  virtual std::unique_ptr<media::Relay> make_relay(const task::TaskRecord& record,
                                                    media::RelayObserver& observer) = 0;
 };
 
 // The sources of a spec as the data plane takes them.
-std::vector<media::SourceUrl> source_urls_of(const task::TaskSpec& spec);
+std::vector<media::SourceUrl> source_urls_of(const std::vector<std::string>& urls);
+media::RefreshMode refresh_mode_of(task::VodRefreshType type);
+// Where a playlist starts: its breakpoint if it played before (and has rounds left), else the
+// spec's vod_start_video_index / vod_start_video_time.
+struct PlaylistStart {
+  int64_t index = 0;
+  int64_t offset_ms = 0;
+  int64_t round = 0;
+};
+PlaylistStart playlist_start_of(const task::TaskRecord& record);
 
 // The real data plane.
 class MediaRelayFactory final : public RelayFactory {
  public:
-  explicit MediaRelayFactory(media::RelaySettings settings) : settings_(settings) {}
-  std::unique_ptr<media::Relay> make_relay(const task::TaskSpec& spec,
+  explicit MediaRelayFactory(media::RelaySettings settings) : settings_(std::move(settings)) {}
+  std::unique_ptr<media::Relay> make_relay(const task::TaskRecord& record,
                                            media::RelayObserver& observer) override;
 
  private:

@@ -4,6 +4,8 @@
 
 #include <exception>
 
+#include "task/task_event.h"
+
 namespace streamrelay::control {
 namespace {
 
@@ -21,22 +23,47 @@ task::RelayState relay_state_of(media::RelayPhase phase) {
   return task::RelayState::idle;
 }
 
-const char* event_name(media::RelayEventKind kind) {
+// The alarm name of the contract for a relay event, or nullptr when it is not an alarm.
+const char* alarm_of(media::RelayEventKind kind) {
   switch (kind) {
-    case media::RelayEventKind::started:
-      return "relay_started";
     case media::RelayEventKind::source_interrupted:
-      return "source_interrupted";
+      return "SourceInterrupted";
     case media::RelayEventKind::source_recovered:
-      return "source_recovered";
+      return "SourceRecovered";
     case media::RelayEventKind::source_unsupported:
-      return "source_unsupported";
+      return "SourceUnsupported";
     case media::RelayEventKind::push_failed:
-      return "push_failed";
+      return "PushFailed";
     case media::RelayEventKind::push_recovered:
-      return "push_recovered";
+      return "PushRecovered";
+    case media::RelayEventKind::started:
+    case media::RelayEventKind::file_started:
+    case media::RelayEventKind::file_finished:
+      return nullptr;
   }
-  return "relay_event";
+  return nullptr;
+}
+
+// Where a stopped playlist goes on after its list changed, following vod_refresh_type.
+void move_breakpoint(task::TaskRuntime& runtime, const task::TaskSpec& before,
+                     const task::TaskSpec& after) {
+  if (after.vod_refresh_type == task::VodRefreshType::immediate_new_source ||
+      runtime.file_index >= static_cast<int64_t>(before.source_urls.size())) {
+    runtime.file_index = after.vod_start_video_index;
+    runtime.file_offset_seconds = static_cast<double>(after.vod_start_video_time);
+    runtime.looped_times = 0;
+    return;
+  }
+  const std::string& playing = before.source_urls[static_cast<size_t>(runtime.file_index)];
+  auto found = std::find(after.source_urls.begin(), after.source_urls.end(), playing);
+  bool keeps_offset = after.vod_refresh_type == task::VodRefreshType::continue_from_break_point;
+  if (found == after.source_urls.end()) {
+    runtime.file_index = 0;
+    runtime.file_offset_seconds = 0;
+    return;
+  }
+  runtime.file_index = found - after.source_urls.begin();
+  if (!keeps_offset) runtime.file_offset_seconds = 0;
 }
 
 }  // namespace
@@ -45,13 +72,9 @@ Supervisor::Supervisor(store::Store& store, const task::Clock& clock, RelayFacto
                        SupervisorSettings settings)
     : store_(store), clock_(clock), factory_(factory), settings_(settings) {}
 
-Supervisor::~Supervisor() {
-  stop();
-}
+Supervisor::~Supervisor() { stop(); }
 
-void Supervisor::start() {
-  thread_ = std::thread([this] { run(); });
-}
+void Supervisor::start() { thread_ = std::thread([this] { run(); }); }
 
 void Supervisor::stop() {
   {
@@ -71,12 +94,8 @@ void Supervisor::on_tasks_changed() {
 }
 
 void Supervisor::on_relay_event(const std::string& task_id, const media::RelayEvent& event) {
-  bool is_alarm = event.kind != media::RelayEventKind::started &&
-                  event.kind != media::RelayEventKind::source_recovered &&
-                  event.kind != media::RelayEventKind::push_recovered;
-  auto level = is_alarm ? spdlog::level::warn : spdlog::level::info;
-  spdlog::log(level, "task_id={} event={} url={} error=\"{}\"", task_id, event_name(event.kind),
-              event.url, event.error);
+  std::lock_guard lock(mutex_);
+  pending_events_.push_back({task_id, event});
 }
 
 void Supervisor::run() {
@@ -88,17 +107,18 @@ void Supervisor::run() {
       spdlog::error("event=supervisor_tick_failed error=\"{}\"", error.what());
     }
     std::unique_lock lock(mutex_);
-    wake_.wait_for(lock, settings_.poll_interval,
-                   [this] { return has_changes_ || stop_requested_; });
+    wake_.wait_for(lock, settings_.poll_interval, [this] { return has_changes_ || stop_requested_; });
     has_changes_ = false;
     if (stop_requested_) break;
   }
   for (auto& [id, entry] : entries_) stop_relay(entry);
   stopping_.clear();  // joins every relay's threads
   try {
-    write_runtimes(clock_.now_seconds());
+    int64_t now = clock_.now_seconds();
+    record_relay_events(now);
+    write_runtimes(now);
   } catch (const std::exception& error) {
-    spdlog::error("event=runtime_write_failed error=\"{}\"", error.what());
+    spdlog::error("event=final_write_failed error=\"{}\"", error.what());
   }
   running_relays_ = 0;
 }
@@ -106,6 +126,7 @@ void Supervisor::run() {
 void Supervisor::tick() {
   load_changes();
   int64_t now = clock_.now_seconds();
+  record_relay_events(now);
   for (auto it = entries_.begin(); it != entries_.end();) {
     Entry& entry = it->second;
     reconcile(entry, now);
@@ -125,48 +146,87 @@ void Supervisor::tick() {
 void Supervisor::load_changes() {
   for (task::TaskRecord& record : store_.tasks_changed_since(revision_)) {
     revision_ = std::max(revision_, record.revision);
-    Entry& entry = entries_[record.spec.task_id];
-    task::TaskRuntime runtime = entry.relay ? entry.record.runtime : record.runtime;
+    auto found = entries_.find(record.spec.task_id);
+    if (found == entries_.end()) {
+      entries_[record.spec.task_id].record = std::move(record);
+      continue;
+    }
+    Entry& entry = found->second;
+    task::TaskSpec before = entry.record.spec;
+    task::TaskRuntime runtime = entry.record.runtime;  // ours is fresher than the store's
     entry.record = std::move(record);
     entry.record.runtime = runtime;
     entry.is_runtime_dirty = true;
+    on_spec_changed(entry, before);
+  }
+}
+
+void Supervisor::on_spec_changed(Entry& entry, const task::TaskSpec& before) {
+  const task::TaskSpec& after = entry.record.spec;
+  if (!entry.relay && after.is_vod() && before.source_urls != after.source_urls &&
+      entry.record.runtime.started_at > 0) {
+    move_breakpoint(entry.record.runtime, before, after);
   }
 }
 
 void Supervisor::reconcile(Entry& entry, int64_t now) {
   task::TaskRecord& record = entry.record;
-  if (!record.is_deleted && record.finish_reason == task::FinishReason::none &&
-      now >= record.spec.end_time) {
-    if (store_.finish_task(record.spec.task_id, task::FinishReason::end_time_reached,
-                           record.revision)) {
-      record.finish_reason = task::FinishReason::end_time_reached;
-      spdlog::info("task_id={} event=task_finished reason=EndTimeReached", record.spec.task_id);
-    }
-  }
-  bool should_run = task::should_run(record, now);
-  if (!should_run) {
-    if (entry.relay) stop_relay(entry);
-    return;
+  bool is_active = !record.is_deleted && record.finish_reason == task::FinishReason::none;
+  if (is_active && now >= record.spec.end_time) {
+    finish(entry, task::FinishReason::end_time_reached, now);
+  } else if (is_active && entry.relay &&
+             entry.relay->snapshot().phase == media::RelayPhase::finished) {
+    finish(entry, task::FinishReason::loop_finished, now);
   }
   if (entry.relay && entry.relay->has_failed()) {
     spdlog::error("task_id={} event=relay_failed note=\"restarting it\"", record.spec.task_id);
     stop_relay(entry);
   }
+  task::TaskRecord unpaused = record;
+  unpaused.spec.is_paused = false;
+  bool is_in_window = task::should_run(unpaused, now);
+  // A paused playlist keeps its destination session, so enabling it needs no reconnect.
+  if (record.spec.is_paused && record.spec.is_vod() && is_in_window && entry.relay) {
+    if (!entry.is_relay_paused) {
+      entry.relay->set_paused(true);
+      entry.is_relay_paused = true;
+    }
+    return;
+  }
+  if (!task::should_run(record, now)) {
+    stop_relay(entry);
+    return;
+  }
   if (!entry.relay) {
     start_relay(entry);
-  } else if (entry.relayed_sources != record.spec.source_urls) {
-    entry.relay->replace_sources(source_urls_of(record.spec));
-    entry.relayed_sources = record.spec.source_urls;
-    spdlog::info("task_id={} event=sources_replaced", record.spec.task_id);
+    return;
+  }
+  if (entry.is_relay_paused) {
+    entry.relay->set_paused(false);
+    entry.is_relay_paused = false;
+  }
+  update_relay(entry);
+}
+
+void Supervisor::finish(Entry& entry, task::FinishReason reason, int64_t now) {
+  std::string reason_name(task::to_string(reason));
+  store::Events events = {task::task_exit_event(entry.record.spec, reason_name, "", now)};
+  if (store_.finish_task(entry.record.spec.task_id, reason, entry.record.revision, events)) {
+    entry.record.finish_reason = reason;
+    spdlog::info("task_id={} event=task_finished reason={}", entry.record.spec.task_id,
+                 reason_name);
   }
 }
 
 void Supervisor::start_relay(Entry& entry) {
-  entry.relay = factory_.make_relay(entry.record.spec, *this);
+  entry.relay = factory_.make_relay(entry.record, *this);
   if (!entry.relay) return;
-  entry.relayed_sources = entry.record.spec.source_urls;
-  entry.record.runtime = task::TaskRuntime{};
-  entry.record.runtime.relay_state = task::RelayState::starting;
+  entry.relayed_spec = entry.record.spec;
+  entry.is_relay_paused = false;
+  task::TaskRuntime& runtime = entry.record.runtime;
+  runtime.relay_state = task::RelayState::starting;
+  runtime.bytes_in = runtime.bytes_out = runtime.bitrate_kbps = runtime.reconnects = 0;
+  runtime.last_error.clear();
   entry.is_runtime_dirty = true;
   entry.relay->start();
   ++running_relays_;
@@ -177,6 +237,7 @@ void Supervisor::stop_relay(Entry& entry) {
   if (!entry.relay) return;
   entry.relay->request_stop();
   stopping_.push_back(std::move(entry.relay));
+  entry.is_relay_paused = false;
   entry.record.runtime.relay_state = task::RelayState::idle;
   entry.record.runtime.bitrate_kbps = 0;
   entry.is_runtime_dirty = true;
@@ -184,9 +245,63 @@ void Supervisor::stop_relay(Entry& entry) {
   spdlog::info("task_id={} event=relay_stopping", entry.record.spec.task_id);
 }
 
+void Supervisor::update_relay(Entry& entry) {
+  const task::TaskSpec& spec = entry.record.spec;
+  task::TaskSpec& relayed = entry.relayed_spec;
+  if (spec.source_urls != relayed.source_urls) {
+    media::SourceUpdate update{source_urls_of(spec.source_urls),
+                               refresh_mode_of(spec.vod_refresh_type), spec.vod_start_video_index,
+                               spec.vod_start_video_time * 1000};
+    entry.relay->update_sources(update);
+    spdlog::info("task_id={} event=sources_updated refresh={}", spec.task_id,
+                 task::to_string(spec.vod_refresh_type));
+  }
+  if (spec.vod_loop_time != relayed.vod_loop_time) entry.relay->set_loop_limit(spec.vod_loop_time);
+  relayed = spec;
+}
+
 void Supervisor::reap_stopped_relays() {
-  std::erase_if(stopping_,
-                [](const std::unique_ptr<media::Relay>& relay) { return relay->has_stopped(); });
+  std::erase_if(stopping_, [](const std::unique_ptr<media::Relay>& relay) {
+    return relay->has_stopped();
+  });
+}
+
+void Supervisor::record_relay_events(int64_t now) {
+  std::vector<PendingEvent> pending;
+  {
+    std::lock_guard lock(mutex_);
+    pending.swap(pending_events_);
+  }
+  store::Events events;
+  for (const PendingEvent& item : pending) {
+    auto found = entries_.find(item.task_id);
+    if (found == entries_.end()) continue;  // deleted meanwhile
+    const task::TaskSpec& spec = found->second.record.spec;
+    const media::RelayEvent& event = item.event;
+    if (const char* alarm = alarm_of(event.kind)) {
+      bool is_recovery = event.kind == media::RelayEventKind::source_recovered ||
+                         event.kind == media::RelayEventKind::push_recovered;
+      spdlog::log(is_recovery ? spdlog::level::info : spdlog::level::warn,
+                  "task_id={} event=alarm alarm={} url={} error=\"{}\"", spec.task_id, alarm,
+                  event.url, event.error);
+      events.push_back(task::alarm_event(spec, alarm, event.error, now));
+    } else if (event.kind == media::RelayEventKind::started) {
+      std::string source = found->second.relay ? found->second.relay->snapshot().source_url : "";
+      spdlog::info("task_id={} event=task_start source={}", spec.task_id, source);
+      events.push_back(task::task_start_event(spec, source, now));
+    } else if (event.kind == media::RelayEventKind::file_started) {
+      spdlog::info("task_id={} event=file_start file_index={} round={}", spec.task_id,
+                   event.file_index, event.loop_round);
+      events.push_back(
+          task::file_start_event(spec, event.file_index, event.url, event.loop_round, now));
+    } else if (event.kind == media::RelayEventKind::file_finished) {
+      spdlog::info("task_id={} event=file_finish file_index={} round={} played_seconds={:.3f}",
+                   spec.task_id, event.file_index, event.loop_round, event.played_seconds);
+      events.push_back(task::file_finish_event(spec, event.file_index, event.url, event.loop_round,
+                                               event.played_seconds, now));
+    }
+  }
+  store_.append_events(events);
 }
 
 void Supervisor::write_runtimes(int64_t now) {
@@ -200,12 +315,17 @@ void Supervisor::write_runtimes(int64_t now) {
       runtime.relay_state = relay_state_of(snap.phase);
       runtime.source = snap.source_role;
       runtime.source_url = snap.source_url;
-      runtime.started_at = snap.started_at;
+      if (snap.started_at > 0) runtime.started_at = snap.started_at;
       runtime.last_error = snap.last_error;
       runtime.bytes_in = snap.bytes_in;
       runtime.bytes_out = snap.bytes_out;
       runtime.bitrate_kbps = snap.bitrate_kbps;
       runtime.reconnects = snap.reconnects;
+      if (snap.playhead.is_known) {
+        runtime.file_index = snap.playhead.file_index;
+        runtime.file_offset_seconds = static_cast<double>(snap.playhead.position_ms) / 1000.0;
+        runtime.looped_times = snap.playhead.loop_round;
+      }
       entry.is_runtime_dirty = true;
     } else if (runtime.relay_state != task::RelayState::idle) {
       runtime.relay_state = task::RelayState::idle;

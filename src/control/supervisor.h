@@ -21,12 +21,13 @@ namespace streamrelay::control {
 struct SupervisorSettings {
   // How often the supervisor looks at the store when nothing wakes it.
   std::chrono::milliseconds poll_interval{200};
-  // How often relays' runtime reports are written to the store.
+  // How often relays' runtime reports (and playlist breakpoints) are written to the store.
   std::chrono::milliseconds runtime_interval{500};
 };
 
-// Decides which tasks run: starts a relay when a task's window opens, stops it at its end, on
-// pause or delete, hands a live task a new source, and writes every relay's runtime report.
+// Decides which tasks run: starts a relay when a task's window opens, stops it at its end or on
+// delete, pauses it, hands it new sources, records its events in the outbox and writes its
+// runtime report (with a playlist's breakpoint) to the store.
 class Supervisor final : public task::ChangeListener, public media::RelayObserver {
  public:
   Supervisor(store::Store& store, const task::Clock& clock, RelayFactory& factory,
@@ -46,17 +47,27 @@ class Supervisor final : public task::ChangeListener, public media::RelayObserve
   struct Entry {
     task::TaskRecord record;
     std::unique_ptr<media::Relay> relay;
-    std::vector<std::string> relayed_sources;
+    task::TaskSpec relayed_spec;  // the spec the relay was last given
+    bool is_relay_paused = false;
     bool is_runtime_dirty = true;
+  };
+
+  struct PendingEvent {
+    std::string task_id;
+    media::RelayEvent event;
   };
 
   void run();
   void tick();
   void load_changes();
+  void on_spec_changed(Entry& entry, const task::TaskSpec& before);
   void reconcile(Entry& entry, int64_t now);
+  void finish(Entry& entry, task::FinishReason reason, int64_t now);
   void start_relay(Entry& entry);
   void stop_relay(Entry& entry);
+  void update_relay(Entry& entry);
   void reap_stopped_relays();
+  void record_relay_events(int64_t now);
   void write_runtimes(int64_t now);
 
   store::Store& store_;
@@ -74,6 +85,7 @@ class Supervisor final : public task::ChangeListener, public media::RelayObserve
   std::condition_variable wake_;
   bool has_changes_ = false;
   bool stop_requested_ = false;
+  std::vector<PendingEvent> pending_events_;
   std::thread thread_;
 };
 

@@ -29,6 +29,18 @@ struct TrackConfig {
   AVRational frame_rate = {0, 1};  // video only; 0/1 when unknown
 };
 
+// Where a segment comes from in a playlist.
+struct PlaylistItem {
+  int64_t file_index = 0;
+  int64_t loop_round = 0;  // 0 for the first round
+  std::string url;         // as given, for reopening
+  std::string masked_url;  // for reports
+  int64_t start_offset_ms = 0;
+  // The same play of the file going on after a pause or an update that kept its position: no
+  // new file start is reported.
+  bool is_resumed = false;
+};
+
 // What a source delivers from one open (or one file) onwards: a new input segment.
 struct SegmentInfo {
   uint64_t id = 0;
@@ -36,6 +48,8 @@ struct SegmentInfo {
   std::optional<TrackConfig> audio;
   int64_t frame_duration_ms = 40;  // for placing the segment one frame after the last output
   std::string url;                 // masked, for reports
+  std::optional<PlaylistItem> item;  // set for playlist files
+  int64_t file_start_ms = 0;         // the file's first timestamp (positions count from it)
 
   const std::optional<TrackConfig>& track(TrackKind kind) const {
     return kind == TrackKind::video ? video : audio;

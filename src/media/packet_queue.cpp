@@ -16,12 +16,35 @@ void PacketQueue::push(QueueItem item) {
   ready_.notify_one();
 }
 
+bool PacketQueue::push_or_wait(QueueItem& item, const std::function<bool()>& should_abort) {
+  size_t size = 0;
+  if (auto* packet = std::get_if<MediaPacket>(&item)) size = packet->size();
+  {
+    std::unique_lock lock(mutex_);
+    auto has_room = [&] {
+      return items_.empty() ||
+             (bytes_ + size <= limits_.max_bytes && items_.size() + 1 <= limits_.max_items);
+    };
+    while (!has_room()) {
+      if (should_abort()) return false;
+      room_.wait_for(lock, std::chrono::milliseconds(20));
+    }
+    if (should_abort()) return false;
+    bytes_ += size;
+    items_.push_back(std::move(item));
+  }
+  ready_.notify_one();
+  return true;
+}
+
 std::optional<QueueItem> PacketQueue::pop(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
   if (!ready_.wait_for(lock, timeout, [this] { return !items_.empty(); })) return std::nullopt;
   QueueItem item = std::move(items_.front());
   items_.pop_front();
   if (auto* packet = std::get_if<MediaPacket>(&item)) bytes_ -= packet->size();
+  lock.unlock();
+  room_.notify_one();
   return item;
 }
 
@@ -43,10 +66,12 @@ void PacketQueue::drop_packets_locked() {
   bytes_ = 0;
   if (newest_segment) items_.emplace_back(std::move(newest_segment));
   items_.emplace_back(QueueGap{});
+  room_.notify_all();
 }
 
 void PacketQueue::wake() {
   ready_.notify_all();
+  room_.notify_all();
 }
 
 size_t PacketQueue::dropped_packets() const {

@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -16,7 +17,11 @@ namespace streamrelay::media {
 // Packets were dropped before this point: the consumer resumes on a keyframe.
 struct QueueGap {};
 
-using QueueItem = std::variant<std::shared_ptr<const SegmentInfo>, MediaPacket, QueueGap>;
+// The source has nothing more to give: a playlist played all its rounds.
+struct QueueEnd {};
+
+using QueueItem =
+    std::variant<std::shared_ptr<const SegmentInfo>, MediaPacket, QueueGap, QueueEnd>;
 
 struct QueueLimits {
   // About 8 s of a 4 Mbps stream: enough to ride out a destination reconnect without stalling
@@ -33,6 +38,9 @@ class PacketQueue {
   explicit PacketQueue(QueueLimits limits = {}) : limits_(limits) {}
 
   void push(QueueItem item);
+  // Waits for room instead of dropping (a file source can wait; a live one cannot). Gives up,
+  // returning false, as soon as `should_abort` holds (it is polled every few milliseconds).
+  bool push_or_wait(QueueItem& item, const std::function<bool()>& should_abort);
   std::optional<QueueItem> pop(std::chrono::milliseconds timeout);
   // Drops every queued packet, as on overflow.
   void drop_packets();
@@ -48,6 +56,7 @@ class PacketQueue {
   QueueLimits limits_;
   mutable std::mutex mutex_;
   std::condition_variable ready_;
+  std::condition_variable room_;
   std::deque<QueueItem> items_;
   size_t bytes_ = 0;
   size_t dropped_ = 0;

@@ -4,7 +4,7 @@
 
 namespace streamrelay::media {
 
-PullLeg::PullLeg(Context context, std::unique_ptr<Source> source, std::vector<SourceUrl> urls)
+PullLeg::PullLeg(LegContext context, std::unique_ptr<Source> source, std::vector<SourceUrl> urls)
     : context_(std::move(context)),
       source_(std::move(source)),
       backoff_(context_.settings.backoff),
@@ -15,10 +15,10 @@ SourceUrl PullLeg::current_url() {
   return urls_.empty() ? SourceUrl{} : urls_[url_index_ % urls_.size()];
 }
 
-void PullLeg::replace_urls(std::vector<SourceUrl> urls) {
+void PullLeg::update_sources(const SourceUpdate& update) {
   {
     std::lock_guard lock(mutex_);
-    urls_ = std::move(urls);
+    urls_ = update.urls;
     url_index_ = 0;
   }
   has_new_urls_ = true;
@@ -65,10 +65,7 @@ void PullLeg::pump(const SourceUrl& source_url) {
       if (is_interrupted_) {
         is_interrupted_ = false;
         spdlog::info("task_id={} event=source_recovered url={}", context_.task_id, masked);
-        if (context_.observer) {
-          context_.observer->on_relay_event(context_.task_id,
-                                            {RelayEventKind::source_recovered, masked, ""});
-        }
+        context_.report({RelayEventKind::source_recovered, masked, ""});
       }
     }
     if (Clock::now() - opened_at > backoff_.policy().stable_period) backoff_.reset();
@@ -83,11 +80,9 @@ void PullLeg::on_source_failure(const std::string& url, const std::string& error
   spdlog::warn("task_id={} event=source_failed url={} error=\"{}\"", context_.task_id, url, error);
   if (is_interrupted_) return;
   is_interrupted_ = true;
-  if (context_.observer) {
-    auto kind =
-        is_unsupported ? RelayEventKind::source_unsupported : RelayEventKind::source_interrupted;
-    context_.observer->on_relay_event(context_.task_id, {kind, url, error});
-  }
+  auto kind =
+      is_unsupported ? RelayEventKind::source_unsupported : RelayEventKind::source_interrupted;
+  context_.report({kind, url, error});
 }
 
 void PullLeg::wait_backoff() {

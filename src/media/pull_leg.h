@@ -13,30 +13,24 @@
 #include "media/relay_events.h"
 #include "media/relay_status.h"
 #include "media/source.h"
+#include "media/source_leg.h"
 
 namespace streamrelay::media {
 
 // The source leg of a live relay: opens the source, pushes a segment marker and then its
 // packets into the queue; on failure, end or stall, reopens with backoff. It never waits on the
 // destination.
-class PullLeg {
+class PullLeg final : public SourceLeg {
  public:
-  struct Context {
-    std::string task_id;
-    const RelaySettings& settings;
-    PacketQueue& queue;
-    RelayStatus& status;
-    RelayObserver* observer;
-    const std::atomic<bool>& stop_requested;
-  };
+  PullLeg(LegContext context, std::unique_ptr<Source> source, std::vector<SourceUrl> urls);
 
-  PullLeg(Context context, std::unique_ptr<Source> source, std::vector<SourceUrl> urls);
-
-  void run();
-  // Switches to new source URLs: the current source is dropped and the first new one opened.
-  void replace_urls(std::vector<SourceUrl> urls);
-  // Wakes the leg from a backoff wait (to stop or switch).
-  void wake();
+  void run() override;
+  void wake() override;
+  // Switches to the new URLs: the current source is dropped and the first new one opened.
+  void update_sources(const SourceUpdate& update) override;
+  // A paused live relay is stopped by the supervisor instead.
+  void set_paused(bool) override {}
+  void set_loop_limit(int64_t) override {}
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -46,7 +40,7 @@ class PullLeg {
   void wait_backoff();
   SourceUrl current_url();
 
-  Context context_;
+  LegContext context_;
   std::unique_ptr<Source> source_;
   Backoff backoff_;
   uint64_t segment_counter_ = 0;

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <thread>
+
 #include "media/av_handles.h"
 
 namespace streamrelay::media {
@@ -16,11 +18,15 @@ size_t slot(TrackKind kind) {
 
 }  // namespace
 
-PushLeg::PushLeg(Context context, std::unique_ptr<Sink> sink, IoDeadline& deadline)
+PushLeg::PushLeg(LegContext context, std::string destination_url, bool is_paced,
+                 std::unique_ptr<Sink> sink, IoDeadline& deadline)
     : context_(std::move(context)),
+      destination_url_(std::move(destination_url)),
+      is_paced_(is_paced),
       sink_(std::move(sink)),
       deadline_(deadline),
-      backoff_(context_.settings.backoff) {}
+      backoff_(context_.settings.backoff),
+      pacer_(context_.settings.pacing_lead, context_.settings.pacing_max_lag) {}
 
 void PushLeg::run() {
   while (!context_.stop_requested) {
@@ -29,17 +35,21 @@ void PushLeg::run() {
     if (auto* segment = std::get_if<std::shared_ptr<const SegmentInfo>>(&*item)) {
       on_segment(std::move(*segment));
     } else if (auto* packet = std::get_if<MediaPacket>(&*item)) {
-      on_packet(*packet);
+      if (!has_ended_) on_packet(*packet);
+    } else if (std::holds_alternative<QueueEnd>(*item)) {
+      on_end();
     } else {
       needs_keyframe_ = true;  // packets were dropped
     }
   }
+  finish_item();
   sink_->close();
   context_.status.set_connected(false);
 }
 
 void PushLeg::on_segment(std::shared_ptr<const SegmentInfo> segment) {
   segment_ = std::move(segment);
+  if (segment_->item && !segment_->item->is_resumed) finish_item();
   rebaser_.begin_segment(segment_->frame_duration_ms);
   needs_keyframe_ = true;
   if (sink_->is_connected() && !sink_->can_continue_with(*segment_)) {
@@ -68,16 +78,20 @@ void PushLeg::on_packet(MediaPacket& packet) {
     needs_keyframe_ = true;
     return;
   }
+  int64_t input_dts = packet.dts();
   auto mapped = rebaser_.map(packet.track, packet.dts(), packet.pts());
   if (!mapped) return;
   packet.packet->dts = mapped->dts;
   packet.packet->pts = mapped->pts;
+  if (is_paced_) wait_until_due(mapped->dts);
+  if (context_.stop_requested) return;
   int64_t size = static_cast<int64_t>(packet.size());
   if (auto error = sink_->write(packet, take_new_config(packet.track))) {
     on_push_failure(error->message);
     return;
   }
   context_.status.on_packet_written(size);
+  if (segment_->item) track_playlist(input_dts, mapped->dts);
   if (!has_started_) {
     has_started_ = true;
     report(RelayEventKind::started, "");
@@ -91,13 +105,14 @@ void PushLeg::on_packet(MediaPacket& packet) {
 
 bool PushLeg::ensure_connected() {
   if (Clock::now() < next_connect_) return false;
-  if (auto error = sink_->connect(context_.destination_url, *segment_)) {
+  if (auto error = sink_->connect(destination_url_, *segment_)) {
     on_push_failure(error->message);
     return false;
   }
   connected_at_ = Clock::now();
   context_.status.set_connected(true);
   rebaser_.reset_session();
+  pacer_ = Pacer(context_.settings.pacing_lead, context_.settings.pacing_max_lag);
   announced_[0] = segment_->video ? segment_->video->params : nullptr;
   announced_[1] = segment_->audio ? segment_->audio->params : nullptr;
   spdlog::info("task_id={} event=push_connected", context_.task_id);
@@ -130,8 +145,60 @@ void PushLeg::on_push_failure(const std::string& error) {
   }
 }
 
+void PushLeg::wait_until_due(int64_t dts) {
+  // Sleeps in short slices so a stop is noticed at once.
+  constexpr auto kSlice = std::chrono::milliseconds(20);
+  for (;;) {
+    auto delay = pacer_.delay_for(dts, Clock::now());
+    if (delay <= Clock::duration::zero() || context_.stop_requested) return;
+    std::this_thread::sleep_for(std::min<Clock::duration>(delay, kSlice));
+  }
+}
+
+void PushLeg::track_playlist(int64_t input_dts, int64_t output_dts) {
+  const PlaylistItem& item = *segment_->item;
+  if (!is_item_reported_) {
+    item_ = item;
+    item_first_dts_ = output_dts;
+    item_last_dts_ = output_dts;
+    is_item_reported_ = true;
+    RelayEvent event{RelayEventKind::file_started, item.masked_url, ""};
+    event.file_index = item.file_index;
+    event.loop_round = item.loop_round;
+    context_.report(event);
+  }
+  item_last_dts_ = std::max(item_last_dts_, output_dts);
+  Playhead playhead;
+  playhead.file_index = item.file_index;
+  playhead.loop_round = item.loop_round;
+  playhead.position_ms = std::max<int64_t>(0, input_dts - segment_->file_start_ms);
+  playhead.url = item.url;
+  playhead.is_known = true;
+  context_.status.set_playhead(playhead);
+}
+
+void PushLeg::finish_item() {
+  if (!item_ || !is_item_reported_) return;
+  is_item_reported_ = false;
+  RelayEvent event{RelayEventKind::file_finished, item_->masked_url, ""};
+  event.file_index = item_->file_index;
+  event.loop_round = item_->loop_round;
+  int64_t frame = segment_ ? segment_->frame_duration_ms : 0;
+  event.played_seconds = static_cast<double>(item_last_dts_ - item_first_dts_ + frame) / 1000.0;
+  context_.report(event);
+}
+
+void PushLeg::on_end() {
+  finish_item();
+  has_ended_ = true;
+  sink_->close();
+  context_.status.set_connected(false);
+  context_.status.set_finished();
+  spdlog::info("task_id={} event=playlist_finished", context_.task_id);
+}
+
 void PushLeg::report(RelayEventKind kind, const std::string& error) {
-  if (context_.observer) context_.observer->on_relay_event(context_.task_id, {kind, "", error});
+  context_.report({kind, "", error});
 }
 
 }  // namespace streamrelay::media

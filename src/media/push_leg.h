@@ -7,11 +7,13 @@
 
 #include "media/backoff.h"
 #include "media/io_deadline.h"
+#include "media/pacer.h"
 #include "media/packet_queue.h"
 #include "media/relay.h"
 #include "media/relay_events.h"
 #include "media/relay_status.h"
 #include "media/sink.h"
+#include "media/source_leg.h"
 #include "media/timeline_rebaser.h"
 
 namespace streamrelay::media {
@@ -22,17 +24,9 @@ namespace streamrelay::media {
 // only when the destination itself fails).
 class PushLeg {
  public:
-  struct Context {
-    std::string task_id;
-    std::string destination_url;
-    const RelaySettings& settings;
-    PacketQueue& queue;
-    RelayStatus& status;
-    RelayObserver* observer;
-    const std::atomic<bool>& stop_requested;
-  };
-
-  PushLeg(Context context, std::unique_ptr<Sink> sink, IoDeadline& deadline);
+  // Files are paced to real time (`is_paced`); live packets go out as they arrive.
+  PushLeg(LegContext context, std::string destination_url, bool is_paced, std::unique_ptr<Sink> sink,
+          IoDeadline& deadline);
 
   // The leg's thread body; returns when a stop is requested.
   void run();
@@ -42,13 +36,19 @@ class PushLeg {
 
   void on_segment(std::shared_ptr<const SegmentInfo> segment);
   void on_packet(MediaPacket& packet);
+  void on_end();
+  void wait_until_due(int64_t dts);
+  void track_playlist(int64_t input_dts, int64_t output_dts);
+  void finish_item();
   bool passes_keyframe_gate(const MediaPacket& packet);
   bool ensure_connected();
   void on_push_failure(const std::string& error);
   const TrackConfig* take_new_config(TrackKind kind);
   void report(RelayEventKind kind, const std::string& error);
 
-  Context context_;
+  LegContext context_;
+  std::string destination_url_;
+  bool is_paced_;
   std::unique_ptr<Sink> sink_;
   IoDeadline& deadline_;
   Backoff backoff_;
@@ -57,6 +57,13 @@ class PushLeg {
   bool needs_keyframe_ = true;
   bool is_failing_ = false;
   bool has_started_ = false;
+  bool has_ended_ = false;
+  Pacer pacer_;
+  // The playlist file being pushed: its item and its first and last output DTS.
+  std::optional<PlaylistItem> item_;
+  bool is_item_reported_ = false;
+  int64_t item_first_dts_ = 0;
+  int64_t item_last_dts_ = 0;
   Clock::time_point next_connect_{};
   Clock::time_point connected_at_{};
   // The codec configuration the destination last saw, per track (video, audio).

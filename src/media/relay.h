@@ -20,7 +20,17 @@ struct RelaySettings {
   QueueLimits queue;
   // Probing a live source's tracks reads at most this much media before it starts relaying.
   std::chrono::milliseconds probe_duration{1000};
+  // Files are released at most this far ahead of real time...
+  std::chrono::milliseconds pacing_lead{500};
+  // ...and when they fall further behind than this, the pacing clock moves on instead of
+  // bursting.
+  std::chrono::milliseconds pacing_max_lag{300};
+  // Folders file sources may read (checked again on the real path when a file is opened).
+  std::vector<std::string> media_roots;
 };
+
+// How a playlist takes a new list of files (the contract's vod_refresh_type).
+enum class RefreshMode { immediate_new_source, continue_from_file_start, continue_from_break_point };
 
 // A URL to pull, with the form that may be shown (credentials masked).
 struct SourceUrl {
@@ -31,8 +41,26 @@ struct SourceUrl {
 // What a relay is doing, as it would describe itself to an operator.
 enum class RelayPhase { starting, flowing, failing, finished };
 
+// What a playlist has pushed so far: the file and the position in it.
+struct Playhead {
+  int64_t file_index = 0;
+  int64_t loop_round = 0;
+  int64_t position_ms = 0;
+  std::string url;  // as given
+  bool is_known = false;
+};
+
+// A new source list for a running relay.
+struct SourceUpdate {
+  std::vector<SourceUrl> urls;
+  RefreshMode mode = RefreshMode::immediate_new_source;
+  int64_t start_index = 0;
+  int64_t start_offset_ms = 0;
+};
+
 struct RelaySnapshot {
   RelayPhase phase = RelayPhase::starting;
+  Playhead playhead;
   std::string source_role = "primary";
   std::string source_url;  // masked
   int64_t started_at = 0;  // unix seconds of the first packet pushed, 0: none yet
@@ -54,8 +82,14 @@ class Relay {
   // True when the relay ended by itself (an internal error); the supervisor starts it again.
   virtual bool has_failed() const = 0;
   virtual RelaySnapshot snapshot() = 0;
-  // A live task's new source: the source leg reconnects, the destination session stays.
-  virtual void replace_sources(const std::vector<SourceUrl>& urls) = 0;
+  // New sources: a live relay reconnects its source leg, a playlist follows `update.mode`; the
+  // destination session stays either way.
+  virtual void update_sources(const SourceUpdate& update) = 0;
+  // A paused relay keeps its destination session and stops reading; resuming continues from
+  // where the output stopped.
+  virtual void set_paused(bool is_paused) = 0;
+  // A playlist's number of rounds (-1: forever).
+  virtual void set_loop_limit(int64_t loop_limit) = 0;
 };
 
 }  // namespace streamrelay::media

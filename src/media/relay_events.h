@@ -12,12 +12,17 @@ enum class RelayEventKind {
   source_unsupported,  // the source's codecs cannot be relayed
   push_failed,         // the destination failed or stalled
   push_recovered,      // the destination accepts packets again
+  file_started,        // a playlist file's first packet reached the destination
+  file_finished,       // a playlist file's last packet reached the destination
 };
 
 struct RelayEvent {
   RelayEventKind kind;
   std::string url;    // masked
   std::string error;  // empty for recoveries
+  int64_t file_index = 0;
+  int64_t loop_round = 0;
+  double played_seconds = 0;
 };
 
 class RelayObserver {

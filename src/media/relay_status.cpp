@@ -35,6 +35,16 @@ void RelayStatus::set_source(const std::string& role, const std::string& masked_
   source_url_ = masked_url;
 }
 
+void RelayStatus::set_playhead(const Playhead& playhead) {
+  std::lock_guard lock(mutex_);
+  playhead_ = playhead;
+}
+
+Playhead RelayStatus::playhead() {
+  std::lock_guard lock(mutex_);
+  return playhead_;
+}
+
 RelaySnapshot RelayStatus::snapshot() {
   RelaySnapshot snap;
   auto now = Clock::now();
@@ -57,6 +67,7 @@ RelaySnapshot RelayStatus::snapshot() {
   snap.source_role = source_role_;
   snap.source_url = source_url_;
   snap.last_error = last_error_;
+  snap.playhead = playhead_;
   auto elapsed = now - rate_sample_time_;
   if (elapsed >= kRateWindow) {
     int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();

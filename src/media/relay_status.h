@@ -24,6 +24,8 @@ class RelayStatus {
   void set_source(const std::string& role, const std::string& masked_url);
   void set_connected(bool is_connected) { is_connected_ = is_connected; }
   void set_finished() { is_finished_ = true; }
+  void set_playhead(const Playhead& playhead);
+  Playhead playhead();
 
   RelaySnapshot snapshot();
 
@@ -42,6 +44,7 @@ class RelayStatus {
   std::string last_error_;
   std::string source_role_ = "primary";
   std::string source_url_;
+  Playhead playhead_;
   Clock::time_point rate_sample_time_ = Clock::now();
   int64_t rate_sample_bytes_ = 0;
   int64_t bitrate_kbps_ = 0;

@@ -24,6 +24,10 @@ std::optional<int64_t> TimelineRebaser::last_dts() const {
 }
 
 int64_t TimelineRebaser::next_start_point() const {
+  // Video sets the pace: its next frame follows one frame after its last, and audio that ran
+  // past it is trimmed instead of leaving a hole in the picture.
+  const TrackState& video = tracks_[0];
+  if (video.last_out) return *video.last_out + frame_ms_;
   auto last = last_dts();
   return last ? *last + frame_ms_ : 0;
 }

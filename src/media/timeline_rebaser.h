@@ -9,8 +9,9 @@
 namespace streamrelay::media {
 
 // Maps input timestamps (ms) of successive input segments onto one continuous output timeline
-// per push session, starting at 0. Each segment is placed one frame after the last output DTS
-// with one offset for all tracks (A/V sync kept); inside a segment timing passes unchanged.
+// per push session, starting at 0. Each segment is placed one frame after the last video DTS
+// (the last DTS of any track without video) with one offset for all tracks (A/V sync kept);
+// inside a segment timing passes unchanged.
 // A track whose input jumps backwards, or forwards by more than kMaxForwardJumpMs, is a
 // discontinuity: that track is re-placed after the last output, never sent backwards.
 class TimelineRebaser {

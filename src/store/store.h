@@ -8,6 +8,7 @@
 
 #include "task/error.h"
 #include "task/requests.h"
+#include "task/task_event.h"
 #include "task/task_spec.h"
 
 namespace streamrelay::store {
@@ -15,6 +16,15 @@ namespace streamrelay::store {
 struct TaskPage {
   std::vector<task::TaskRecord> records;
   int64_t total = 0;
+};
+
+using Events = std::vector<task::TaskEvent>;
+
+// An event as the outbox holds it.
+struct StoredEvent {
+  task::TaskEvent event;
+  std::string state;  // pending, delivered, skipped (not subscribed / no URL), expired
+  int64_t attempts = 0;
 };
 
 // One task's runtime report, as control writes it.
@@ -41,19 +51,26 @@ class Store {
 
   // Replaces the spec if the task is still at `expected_revision`; clears a finish when
   // `is_revived`. bad_state when the revision moved (the caller re-reads and retries).
+  // `events` are stored in the same transaction.
   virtual task::Status update_task(const task::TaskSpec& spec, int64_t expected_revision,
                                    bool is_revived, const std::string& destination_key,
-                                   int64_t now) = 0;
+                                   int64_t now, const Events& events) = 0;
 
-  // Marks the task deleted (control stops its relay, then purges it).
-  virtual task::Status delete_task(const std::string& project_id, const std::string& task_id) = 0;
+  // Marks the task deleted (control stops its relay, then purges it), with its events.
+  virtual task::Status delete_task(const std::string& project_id, const std::string& task_id,
+                                   const Events& events) = 0;
 
   // Every task, deleted ones included, whose revision is above `revision`, in revision order.
   virtual std::vector<task::TaskRecord> tasks_changed_since(int64_t revision) = 0;
 
-  // Records that a task finished, if it is still at `expected_revision`.
+  // Records that a task finished, if it is still at `expected_revision`, with its events.
   virtual bool finish_task(const std::string& task_id, task::FinishReason reason,
-                           int64_t expected_revision) = 0;
+                           int64_t expected_revision, const Events& events) = 0;
+
+  // Adds events to the outbox, numbering them per task.
+  virtual void append_events(const Events& events) = 0;
+  // A task's most recent events, oldest first.
+  virtual std::vector<StoredEvent> task_events(const std::string& task_id, int64_t limit) = 0;
 
   virtual void save_runtimes(const std::vector<RuntimeUpdate>& updates) = 0;
 

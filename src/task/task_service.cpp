@@ -1,6 +1,7 @@
 #include "task/task_service.h"
 
 #include "task/destination.h"
+#include "task/task_event.h"
 #include "task/time_format.h"
 #include "task/uuid.h"
 
@@ -65,6 +66,20 @@ Result<TaskRecord> TaskService::find(const std::string& project_id, const std::s
   return *record;
 }
 
+store::Events TaskService::modify_events(const TaskRecord& before, const TaskSpec& after,
+                                        int64_t now) const {
+  store::Events events;
+  if (after.is_vod() && !changed_fields(before.spec, after).empty()) {
+    events.push_back(reset_config_event(before.spec, after, now));
+  }
+  TaskStatus status = derive_status(before, now);
+  bool was_active = status == TaskStatus::running || status == TaskStatus::abnormal;
+  if (!before.spec.is_paused && after.is_paused && was_active) {
+    events.push_back(task_exit_event(after, "Paused", "", now));
+  }
+  return events;
+}
+
 Result<std::string> TaskService::modify(const std::string& project_id,
                                         const ModifyRequest& request) {
   if (!request.task_id || request.task_id->empty()) return invalid("task_id is required");
@@ -82,8 +97,8 @@ Result<std::string> TaskService::modify(const std::string& project_id,
     }
     auto spec = apply_modify(record->spec, request, ctx);
     if (!spec) return spec.error();
-    auto status =
-        store_.update_task(*spec, record->revision, is_finished, destination_key(*spec), ctx.now);
+    auto status = store_.update_task(*spec, record->revision, is_finished, destination_key(*spec),
+                                     ctx.now, modify_events(*record, *spec, ctx.now));
     if (status) {
       notify();
       return spec->task_id;
@@ -99,7 +114,10 @@ Result<std::string> TaskService::remove(const std::string& project_id,
   if (!task_id || task_id->empty()) return invalid("task_id is required");
   auto record = find(project_id, *task_id, region);
   if (!record) return record.error();
-  if (auto status = store_.delete_task(project_id, *task_id); !status) return status.error();
+  store::Events events = {task_exit_event(record->spec, "Deleted", "", now())};
+  if (auto status = store_.delete_task(project_id, *task_id, events); !status) {
+    return status.error();
+  }
   notify();
   return *task_id;
 }

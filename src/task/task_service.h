@@ -44,6 +44,7 @@ class TaskService {
   Result<TaskRecord> find(const std::string& project_id, const std::string& task_id,
                           const std::optional<std::string>& region);
   void notify();
+  store::Events modify_events(const TaskRecord& before, const TaskSpec& after, int64_t now) const;
 
   store::Store& store_;
   const Clock& clock_;

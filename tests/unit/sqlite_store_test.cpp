@@ -79,7 +79,7 @@ TEST_F(SqliteStoreTest, TwoActiveTasksCannotShareADestination) {
 TEST_F(SqliteStoreTest, AFinishedTaskFreesItsDestination) {
   create(spec_of("a"), "rtmp://dst:1935/live/x");
   auto record = store->find_task("p1", "a");
-  ASSERT_TRUE(store->finish_task("a", task::FinishReason::end_time_reached, record->revision));
+  ASSERT_TRUE(store->finish_task("a", task::FinishReason::end_time_reached, record->revision, {}));
   EXPECT_TRUE(store->create_task(spec_of("b"), "rtmp://dst:1935/live/x", kNow).ok());
 }
 
@@ -88,8 +88,8 @@ TEST_F(SqliteStoreTest, AnUpdateFromAStaleRevisionIsRefused) {
   auto record = store->find_task("p1", "a");
   task::TaskSpec changed = record->spec;
   changed.is_paused = true;
-  ASSERT_TRUE(store->update_task(changed, record->revision, false, "a", kNow).ok());
-  auto stale = store->update_task(changed, record->revision, false, "a", kNow);
+  ASSERT_TRUE(store->update_task(changed, record->revision, false, "a", kNow, {}).ok());
+  auto stale = store->update_task(changed, record->revision, false, "a", kNow, {});
   ASSERT_FALSE(stale.ok());
   EXPECT_EQ(stale.error().kind, task::ErrorKind::bad_state);
   EXPECT_TRUE(store->find_task("p1", "a")->spec.is_paused);
@@ -101,7 +101,7 @@ TEST_F(SqliteStoreTest, ChangesAreSeenInRevisionOrderDeletesIncluded) {
   auto all = store->tasks_changed_since(0);
   ASSERT_EQ(all.size(), 2u);
   int64_t seen = all.back().revision;
-  ASSERT_TRUE(store->delete_task("p1", "a").ok());
+  ASSERT_TRUE(store->delete_task("p1", "a", {}).ok());
   auto changes = store->tasks_changed_since(seen);
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_TRUE(changes[0].is_deleted);
@@ -131,4 +131,27 @@ TEST_F(SqliteStoreTest, ReopeningKeepsEverythingAndTheSchemaVersion) {
   store = std::make_unique<store::SqliteStore>(dir.file("db"));
   EXPECT_EQ(store->schema_version(), version);
   EXPECT_TRUE(store->find_task("p1", "a"));
+}
+
+TEST_F(SqliteStoreTest, EventsAreNumberedPerTaskAndKeptWithTheChangeThatMadeThem) {
+  create(spec_of("a"));
+  task::TaskSpec spec = spec_of("a");
+  spec.callback_url = "cb.example.com";
+  store->append_events({task::task_start_event(spec, "rtmp://src/live/a", kNow),
+                        task::alarm_event(spec, "SourceInterrupted", "gone", kNow)});
+  auto record = store->find_task("p1", "a");
+  ASSERT_TRUE(store->delete_task("p1", "a", {task::task_exit_event(spec, "Deleted", "", kNow)}).ok());
+  auto events = store->task_events("a", 10);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].event.sequence, 1);
+  EXPECT_EQ(events[2].event.sequence, 3);
+  EXPECT_EQ(events[2].event.event_type, "TaskExit");
+  EXPECT_EQ(events[0].state, "pending");
+  EXPECT_EQ(events[0].event.callback_url, "http://cb.example.com");
+}
+
+TEST_F(SqliteStoreTest, EventsOfATaskWithoutCallbackUrlAreKeptButNotDelivered) {
+  create(spec_of("a"));
+  store->append_events({task::task_start_event(spec_of("a"), "x", kNow)});
+  EXPECT_EQ(store->task_events("a", 10).at(0).state, "skipped");
 }

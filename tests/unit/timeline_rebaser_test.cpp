@@ -94,3 +94,16 @@ TEST(TimelineRebaser, PtsKeepsItsOffsetFromDts) {
   EXPECT_EQ(mapped->dts, 0);
   EXPECT_EQ(mapped->pts, 80);
 }
+
+TEST(TimelineRebaser, AudioThatRanPastTheVideoIsTrimmedAtTheNextSegment) {
+  TimelineRebaser rebaser;
+  rebaser.begin_segment(40);
+  dts_of(rebaser, TrackKind::video, 0);
+  dts_of(rebaser, TrackKind::video, 40);
+  dts_of(rebaser, TrackKind::audio, 100);  // the file's audio ends after its video
+  rebaser.begin_segment(40);
+  EXPECT_EQ(dts_of(rebaser, TrackKind::video, 0), 80);  // one frame after the last video
+  EXPECT_EQ(dts_of(rebaser, TrackKind::audio, 0), -1);  // overlaps the old audio: trimmed
+  EXPECT_EQ(dts_of(rebaser, TrackKind::audio, 23), 103);
+  EXPECT_EQ(dts_of(rebaser, TrackKind::audio, 46), 126);
+}

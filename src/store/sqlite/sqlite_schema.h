@@ -43,6 +43,27 @@ CREATE TABLE task_runtime (
   updated_at INTEGER NOT NULL DEFAULT 0
 );
 )sql",
+    R"sql(
+CREATE TABLE event_sequences (task_id TEXT PRIMARY KEY, last INTEGER NOT NULL);
+CREATE TABLE events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id TEXT NOT NULL UNIQUE,
+  task_id TEXT NOT NULL,
+  project_id TEXT NOT NULL,
+  source_type TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  sequence INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  data TEXT NOT NULL,
+  callback_url TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX events_by_task ON events (task_id, sequence);
+CREATE INDEX events_pending ON events (state, next_attempt_at);
+)sql",
 };
 
 }  // namespace streamrelay::store

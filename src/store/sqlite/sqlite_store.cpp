@@ -152,9 +152,73 @@ TaskPage SqliteStore::list_tasks(const std::string& project_id, const task::List
   return page;
 }
 
+void SqliteStore::insert_events(const Events& events) {
+  if (events.empty()) return;
+  Statement sequence(db_.get(),
+                     "INSERT INTO event_sequences (task_id, last) VALUES (?, 1) "
+                     "ON CONFLICT (task_id) DO UPDATE SET last = last + 1 RETURNING last");
+  Statement insert(db_.get(),
+                   "INSERT INTO events (event_id, task_id, project_id, source_type, event_type, "
+                   "sequence, created_at, data, callback_url, state) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  for (const task::TaskEvent& event : events) {
+    sequence.bind(1, event.task_id);
+    sequence.step();
+    int64_t number = sequence.integer(0);
+    sequence.reset();
+    insert.bind(1, event.event_id)
+        .bind(2, event.task_id)
+        .bind(3, event.project_id)
+        .bind(4, task::to_string(event.source_type))
+        .bind(5, event.event_type)
+        .bind(6, number)
+        .bind(7, event.timestamp)
+        .bind(8, event.data)
+        .bind(9, event.callback_url)
+        .bind(10, std::string_view(event.callback_url.empty() ? "skipped" : "pending"))
+        .run();
+    insert.reset();
+  }
+}
+
+void SqliteStore::append_events(const Events& events) {
+  if (events.empty()) return;
+  std::lock_guard lock(mutex_);
+  Transaction tx(db_.get());
+  insert_events(events);
+  tx.commit();
+}
+
+std::vector<StoredEvent> SqliteStore::task_events(const std::string& task_id, int64_t limit) {
+  std::lock_guard lock(mutex_);
+  Statement stmt(db_.get(),
+                 "SELECT event_id, task_id, project_id, source_type, event_type, sequence, "
+                 "created_at, data, callback_url, state, attempts FROM (SELECT * FROM events "
+                 "WHERE task_id = ? ORDER BY sequence DESC LIMIT ?) ORDER BY sequence");
+  stmt.bind(1, task_id).bind(2, limit);
+  std::vector<StoredEvent> events;
+  while (stmt.step()) {
+    StoredEvent stored;
+    task::TaskEvent& event = stored.event;
+    event.event_id = stmt.text(0);
+    event.task_id = stmt.text(1);
+    event.project_id = stmt.text(2);
+    event.source_type = task::parse_source_type(stmt.text(3)).value_or(task::SourceType::live);
+    event.event_type = stmt.text(4);
+    event.sequence = stmt.integer(5);
+    event.timestamp = stmt.integer(6);
+    event.data = stmt.text(7);
+    event.callback_url = stmt.text(8);
+    stored.state = stmt.text(9);
+    stored.attempts = stmt.integer(10);
+    events.push_back(std::move(stored));
+  }
+  return events;
+}
+
 task::Status SqliteStore::update_task(const task::TaskSpec& spec, int64_t expected_revision,
                                       bool is_revived, const std::string& destination_key,
-                                      int64_t now) {
+                                      int64_t now, const Events& events) {
   std::lock_guard lock(mutex_);
   Transaction tx(db_.get());
   if (is_revived && is_destination_taken(destination_key, spec.task_id, now)) return conflict();
@@ -172,11 +236,13 @@ task::Status SqliteStore::update_task(const task::TaskSpec& spec, int64_t expect
   if (sqlite3_changes(db_.get()) == 0) {
     return task::Error{task::ErrorKind::bad_state, "task changed concurrently"};
   }
+  insert_events(events);
   tx.commit();
   return task::ok_status();
 }
 
-task::Status SqliteStore::delete_task(const std::string& project_id, const std::string& task_id) {
+task::Status SqliteStore::delete_task(const std::string& project_id, const std::string& task_id,
+                                      const Events& events) {
   std::lock_guard lock(mutex_);
   Transaction tx(db_.get());
   Statement update(db_.get(),
@@ -186,6 +252,7 @@ task::Status SqliteStore::delete_task(const std::string& project_id, const std::
   if (sqlite3_changes(db_.get()) == 0) {
     return task::Error{task::ErrorKind::not_found, "task_id " + task_id + " does not exist"};
   }
+  insert_events(events);
   tx.commit();
   return task::ok_status();
 }
@@ -201,7 +268,7 @@ std::vector<task::TaskRecord> SqliteStore::tasks_changed_since(int64_t revision)
 }
 
 bool SqliteStore::finish_task(const std::string& task_id, task::FinishReason reason,
-                              int64_t expected_revision) {
+                              int64_t expected_revision, const Events& events) {
   std::lock_guard lock(mutex_);
   Transaction tx(db_.get());
   Statement update(db_.get(),
@@ -213,6 +280,7 @@ bool SqliteStore::finish_task(const std::string& task_id, task::FinishReason rea
       .bind(4, expected_revision)
       .run();
   if (sqlite3_changes(db_.get()) == 0) return false;
+  insert_events(events);
   tx.commit();
   return true;
 }

@@ -20,11 +20,15 @@ class SqliteStore final : public Store {
                                             const std::string& task_id) override;
   TaskPage list_tasks(const std::string& project_id, const task::ListQuery& query) override;
   task::Status update_task(const task::TaskSpec& spec, int64_t expected_revision, bool is_revived,
-                           const std::string& destination_key, int64_t now) override;
-  task::Status delete_task(const std::string& project_id, const std::string& task_id) override;
+                           const std::string& destination_key, int64_t now,
+                           const Events& events) override;
+  task::Status delete_task(const std::string& project_id, const std::string& task_id,
+                           const Events& events) override;
   std::vector<task::TaskRecord> tasks_changed_since(int64_t revision) override;
-  bool finish_task(const std::string& task_id, task::FinishReason reason,
-                   int64_t expected_revision) override;
+  bool finish_task(const std::string& task_id, task::FinishReason reason, int64_t expected_revision,
+                   const Events& events) override;
+  void append_events(const Events& events) override;
+  std::vector<StoredEvent> task_events(const std::string& task_id, int64_t limit) override;
   void save_runtimes(const std::vector<RuntimeUpdate>& updates) override;
   void purge_task(const std::string& task_id) override;
 
@@ -33,6 +37,7 @@ class SqliteStore final : public Store {
  private:
   void migrate();
   int64_t next_revision();
+  void insert_events(const Events& events);
   bool is_destination_taken(const std::string& destination_key, const std::string& task_id,
                             int64_t now);
 

@@ -78,6 +78,9 @@ std::optional<SourceError> AvSource::open(const std::string& url) {
   } else {
     segment_.frame_duration_ms = 23;  // one AAC frame at 44.1 kHz
   }
+  if (input_->start_time != AV_NOPTS_VALUE) {
+    segment_.file_start_ms = av_rescale(input_->start_time, 1000, AV_TIME_BASE);
+  }
   for (unsigned i = 0; i < input_->nb_streams; ++i) {
     if (static_cast<int>(i) != video_index_ && static_cast<int>(i) != audio_index_) {
       input_->streams[i]->discard = AVDISCARD_ALL;
@@ -110,6 +113,14 @@ std::optional<SourceError> AvSource::read(MediaPacket& out) {
     out.packet = std::move(packet);
     return std::nullopt;
   }
+}
+
+bool AvSource::seek(int64_t offset_ms) {
+  if (!input_) return false;
+  int64_t target = av_rescale(offset_ms, AV_TIME_BASE, 1000);
+  if (input_->start_time != AV_NOPTS_VALUE) target += input_->start_time;
+  deadline_.arm(settings_.open_timeout);
+  return av_seek_frame(input_.get(), -1, target, AVSEEK_FLAG_BACKWARD) >= 0;
 }
 
 void AvSource::close() {

@@ -17,6 +17,8 @@ class AvSource final : public Source {
   const SegmentInfo& segment() const override { return segment_; }
   std::optional<SourceError> read(MediaPacket& out) override;
   void close() override;
+  // Moves to the keyframe at or before `offset_ms` from the start of the input.
+  bool seek(int64_t offset_ms);
 
   // Tracks the source has that the destination format cannot carry (reported, then skipped).
   const std::string& skipped_tracks() const { return skipped_tracks_; }

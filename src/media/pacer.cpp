@@ -1,0 +1,21 @@
+#include "media/pacer.h"
+
+namespace streamrelay::media {
+
+void Pacer::reset(int64_t dts, Clock::time_point now) {
+  anchor_ = now - std::chrono::milliseconds(dts);
+  is_anchored_ = true;
+}
+
+Pacer::Clock::duration Pacer::delay_for(int64_t dts, Clock::time_point now) {
+  if (!is_anchored_) reset(dts, now);
+  Clock::time_point due = due_time(dts);
+  if (due < now - max_lag_) {
+    anchor_ += now - due;  // behind: move the anchor, never burst
+    return Clock::duration::zero();
+  }
+  Clock::time_point release = due - lead_;
+  return release > now ? release - now : Clock::duration::zero();
+}
+
+}  // namespace streamrelay::media

@@ -1,0 +1,250 @@
+#include "media/playlist_leg.h"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+namespace streamrelay::media {
+namespace {
+
+// Files open and probe like any source, but may take longer to reveal their tracks (HLS VOD).
+constexpr std::chrono::milliseconds kFileProbeDuration{5000};
+
+RelaySettings file_settings_of(const RelaySettings& settings) {
+  RelaySettings file = settings;
+  file.probe_duration = kFileProbeDuration;
+  return file;
+}
+
+std::string masked_of(const std::vector<SourceUrl>& urls, const std::string& url) {
+  for (const SourceUrl& candidate : urls) {
+    if (candidate.url == url) return candidate.masked;
+  }
+  return url;
+}
+
+}  // namespace
+
+PlaylistLeg::PlaylistLeg(const LegContext& context, IoDeadline& deadline,
+                         const PlaylistRelaySpec& spec)
+    : context_(context),
+      file_settings_(file_settings_of(context.settings)),
+      source_(deadline, file_settings_),
+      cursor_(spec.files, spec.loop_limit, spec.start_index, spec.start_offset_ms,
+              spec.start_round),
+      backoff_(context.settings.backoff),
+      resume_next_(spec.is_resumed),
+      wants_pause_(spec.is_paused) {
+  is_paused_ = spec.is_paused;
+}
+
+void PlaylistLeg::wake() { wake_.notify_all(); }
+
+void PlaylistLeg::update_sources(const SourceUpdate& update) {
+  {
+    std::lock_guard lock(mutex_);
+    pending_update_ = update;
+    has_change_ = true;
+    has_interrupting_change_ = true;
+  }
+  wake();
+}
+
+void PlaylistLeg::set_paused(bool is_paused) {
+  {
+    std::lock_guard lock(mutex_);
+    wants_pause_ = is_paused;
+    has_change_ = true;
+    has_interrupting_change_ = true;
+  }
+  wake();
+}
+
+void PlaylistLeg::set_loop_limit(int64_t loop_limit) {
+  {
+    std::lock_guard lock(mutex_);
+    pending_loop_limit_ = loop_limit;
+    has_change_ = true;
+  }
+  wake();
+}
+
+void PlaylistLeg::wait(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  wake_.wait_for(lock, timeout, [this] { return context_.stop_requested || has_change_.load(); });
+}
+
+void PlaylistLeg::run() {
+  while (!context_.stop_requested) {
+    if (apply_pending_changes()) continue;
+    if (is_paused_) {
+      wait(std::chrono::seconds(1));
+      continue;
+    }
+    auto item = cursor_.current();
+    if (!item) {
+      if (!has_sent_end_ && push(QueueEnd{}) != Outcome::interrupted) has_sent_end_ = true;
+      wait(std::chrono::seconds(1));
+      continue;
+    }
+    Outcome outcome = play(*item);
+    if (outcome == Outcome::interrupted) continue;
+    cursor_.advance();
+    if (outcome == Outcome::played) {
+      consecutive_failures_ = 0;
+      continue;
+    }
+    // Every file failed in a row: the channel is down; wait before the next round of attempts.
+    if (++consecutive_failures_ >= static_cast<int64_t>(cursor_.urls().size())) {
+      consecutive_failures_ = 0;
+      wait(backoff_.next_delay());
+    }
+  }
+  source_.close();
+}
+
+PlaylistLeg::Outcome PlaylistLeg::push(QueueItem item) {
+  bool is_pushed = context_.queue.push_or_wait(
+      item, [this] { return context_.stop_requested.load() || has_interrupting_change_.load(); });
+  return is_pushed ? Outcome::played : Outcome::interrupted;
+}
+
+PlaylistLeg::Outcome PlaylistLeg::play(PlaylistItem item) {
+  has_new_cursor_ = false;
+  item.is_resumed = resume_next_;
+  resume_next_ = false;
+  if (auto refused = check_media_root(item.url)) {
+    on_file_failure(item, {SourceErrorKind::unavailable, *refused});
+    return Outcome::failed;
+  }
+  if (auto error = source_.open(item.url)) {
+    on_file_failure(item, *error);
+    return Outcome::failed;
+  }
+  if (item.start_offset_ms > 0) source_.seek(item.start_offset_ms);
+  auto segment = std::make_shared<SegmentInfo>(source_.segment());
+  segment->id = ++segment_counter_;
+  segment->url = item.masked_url;
+  segment->item = item;
+  context_.status.set_source("primary", item.masked_url);
+  if (push(std::shared_ptr<const SegmentInfo>(segment)) == Outcome::interrupted) {
+    return Outcome::interrupted;
+  }
+  spdlog::debug("task_id={} event=file_open file_index={} round={} offset_ms={}", context_.task_id,
+                item.file_index, item.loop_round, item.start_offset_ms);
+  int64_t packets = 0;
+  for (;;) {
+    MediaPacket packet;
+    auto error = source_.read(packet);
+    if (error && error->kind == SourceErrorKind::ended) break;
+    if (error) {
+      // A truncated or corrupt file: what was read is played, the rest is skipped.
+      on_file_failure(item, *error);
+      break;
+    }
+    context_.status.add_bytes_in(static_cast<int64_t>(packet.size()));
+    if (push(std::move(packet)) == Outcome::interrupted) return Outcome::interrupted;
+    ++packets;
+  }
+  source_.close();
+  return packets > 0 ? Outcome::played : Outcome::failed;
+}
+
+bool PlaylistLeg::apply_pending_changes() {
+  if (!has_change_) return false;
+  std::optional<SourceUpdate> update;
+  std::optional<int64_t> loop_limit;
+  bool wants_pause;
+  {
+    std::lock_guard lock(mutex_);
+    update.swap(pending_update_);
+    loop_limit.swap(pending_loop_limit_);
+    wants_pause = wants_pause_;
+    has_change_ = false;
+    has_interrupting_change_ = false;
+  }
+  if (loop_limit) cursor_.set_loop_limit(*loop_limit);
+  if (update) {
+    source_.close();
+    apply_update(*update);
+    has_new_cursor_ = is_paused_ || wants_pause;
+  }
+  if (wants_pause && !is_paused_) {
+    // Stop at once: what is queued is dropped; resuming continues where the output stopped.
+    source_.close();
+    context_.queue.drop_packets();
+    is_paused_ = true;
+    spdlog::info("task_id={} event=playlist_paused", context_.task_id);
+  } else if (!wants_pause && is_paused_) {
+    is_paused_ = false;
+    if (!has_new_cursor_) resume_at_playhead();
+    spdlog::info("task_id={} event=playlist_resumed", context_.task_id);
+  }
+  has_sent_end_ = false;  // a longer loop limit or a new list may have more to play
+  return true;
+}
+
+void PlaylistLeg::resume_at_playhead() {
+  Playhead playhead = context_.status.playhead();
+  if (!playhead.is_known) return;
+  cursor_ = PlaylistCursor(cursor_.urls(), cursor_.loop_limit(), playhead.file_index,
+                           playhead.position_ms, playhead.loop_round);
+  resume_next_ = true;
+}
+
+void PlaylistLeg::apply_update(const SourceUpdate& update) {
+  context_.queue.drop_packets();
+  Playhead playhead = context_.status.playhead();
+  std::vector<SourceUrl> old_urls = cursor_.urls();
+  int64_t limit = cursor_.loop_limit();
+  bool keeps_file = update.mode != RefreshMode::immediate_new_source && playhead.is_known;
+  if (!keeps_file) {
+    cursor_ = PlaylistCursor(update.urls, limit, update.start_index, update.start_offset_ms, 0);
+  } else {
+    int64_t offset =
+        update.mode == RefreshMode::continue_from_break_point ? playhead.position_ms : 0;
+    PlaylistCursor next(update.urls, limit, 0, 0, playhead.loop_round);
+    if (auto index = next.index_of(playhead.url)) {
+      next = PlaylistCursor(update.urls, limit, *index, offset, playhead.loop_round);
+    } else {
+      next.set_interlude({playhead.url, masked_of(old_urls, playhead.url)}, playhead.file_index,
+                         offset);
+    }
+    cursor_ = std::move(next);
+    resume_next_ = update.mode == RefreshMode::continue_from_break_point;
+  }
+  consecutive_failures_ = 0;
+  spdlog::info("task_id={} event=playlist_updated files={} mode={}", context_.task_id,
+               update.urls.size(), static_cast<int>(update.mode));
+}
+
+void PlaylistLeg::on_file_failure(const PlaylistItem& item, const SourceError& error) {
+  if (context_.stop_requested) return;
+  context_.status.on_failure("source: file " + std::to_string(item.file_index) + ": " +
+                             error.message);
+  spdlog::warn("task_id={} event=file_failed file_index={} url={} error=\"{}\"", context_.task_id,
+               item.file_index, item.masked_url, error.message);
+  RelayEvent event{error.kind == SourceErrorKind::unsupported ? RelayEventKind::source_unsupported
+                                                              : RelayEventKind::source_interrupted,
+                   item.masked_url, error.message};
+  event.file_index = item.file_index;
+  event.loop_round = item.loop_round;
+  context_.report(event);
+}
+
+std::optional<std::string> PlaylistLeg::check_media_root(const std::string& url) const {
+  if (url.rfind("file:", 0) != 0) return std::nullopt;
+  std::string path = url.substr(url.rfind("file://", 0) == 0 ? 7 : 5);
+  std::error_code error;
+  auto real = std::filesystem::canonical(path, error);
+  if (error) return "cannot open " + path + ": " + error.message();
+  for (const std::string& root : context_.settings.media_roots) {
+    auto real_root = std::filesystem::canonical(root, error);
+    if (error) continue;
+    auto relative = real.lexically_relative(real_root);
+    if (!relative.empty() && *relative.begin() != "..") return std::nullopt;
+  }
+  return "file is outside the configured media roots";
+}
+
+}  // namespace streamrelay::media

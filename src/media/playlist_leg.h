@@ -1,0 +1,66 @@
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "media/backoff.h"
+#include "media/io_deadline.h"
+#include "media/playlist_cursor.h"
+#include "media/relays.h"
+#include "media/source_leg.h"
+#include "media/sources/av/av_source.h"
+
+namespace streamrelay::media {
+
+// The source leg of a playlist relay: plays the files in order (each file one input segment),
+// loops, skips a file that cannot be played with an alarm, waits for room in the queue (the
+// destination leg paces), and takes updates, pauses and resumes at the position the
+// destination reached.
+class PlaylistLeg final : public SourceLeg {
+ public:
+  PlaylistLeg(const LegContext& context, IoDeadline& deadline, const PlaylistRelaySpec& spec);
+
+  void run() override;
+  void wake() override;
+  void update_sources(const SourceUpdate& update) override;
+  void set_paused(bool is_paused) override;
+  void set_loop_limit(int64_t loop_limit) override;
+
+ private:
+  enum class Outcome { played, failed, interrupted };
+
+  Outcome play(PlaylistItem item);
+  Outcome push(QueueItem item);
+  bool apply_pending_changes();
+  void apply_update(const SourceUpdate& update);
+  void resume_at_playhead();
+  void on_file_failure(const PlaylistItem& item, const SourceError& error);
+  std::optional<std::string> check_media_root(const std::string& url) const;
+  void wait(std::chrono::milliseconds timeout);
+
+  LegContext context_;
+  RelaySettings file_settings_;
+  AvSource source_;
+  PlaylistCursor cursor_;
+  Backoff backoff_;
+  uint64_t segment_counter_ = 0;
+  int64_t consecutive_failures_ = 0;
+  bool is_paused_ = false;
+  bool resume_next_ = false;
+  bool has_sent_end_ = false;
+  // An update while paused chose where to go on: resuming must not go back to the playhead.
+  bool has_new_cursor_ = false;
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::optional<SourceUpdate> pending_update_;
+  std::optional<int64_t> pending_loop_limit_;
+  bool wants_pause_ = false;
+  // Any change waiting; an update or a pause also interrupts the file being read.
+  std::atomic<bool> has_change_{false};
+  std::atomic<bool> has_interrupting_change_{false};
+};
+
+}  // namespace streamrelay::media

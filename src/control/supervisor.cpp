@@ -213,6 +213,11 @@ void Supervisor::finish(Entry& entry, task::FinishReason reason, int64_t now) {
   store::Events events = {task::task_exit_event(entry.record.spec, reason_name, "", now)};
   if (store_.finish_task(entry.record.spec.task_id, reason, entry.record.revision, events)) {
     entry.record.finish_reason = reason;
+    if (reason == task::FinishReason::loop_finished) {
+      entry.record.runtime.looped_times = entry.record.spec.vod_loop_time;
+      entry.record.runtime.file_offset_seconds = 0;
+      entry.is_runtime_dirty = true;
+    }
     spdlog::info("task_id={} event=task_finished reason={}", entry.record.spec.task_id,
                  reason_name);
   }
@@ -322,6 +327,7 @@ void Supervisor::write_runtimes(int64_t now) {
       runtime.bitrate_kbps = snap.bitrate_kbps;
       runtime.reconnects = snap.reconnects;
       if (snap.playhead.is_known) {
+        runtime.source_url = snap.playhead.masked_url;  // what is on air, not what is read ahead
         runtime.file_index = snap.playhead.file_index;
         runtime.file_offset_seconds = static_cast<double>(snap.playhead.position_ms) / 1000.0;
         runtime.looped_times = snap.playhead.loop_round;

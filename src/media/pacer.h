@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <climits>
 #include <cstdint>
 
 namespace streamrelay::media {
@@ -28,6 +29,9 @@ class Pacer {
 
   std::chrono::milliseconds lead_;
   std::chrono::milliseconds max_lag_;
+  // Paced on the highest DTS so far: a packet of one track slightly behind the other's is not a
+  // shortfall.
+  int64_t highest_dts_ = INT64_MIN;
   Clock::time_point anchor_{};
   bool is_anchored_ = false;
 };

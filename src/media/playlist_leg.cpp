@@ -132,19 +132,23 @@ PlaylistLeg::Outcome PlaylistLeg::play(PlaylistItem item) {
   }
   spdlog::debug("task_id={} event=file_open file_index={} round={} offset_ms={}", context_.task_id,
                 item.file_index, item.loop_round, item.start_offset_ms);
+  interleaver_.begin(segment->video.has_value(), segment->audio.has_value());
   int64_t packets = 0;
-  for (;;) {
+  for (bool is_reading = true; is_reading;) {
     MediaPacket packet;
     auto error = source_.read(packet);
-    if (error && error->kind == SourceErrorKind::ended) break;
     if (error) {
       // A truncated or corrupt file: what was read is played, the rest is skipped.
-      on_file_failure(item, *error);
-      break;
+      if (error->kind != SourceErrorKind::ended) on_file_failure(item, *error);
+      is_reading = false;
+    } else {
+      context_.status.add_bytes_in(static_cast<int64_t>(packet.size()));
+      interleaver_.push(std::move(packet));
     }
-    context_.status.add_bytes_in(static_cast<int64_t>(packet.size()));
-    if (push(std::move(packet)) == Outcome::interrupted) return Outcome::interrupted;
-    ++packets;
+    while (auto ready = is_reading ? interleaver_.pop() : interleaver_.drain()) {
+      if (push(std::move(*ready)) == Outcome::interrupted) return Outcome::interrupted;
+      ++packets;
+    }
   }
   source_.close();
   return packets > 0 ? Outcome::played : Outcome::failed;

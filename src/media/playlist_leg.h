@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "media/backoff.h"
+#include "media/dts_interleaver.h"
 #include "media/io_deadline.h"
 #include "media/playlist_cursor.h"
 #include "media/relays.h"
@@ -44,6 +45,7 @@ class PlaylistLeg final : public SourceLeg {
   RelaySettings file_settings_;
   AvSource source_;
   PlaylistCursor cursor_;
+  DtsInterleaver interleaver_;
   Backoff backoff_;
   uint64_t segment_counter_ = 0;
   int64_t consecutive_failures_ = 0;

@@ -91,7 +91,7 @@ void PushLeg::on_packet(MediaPacket& packet) {
     return;
   }
   context_.status.on_packet_written(size);
-  if (segment_->item) track_playlist(input_dts, mapped->dts);
+  if (segment_->item) track_playlist(input_dts, mapped->dts, packet.track == TrackKind::video);
   if (!has_started_) {
     has_started_ = true;
     report(RelayEventKind::started, "");
@@ -155,7 +155,7 @@ void PushLeg::wait_until_due(int64_t dts) {
   }
 }
 
-void PushLeg::track_playlist(int64_t input_dts, int64_t output_dts) {
+void PushLeg::track_playlist(int64_t input_dts, int64_t output_dts, bool is_video) {
   const PlaylistItem& item = *segment_->item;
   if (!is_item_reported_) {
     item_ = item;
@@ -167,12 +167,14 @@ void PushLeg::track_playlist(int64_t input_dts, int64_t output_dts) {
     event.loop_round = item.loop_round;
     context_.report(event);
   }
-  item_last_dts_ = std::max(item_last_dts_, output_dts);
+  // A file's played time is its picture's when it has one (audio may run a little longer).
+  if (!segment_->video || is_video) item_last_dts_ = std::max(item_last_dts_, output_dts);
   Playhead playhead;
   playhead.file_index = item.file_index;
   playhead.loop_round = item.loop_round;
   playhead.position_ms = std::max<int64_t>(0, input_dts - segment_->file_start_ms);
   playhead.url = item.url;
+  playhead.masked_url = item.masked_url;
   playhead.is_known = true;
   context_.status.set_playhead(playhead);
 }

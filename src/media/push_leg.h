@@ -38,7 +38,7 @@ class PushLeg {
   void on_packet(MediaPacket& packet);
   void on_end();
   void wait_until_due(int64_t dts);
-  void track_playlist(int64_t input_dts, int64_t output_dts);
+  void track_playlist(int64_t input_dts, int64_t output_dts, bool is_video);
   void finish_item();
   bool passes_keyframe_gate(const MediaPacket& packet);
   bool ensure_connected();

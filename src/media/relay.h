@@ -47,6 +47,7 @@ struct Playhead {
   int64_t loop_round = 0;
   int64_t position_ms = 0;
   std::string url;  // as given
+  std::string masked_url;
   bool is_known = false;
 };
 

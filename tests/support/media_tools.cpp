@@ -4,7 +4,8 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <nlohmann/json.hpp>
+#include <map>
+#include <sstream>
 
 namespace streamrelay::test_support {
 
@@ -88,47 +89,74 @@ double ProbeReport::largest_dts_gap(const std::string& type) const {
   return largest;
 }
 
-ProbeReport probe(const std::string& url, int seconds, const std::string& log_path) {
-  std::string out_path = log_path + ".json";
+namespace {
+
+// One line of ffprobe's compact output ("packet|codec_type=video|dts_time=0.04|flags=K_") as
+// key/value pairs; line-based, so a reader cut off mid-stream still leaves whole records.
+std::map<std::string, std::string> compact_fields(const std::string& line) {
+  std::map<std::string, std::string> fields;
+  size_t start = line.find('|');
+  while (start != std::string::npos) {
+    size_t end = line.find('|', start + 1);
+    std::string pair = line.substr(start + 1, end == std::string::npos ? end : end - start - 1);
+    size_t eq = pair.find('=');
+    if (eq != std::string::npos) fields[pair.substr(0, eq)] = pair.substr(eq + 1);
+    start = end;
+  }
+  return fields;
+}
+
+double rate_of(const std::string& rate) {
+  size_t slash = rate.find('/');
+  double num = std::atof(rate.substr(0, slash).c_str());
+  double den = slash == std::string::npos ? 1 : std::atof(rate.substr(slash + 1).c_str());
+  return den > 0 ? num / den : 0;
+}
+
+}  // namespace
+
+ProbeReport probe(const std::string& url, int seconds, const std::string& log_path,
+                  bool with_frames) {
+  std::string out_path = log_path + ".txt";
   std::filesystem::remove(out_path);
-  // ffprobe writes its JSON to stdout; the Process helper sends stdout to a file.
-  Process ffprobe({"ffprobe", "-v", "error", "-rw_timeout", "5000000", "-show_entries",
-                   "packet=codec_type,dts_time,pts_time,flags:stream=codec_type,codec_name,"
-                   "avg_frame_rate,width,height",
-                   "-read_intervals", "%+" + std::to_string(seconds), "-of", "json", url},
+  std::string entries =
+      "packet=codec_type,dts_time,pts_time,flags:stream=codec_type,codec_name,avg_frame_rate,"
+      "width,height";
+  if (with_frames) entries += ":frame=media_type,pkt_dts_time,width,height";
+  // An RTMP reader does not notice a stream that ends: it is stopped a little after the
+  // requested media duration, and whatever it wrote is used.
+  Process ffprobe({"stdbuf", "-oL", "ffprobe", "-v", "error", "-show_entries", entries, "-read_intervals",
+                   "%+" + std::to_string(seconds), "-of", "compact", url},
                   out_path, log_path);
   ProbeReport report;
-  if (ffprobe.wait(std::chrono::seconds(seconds + 20)) != 0) {
-    report.error = "ffprobe failed or timed out";
-  }
-  auto doc = nlohmann::json::parse(read_file(out_path), nullptr, false);
-  if (doc.is_discarded()) {
-    report.error += " (no JSON)";
-    return report;
-  }
-  for (const auto& stream : doc.value("streams", nlohmann::json::array())) {
-    ProbedStream info;
-    info.type = stream.value("codec_type", "");
-    info.codec = stream.value("codec_name", "");
-    info.width = stream.value("width", 0);
-    info.height = stream.value("height", 0);
-    std::string rate = stream.value("avg_frame_rate", "0/0");
-    size_t slash = rate.find('/');
-    double num = std::atof(rate.substr(0, slash).c_str());
-    double den = slash == std::string::npos ? 1 : std::atof(rate.substr(slash + 1).c_str());
-    info.frame_rate = den > 0 ? num / den : 0;
-    report.streams.push_back(info);
-  }
-  for (const auto& packet : doc.value("packets", nlohmann::json::array())) {
-    ProbedPacket info;
-    info.type = packet.value("codec_type", "");
-    info.dts = std::atof(packet.value("dts_time", "0").c_str());
-    info.pts = std::atof(packet.value("pts_time", "0").c_str());
-    info.is_keyframe = packet.value("flags", "").find('K') != std::string::npos;
-    report.packets.push_back(info);
+  ffprobe.wait(std::chrono::seconds(seconds + 8));
+  std::istringstream lines(read_file(out_path));
+  std::string line;
+  while (std::getline(lines, line)) {
+    auto fields = compact_fields(line);
+    if (line.rfind("packet|", 0) == 0) {
+      ProbedPacket packet;
+      packet.type = fields["codec_type"];
+      packet.dts = std::atof(fields["dts_time"].c_str());
+      packet.pts = std::atof(fields["pts_time"].c_str());
+      packet.is_keyframe = fields["flags"].find('K') != std::string::npos;
+      report.packets.push_back(packet);
+    } else if (line.rfind("frame|", 0) == 0 && fields["media_type"] == "video") {
+      report.video_frames.push_back({std::atof(fields["pkt_dts_time"].c_str()),
+                                     std::atoi(fields["width"].c_str()),
+                                     std::atoi(fields["height"].c_str())});
+    } else if (line.rfind("stream|", 0) == 0) {
+      ProbedStream stream;
+      stream.type = fields["codec_type"];
+      stream.codec = fields["codec_name"];
+      stream.frame_rate = rate_of(fields["avg_frame_rate"]);
+      stream.width = std::atoi(fields["width"].c_str());
+      stream.height = std::atoi(fields["height"].c_str());
+      report.streams.push_back(stream);
+    }
   }
   report.is_ok = !report.packets.empty();
-  if (!report.is_ok) report.error += " " + read_file(log_path);
+  if (!report.is_ok) report.error = "ffprobe read nothing: " + read_file(log_path);
   return report;
 }
 

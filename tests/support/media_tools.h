@@ -49,12 +49,19 @@ struct ProbedStream {
   int height = 0;
 };
 
+struct ProbedFrame {
+  double dts = 0;
+  int width = 0;
+  int height = 0;
+};
+
 // What ffprobe read from a URL.
 struct ProbeReport {
   bool is_ok = false;
   std::string error;
   std::vector<ProbedStream> streams;
   std::vector<ProbedPacket> packets;
+  std::vector<ProbedFrame> video_frames;  // only when asked for (decoding costs time)
 
   bool has_stream(const std::string& type) const;
   int count(const std::string& type) const;
@@ -68,6 +75,7 @@ struct ProbeReport {
 };
 
 // Runs ffprobe on `url` reading `seconds` of media (bounded in wall time too).
-ProbeReport probe(const std::string& url, int seconds, const std::string& log_path);
+ProbeReport probe(const std::string& url, int seconds, const std::string& log_path,
+                  bool with_frames = false);
 
 }  // namespace streamrelay::test_support

@@ -16,6 +16,7 @@ NginxRtmp::NginxRtmp(std::string folder)
     : folder_(std::move(folder)), rtmp_port_(free_port()), http_port_(free_port()) {
   std::filesystem::create_directories(folder_ + "/logs");
   std::filesystem::create_directories(folder_ + "/tmp");
+  std::filesystem::create_directories(files_folder());
   std::ofstream conf(folder_ + "/nginx.conf");
   conf << "load_module /usr/lib/nginx/modules/ngx_rtmp_module.so;\n"
        << "daemon off;\nmaster_process off;\nworker_processes 1;\n"
@@ -33,6 +34,7 @@ NginxRtmp::NginxRtmp(std::string folder)
        << "  uwsgi_temp_path " << folder_ << "/tmp;\n  scgi_temp_path " << folder_ << "/tmp;\n"
        << "  server {\n    listen 127.0.0.1:" << http_port_ << ";\n"
        << "    location /stat { rtmp_stat all; }\n"
+       << "    location /files/ { alias " << folder_ << "/files/; }\n"
        << "    location /hls { root " << folder_ << "; types { application/vnd.apple.mpegurl m3u8;"
        << " video/mp2t ts; } }\n  }\n}\n";
   conf.close();
@@ -57,6 +59,12 @@ void NginxRtmp::stop() {
 
 std::string NginxRtmp::url(const std::string& stream, const std::string& app) const {
   return "rtmp://127.0.0.1:" + std::to_string(rtmp_port_) + "/" + app + "/" + stream;
+}
+
+std::string NginxRtmp::files_folder() const { return folder_ + "/files"; }
+
+std::string NginxRtmp::file_url(const std::string& name) const {
+  return "http://127.0.0.1:" + std::to_string(http_port_) + "/files/" + name;
 }
 
 std::string NginxRtmp::hls_url(const std::string& stream) const {

@@ -18,6 +18,9 @@ class NginxRtmp {
   int http_port() const { return http_port_; }
   std::string url(const std::string& stream, const std::string& app = "live") const;
 
+  // Static files served over HTTP (with range requests): put them in files_folder().
+  std::string files_folder() const;
+  std::string file_url(const std::string& name) const;
   // The HLS playlist nginx makes of what is published to the "hls" application.
   std::string hls_url(const std::string& stream) const;
 

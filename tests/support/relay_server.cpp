@@ -1,6 +1,7 @@
 #include "support/relay_server.h"
 
 #include <signal.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <stdexcept>
@@ -73,6 +74,33 @@ nlohmann::json RelayServer::task_info(const std::string& task_id, const std::str
 bool RelayServer::wait_for_status(const std::string& task_id, const std::string& status,
                                   std::chrono::milliseconds timeout) {
   return eventually([&] { return status_of(task_id) == status; }, timeout);
+}
+
+std::vector<nlohmann::json> RelayServer::events(const std::string& task_id) {
+  std::vector<nlohmann::json> out;
+  sqlite3* db = nullptr;
+  std::string path = folder_ + "/data/streamrelay.db";
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    sqlite3_close(db);
+    return out;
+  }
+  sqlite3_busy_timeout(db, 2000);
+  sqlite3_stmt* stmt = nullptr;
+  sqlite3_prepare_v2(db,
+                     "SELECT event_type, sequence, data, state FROM events WHERE task_id = ? "
+                     "ORDER BY sequence",
+                     -1, &stmt, nullptr);
+  sqlite3_bind_text(stmt, 1, task_id.c_str(), -1, SQLITE_TRANSIENT);
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    out.push_back({{"event_type", reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0))},
+                   {"sequence", sqlite3_column_int64(stmt, 1)},
+                   {"data", nlohmann::json::parse(
+                                reinterpret_cast<const char*>(sqlite3_column_text(stmt, 2)))},
+                   {"state", reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3))}});
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return out;
 }
 
 nlohmann::json live_task(const std::string& source, const std::string& destination) {

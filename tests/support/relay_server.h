@@ -33,6 +33,8 @@ class RelayServer {
   std::string status_of(const std::string& task_id) {
     return task_info(task_id).value("status", "");
   }
+  // The task's events as stored in the outbox (type, sequence, data), oldest first.
+  std::vector<nlohmann::json> events(const std::string& task_id);
   // Waits until the task reports `status`.
   bool wait_for_status(const std::string& task_id, const std::string& status,
                        std::chrono::milliseconds timeout);

@@ -9,6 +9,32 @@ namespace {
 constexpr int64_t kProbeSizeBytes = 2 * 1024 * 1024;
 constexpr AVRational kMillisecond = {1, 1000};
 
+// The sampling frequencies an AudioSpecificConfig can name by index (ISO 14496-3, 1.6.3.4).
+constexpr int kAacSampleRates[] = {96000, 88200, 64000, 48000, 44100, 32000, 24000,
+                                   22050, 16000, 12000, 11025, 8000,  7350};
+
+void free_bsf(AVBSFContext* context) { av_bsf_free(&context); }
+
+// Hand-built because FFmpeg offers no public call that makes an AudioSpecificConfig from codec
+// parameters: 5 bits object type, 4 bits frequency index, 4 bits channels, 3 bits zero.
+bool write_audio_specific_config(AVCodecParameters& params) {
+  int index = -1;
+  for (int i = 0; i < 13; ++i) {
+    if (kAacSampleRates[i] == params.sample_rate) index = i;
+  }
+  int channels = params.ch_layout.nb_channels;
+  if (index < 0 || channels < 1 || channels > 7) return false;
+  int object_type = params.profile >= 0 ? params.profile + 1 : 2;  // default: AAC LC
+  auto* config = static_cast<uint8_t*>(av_mallocz(2 + AV_INPUT_BUFFER_PADDING_SIZE));
+  if (!config) return false;
+  config[0] = static_cast<uint8_t>((object_type << 3) | (index >> 1));
+  config[1] = static_cast<uint8_t>(((index & 1) << 7) | (channels << 3));
+  av_freep(&params.extradata);
+  params.extradata = config;
+  params.extradata_size = 2;
+  return true;
+}
+
 int64_t frame_duration_ms(const AVStream& stream) {
   AVRational rate = stream.avg_frame_rate.num > 0 ? stream.avg_frame_rate : stream.r_frame_rate;
   if (rate.num <= 0 || rate.den <= 0) return 40;
@@ -62,7 +88,9 @@ std::optional<SourceError> AvSource::open(const std::string& url) {
       index = -1;
       return;
     }
-    TrackConfig config{kind, share_parameters(*stream.codecpar), stream.avg_frame_rate};
+    AvCodecParametersPtr params = copy_parameters(*stream.codecpar);
+    if (kind == TrackKind::audio) prepare_raw_aac(*input_->streams[index], *params);
+    TrackConfig config{kind, share_parameters(*params), stream.avg_frame_rate};
     (kind == TrackKind::video ? segment_.video : segment_.audio) = std::move(config);
   };
   select(video_index_, TrackKind::video);
@@ -108,6 +136,10 @@ std::optional<SourceError> AvSource::read(MediaPacket& out) {
       av_packet_unref(packet.get());
       continue;
     }
+    if (index == audio_index_ && adts_to_raw_ && !to_raw_aac(*packet)) {
+      av_packet_unref(packet.get());
+      continue;
+    }
     out.track = index == video_index_ ? TrackKind::video : TrackKind::audio;
     out.is_keyframe = (packet->flags & AV_PKT_FLAG_KEY) != 0;
     out.packet = std::move(packet);
@@ -123,7 +155,28 @@ bool AvSource::seek(int64_t offset_ms) {
   return av_seek_frame(input_.get(), -1, target, AVSEEK_FLAG_BACKWARD) >= 0;
 }
 
+void AvSource::prepare_raw_aac(AVStream& stream, AVCodecParameters& params) {
+  adts_to_raw_.reset();
+  if (params.codec_id != AV_CODEC_ID_AAC || params.extradata_size > 0) return;
+  if (!write_audio_specific_config(params)) return;
+  AVBSFContext* raw = nullptr;
+  const AVBitStreamFilter* filter = av_bsf_get_by_name("aac_adtstoasc");
+  if (!filter || av_bsf_alloc(filter, &raw) < 0) return;
+  adts_to_raw_ = {raw, free_bsf};
+  avcodec_parameters_copy(raw->par_in, stream.codecpar);
+  raw->time_base_in = stream.time_base;
+  if (av_bsf_init(raw) < 0) adts_to_raw_.reset();
+}
+
+bool AvSource::to_raw_aac(AVPacket& packet) {
+  if (av_bsf_send_packet(adts_to_raw_.get(), &packet) < 0) return false;
+  if (av_bsf_receive_packet(adts_to_raw_.get(), &packet) < 0) return false;
+  av_packet_free_side_data(&packet);  // the filter's own config announcement; ours is set
+  return true;
+}
+
 void AvSource::close() {
+  adts_to_raw_.reset();
   input_.reset();
   video_index_ = -1;
   audio_index_ = -1;

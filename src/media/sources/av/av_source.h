@@ -1,5 +1,9 @@
 #pragma once
 
+extern "C" {
+#include <libavcodec/bsf.h>
+}
+
 #include "media/io_deadline.h"
 #include "media/relay.h"
 #include "media/source.h"
@@ -25,6 +29,10 @@ class AvSource final : public Source {
 
  private:
   SourceError error_from(int code, const char* operation) const;
+  // ADTS-framed AAC (MPEG-TS, HLS, SRT) becomes raw AAC with an AudioSpecificConfig, the form
+  // FLV carries, so every segment of a relay speaks the same AAC whatever its container.
+  void prepare_raw_aac(AVStream& stream, AVCodecParameters& params);
+  bool to_raw_aac(AVPacket& packet);
 
   IoDeadline& deadline_;
   const RelaySettings& settings_;
@@ -33,6 +41,7 @@ class AvSource final : public Source {
   int video_index_ = -1;
   int audio_index_ = -1;
   std::string skipped_tracks_;
+  std::unique_ptr<AVBSFContext, void (*)(AVBSFContext*)> adts_to_raw_{nullptr, nullptr};
 };
 
 // True for codecs an FLV destination carries.

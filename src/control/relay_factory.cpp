@@ -40,9 +40,9 @@ std::unique_ptr<media::Relay> MediaRelayFactory::make_relay(const task::TaskReco
                                                             media::RelayObserver& observer) {
   const task::TaskSpec& spec = record.spec;
   if (spec.source_type == task::SourceType::live) {
-    return media::make_live_relay({spec.task_id, source_urls_of(spec.source_urls),
-                                   task::destination_of(spec), settings_},
-                                  &observer);
+    return media::make_live_relay(
+        {spec.task_id, source_urls_of(spec.source_urls), task::destination_of(spec), settings_},
+        &observer);
   }
   PlaylistStart start = playlist_start_of(record);
   media::PlaylistRelaySpec playlist;

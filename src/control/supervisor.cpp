@@ -72,9 +72,13 @@ Supervisor::Supervisor(store::Store& store, const task::Clock& clock, RelayFacto
                        SupervisorSettings settings)
     : store_(store), clock_(clock), factory_(factory), settings_(settings) {}
 
-Supervisor::~Supervisor() { stop(); }
+Supervisor::~Supervisor() {
+  stop();
+}
 
-void Supervisor::start() { thread_ = std::thread([this] { run(); }); }
+void Supervisor::start() {
+  thread_ = std::thread([this] { run(); });
+}
 
 void Supervisor::stop() {
   {
@@ -107,7 +111,8 @@ void Supervisor::run() {
       spdlog::error("event=supervisor_tick_failed error=\"{}\"", error.what());
     }
     std::unique_lock lock(mutex_);
-    wake_.wait_for(lock, settings_.poll_interval, [this] { return has_changes_ || stop_requested_; });
+    wake_.wait_for(lock, settings_.poll_interval,
+                   [this] { return has_changes_ || stop_requested_; });
     has_changes_ = false;
     if (stop_requested_) break;
   }
@@ -266,9 +271,8 @@ void Supervisor::update_relay(Entry& entry) {
 }
 
 void Supervisor::reap_stopped_relays() {
-  std::erase_if(stopping_, [](const std::unique_ptr<media::Relay>& relay) {
-    return relay->has_stopped();
-  });
+  std::erase_if(stopping_,
+                [](const std::unique_ptr<media::Relay>& relay) { return relay->has_stopped(); });
 }
 
 void Supervisor::record_relay_events(int64_t now) {

@@ -42,6 +42,8 @@ std::optional<MediaPacket> DtsInterleaver::pop() {
   return take_earliest();
 }
 
-std::optional<MediaPacket> DtsInterleaver::drain() { return take_earliest(); }
+std::optional<MediaPacket> DtsInterleaver::drain() {
+  return take_earliest();
+}
 
 }  // namespace streamrelay::media

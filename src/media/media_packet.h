@@ -46,8 +46,8 @@ struct SegmentInfo {
   uint64_t id = 0;
   std::optional<TrackConfig> video;
   std::optional<TrackConfig> audio;
-  int64_t frame_duration_ms = 40;  // for placing the segment one frame after the last output
-  std::string url;                 // masked, for reports
+  int64_t frame_duration_ms = 40;    // for placing the segment one frame after the last output
+  std::string url;                   // masked, for reports
   std::optional<PlaylistItem> item;  // set for playlist files
   int64_t file_start_ms = 0;         // the file's first timestamp (positions count from it)
 

@@ -20,8 +20,7 @@ struct QueueGap {};
 // The source has nothing more to give: a playlist played all its rounds.
 struct QueueEnd {};
 
-using QueueItem =
-    std::variant<std::shared_ptr<const SegmentInfo>, MediaPacket, QueueGap, QueueEnd>;
+using QueueItem = std::variant<std::shared_ptr<const SegmentInfo>, MediaPacket, QueueGap, QueueEnd>;
 
 struct QueueLimits {
   // About 8 s of a 4 Mbps stream: enough to ride out a destination reconnect without stalling

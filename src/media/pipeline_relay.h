@@ -27,7 +27,7 @@ class PipelineRelay final : public Relay {
     std::string task_id;
     std::string destination_url;
     RelaySettings settings;
-    bool is_paced = false;  // files are paced to real time, live is forwarded as it arrives
+    bool is_paced = false;       // files are paced to real time, live is forwarded as it arrives
     std::string initial_source;  // masked, shown before the source leg reports
   };
 

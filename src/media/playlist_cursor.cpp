@@ -32,7 +32,8 @@ void PlaylistCursor::advance() {
 }
 
 void PlaylistCursor::set_interlude(SourceUrl url, int64_t reported_index, int64_t offset_ms) {
-  interlude_ = PlaylistItem{reported_index, round_, url.url, url.masked, std::max<int64_t>(0, offset_ms)};
+  interlude_ =
+      PlaylistItem{reported_index, round_, url.url, url.masked, std::max<int64_t>(0, offset_ms)};
 }
 
 std::optional<int64_t> PlaylistCursor::index_of(const std::string& url) const {

@@ -38,7 +38,9 @@ PlaylistLeg::PlaylistLeg(const LegContext& context, IoDeadline& deadline,
   is_paused_ = spec.is_paused;
 }
 
-void PlaylistLeg::wake() { wake_.notify_all(); }
+void PlaylistLeg::wake() {
+  wake_.notify_all();
+}
 
 void PlaylistLeg::update_sources(const SourceUpdate& update) {
   {

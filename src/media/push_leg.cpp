@@ -74,7 +74,7 @@ bool PushLeg::passes_keyframe_gate(const MediaPacket& packet) {
 
 void PushLeg::on_packet(MediaPacket& packet) {
   if (!segment_ || !passes_keyframe_gate(packet)) return;
-  if (!sink_->is_connected() && !ensure_connected()) {
+  if (!sink_->is_connected() && !connect_for(packet)) {
     needs_keyframe_ = true;
     return;
   }
@@ -101,6 +101,19 @@ void PushLeg::on_packet(MediaPacket& packet) {
     report(RelayEventKind::push_recovered, "");
   }
   if (Clock::now() - connected_at_ > backoff_.policy().stable_period) backoff_.reset();
+}
+
+bool PushLeg::connect_for(const MediaPacket&) {
+  if (!is_paced_) return ensure_connected();  // live: packets that cannot go now are dropped
+  // A file channel holds its position while the destination is away, instead of playing on
+  // into the void: the source leg waits on the full queue meanwhile.
+  while (!ensure_connected()) {
+    if (context_.stop_requested) return false;
+    auto wait =
+        std::min<Clock::duration>(next_connect_ - Clock::now(), std::chrono::milliseconds(50));
+    if (wait > Clock::duration::zero()) std::this_thread::sleep_for(wait);
+  }
+  return true;
 }
 
 bool PushLeg::ensure_connected() {

@@ -25,8 +25,8 @@ namespace streamrelay::media {
 class PushLeg {
  public:
   // Files are paced to real time (`is_paced`); live packets go out as they arrive.
-  PushLeg(LegContext context, std::string destination_url, bool is_paced, std::unique_ptr<Sink> sink,
-          IoDeadline& deadline);
+  PushLeg(LegContext context, std::string destination_url, bool is_paced,
+          std::unique_ptr<Sink> sink, IoDeadline& deadline);
 
   // The leg's thread body; returns when a stop is requested.
   void run();
@@ -42,6 +42,8 @@ class PushLeg {
   void finish_item();
   bool passes_keyframe_gate(const MediaPacket& packet);
   bool ensure_connected();
+  // Connects for this (keyframe) packet: a live relay tries once, a paced one until it works.
+  bool connect_for(const MediaPacket& packet);
   void on_push_failure(const std::string& error);
   const TrackConfig* take_new_config(TrackKind kind);
   void report(RelayEventKind kind, const std::string& error);

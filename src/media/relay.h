@@ -30,7 +30,11 @@ struct RelaySettings {
 };
 
 // How a playlist takes a new list of files (the contract's vod_refresh_type).
-enum class RefreshMode { immediate_new_source, continue_from_file_start, continue_from_break_point };
+enum class RefreshMode {
+  immediate_new_source,
+  continue_from_file_start,
+  continue_from_break_point
+};
 
 // A URL to pull, with the form that may be shown (credentials masked).
 struct SourceUrl {

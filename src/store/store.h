@@ -53,8 +53,8 @@ class Store {
   // `is_revived`. bad_state when the revision moved (the caller re-reads and retries).
   // `events` are stored in the same transaction.
   virtual task::Status update_task(const task::TaskSpec& spec, int64_t expected_revision,
-                                   bool is_revived, const std::string& destination_key,
-                                   int64_t now, const Events& events) = 0;
+                                   bool is_revived, const std::string& destination_key, int64_t now,
+                                   const Events& events) = 0;
 
   // Marks the task deleted (control stops its relay, then purges it), with its events.
   virtual task::Status delete_task(const std::string& project_id, const std::string& task_id,

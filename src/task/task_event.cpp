@@ -83,9 +83,8 @@ TaskEvent file_start_event(const TaskSpec& spec, int64_t file_index, const std::
   return make_event(spec, "VodSourceFileStart", data, now);
 }
 
-TaskEvent file_finish_event(const TaskSpec& spec, int64_t file_index,
-                            const std::string& masked_url, int64_t loop_round,
-                            double played_seconds, int64_t now) {
+TaskEvent file_finish_event(const TaskSpec& spec, int64_t file_index, const std::string& masked_url,
+                            int64_t loop_round, double played_seconds, int64_t now) {
   json data = {{"file_index", file_index},
                {"file_url", masked_url},
                {"loop_round", loop_round},

@@ -34,9 +34,8 @@ TaskEvent task_exit_event(const TaskSpec& spec, std::string_view reason, const s
                           int64_t now);
 TaskEvent file_start_event(const TaskSpec& spec, int64_t file_index, const std::string& masked_url,
                            int64_t loop_round, int64_t now);
-TaskEvent file_finish_event(const TaskSpec& spec, int64_t file_index,
-                            const std::string& masked_url, int64_t loop_round,
-                            double played_seconds, int64_t now);
+TaskEvent file_finish_event(const TaskSpec& spec, int64_t file_index, const std::string& masked_url,
+                            int64_t loop_round, double played_seconds, int64_t now);
 // alarm: SourceInterrupted, SourceRecovered, FailoverToBackup, FailbackToPrimary, PushFailed,
 // PushRecovered, SourceUnsupported.
 TaskEvent alarm_event(const TaskSpec& spec, std::string_view alarm, const std::string& error,

@@ -67,7 +67,7 @@ Result<TaskRecord> TaskService::find(const std::string& project_id, const std::s
 }
 
 store::Events TaskService::modify_events(const TaskRecord& before, const TaskSpec& after,
-                                        int64_t now) const {
+                                         int64_t now) const {
   store::Events events;
   if (after.is_vod() && !changed_fields(before.spec, after).empty()) {
     events.push_back(reset_config_event(before.spec, after, now));

@@ -33,7 +33,8 @@ class PlaylistRelayTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    if (HasFailure() && server) std::cerr << "---- server log ----\n" << server->log().substr(0, 30000);
+    if (HasFailure() && server)
+      std::cerr << "---- server log ----\n" << server->log().substr(0, 30000);
   }
 
   // A clip in the media root; returns its file:// URL.
@@ -97,7 +98,8 @@ size_t first_switch(const std::vector<FrameMark>& marks, size_t from = 1) {
 TEST_F(PlaylistRelayTest, ThreeFilesOfDifferentSizesPlayTwiceAsOneContinuousStream) {
   std::vector<std::string> sizes = {"160x120", "320x240", "240x180"};
   std::vector<std::string> urls;
-  for (int i = 0; i < 3; ++i) urls.push_back(clip("f" + std::to_string(i) + ".mp4", clip_of(i, 5, sizes[i])));
+  for (int i = 0; i < 3; ++i)
+    urls.push_back(clip("f" + std::to_string(i) + ".mp4", clip_of(i, 5, sizes[i])));
   auto reading = probe_output(40, true);
   sleep_for(500ms);
   json body = vod_task(urls);
@@ -169,7 +171,8 @@ TEST_F(PlaylistRelayTest, ImmediateNewSourceSwitchesAtOnce) {
   auto marks = watch(14);
   std::string id = server->create_task(vod_task({first}));
   ASSERT_TRUE(eventually([&] { return offset_of(id) >= 6; }, 20s));
-  modify({{"task_id", id}, {"source_urls", {second}}, {"vod_refresh_type", "immediate_new_source"}});
+  modify(
+      {{"task_id", id}, {"source_urls", {second}}, {"vod_refresh_type", "immediate_new_source"}});
   auto seen = marks.get();
   size_t at = first_switch(seen);
   ASSERT_LT(at, seen.size()) << "never switched";
@@ -230,12 +233,21 @@ TEST_F(PlaylistRelayTest, MissingCorruptAndTruncatedFilesAreSkippedWithAlarms) {
     for (int i = 0; i < 200000; ++i) corrupt.put(static_cast<char>(random()));
   }
   make_clip(media + "/whole.mp4", clip_of(2, 4));
+  // A codec FLV cannot carry: skipped as unsupported.
+  make_clip(media + "/vp9.webm", [] {
+    ClipOptions vp9 = clip_of(3, 2);
+    vp9.format = "webm";
+    vp9.video_codec = "libvpx-vp9";
+    vp9.has_audio = false;
+    return vp9;
+  }());
   std::filesystem::copy_file(media + "/whole.mp4", media + "/truncated.mp4");
   std::filesystem::resize_file(media + "/truncated.mp4",
                                std::filesystem::file_size(media + "/whole.mp4") / 2);
   auto marks = watch(12);
-  json body = vod_task({first, nginx.file_url("missing.mp4"), "file://" + media + "/corrupt.mp4",
-                        "file://" + media + "/truncated.mp4", last});
+  json body =
+      vod_task({first, nginx.file_url("missing.mp4"), "file://" + media + "/corrupt.mp4",
+                "file://" + media + "/truncated.mp4", "file://" + media + "/vp9.webm", last});
   body["vod_loop_time"] = "1";
   std::string id = server->create_task(body);
   auto seen = marks.get();
@@ -244,15 +256,21 @@ TEST_F(PlaylistRelayTest, MissingCorruptAndTruncatedFilesAreSkippedWithAlarms) {
   EXPECT_EQ(seen.back().file_index, 1) << "the file after the broken ones must play";
   EXPECT_TRUE(server->wait_for_status(id, "finished", 15s));
   int alarms = count_events(id, "TaskAlarm");
-  EXPECT_GE(alarms, 3) << "one alarm per broken file";
+  EXPECT_GE(alarms, 4) << "one alarm per broken file";
+  bool has_unsupported = false;
+  for (const json& event : server->events(id)) {
+    has_unsupported |=
+        event["event_type"] == "TaskAlarm" && event["data"]["alarm"] == "SourceUnsupported";
+  }
+  EXPECT_TRUE(has_unsupported);
   EXPECT_FALSE(server->task_info(id)["runtime"]["last_error"].get<std::string>().empty());
 }
 
 TEST_F(PlaylistRelayTest, FilesArePacedToRealTime) {
   std::string first = clip("a.mp4", clip_of(0, 10));
   std::string second = clip("b.mp4", clip_of(1, 10));
-  auto arrivals = std::async(std::launch::async,
-                             [&] { return read_packet_arrivals(nginx.url("out"), 60); });
+  auto arrivals =
+      std::async(std::launch::async, [&] { return read_packet_arrivals(nginx.url("out"), 60); });
   sleep_for(500ms);
   server->create_task(vod_task({first, second}));
   auto seen = arrivals.get();
@@ -353,4 +371,28 @@ TEST_F(PlaylistRelayTest, AnMp4WithFarApartTracksAndItsIndexAtTheEndPlaysOverHtt
   EXPECT_EQ(report.non_monotonic_dts("audio"), 0);
   EXPECT_LE(report.largest_dts_gap("video"), 0.0601);
   EXPECT_NEAR(report.measured_rate("video"), 25.0, 1.0);
+}
+
+TEST_F(PlaylistRelayTest, APlaylistWhoseEveryFileFailsIsAbnormal) {
+  json body = vod_task({nginx.file_url("gone-1.mp4"), nginx.file_url("gone-2.mp4")});
+  std::string id = server->create_task(body);
+  EXPECT_TRUE(server->wait_for_status(id, "abnormal", 10s));
+  EXPECT_GE(count_events(id, "TaskAlarm"), 2);
+  EXPECT_NE(server->task_info(id)["runtime"]["last_error"].get<std::string>().find("404"),
+            std::string::npos);
+}
+
+TEST_F(PlaylistRelayTest, WhileTheDestinationIsDownTheChannelHoldsItsPosition) {
+  std::string url = clip("a.mp4", clip_of(0, 40));
+  std::string id = server->create_task(vod_task({url}));
+  ASSERT_TRUE(eventually([&] { return offset_of(id) >= 5; }, 20s));
+  double before = offset_of(id);
+  nginx.stop();
+  sleep_for(4s);
+  nginx.start();
+  auto seen = watch(3, "after-outage").get();
+  ASSERT_FALSE(seen.empty());
+  // It goes on from about where the destination went away, not four seconds further on.
+  EXPECT_GE(seen.front().clip_seconds, before - 1.5);
+  EXPECT_LE(seen.front().clip_seconds, before + 3.0);
 }

@@ -18,15 +18,17 @@ std::vector<std::string> clip_arguments(const ClipOptions& options) {
   std::string video = "color=c=black:s=" + options.size + ":r=" + std::to_string(options.fps) +
                       ",format=yuv420p,geq=lum='16+4*T':cb='" +
                       std::to_string(64 + 32 * options.file_index) + "':cr=128";
-  std::vector<std::string> args = {"ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
-                                   "-nostdin", "-f", "lavfi", "-i", video};
+  std::vector<std::string> args = {"ffmpeg",   "-hide_banner", "-loglevel", "error", "-y",
+                                   "-nostdin", "-f",           "lavfi",     "-i",    video};
   if (options.has_audio) {
     args.insert(args.end(), {"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100"});
   }
-  args.insert(args.end(), {"-t", std::to_string(options.seconds), "-c:v", "libx264", "-preset",
-                           "veryfast", "-g", std::to_string(options.gop), "-keyint_min",
-                           std::to_string(options.gop), "-bf",
-                           options.has_b_frames ? "2" : "0"});
+  args.insert(args.end(),
+              {"-t", std::to_string(options.seconds), "-c:v", options.video_codec, "-g",
+               std::to_string(options.gop), "-keyint_min", std::to_string(options.gop)});
+  if (options.video_codec == "libx264") {
+    args.insert(args.end(), {"-preset", "veryfast", "-bf", options.has_b_frames ? "2" : "0"});
+  }
   if (!options.video_bitrate.empty()) {
     args.insert(args.end(), {"-b:v", options.video_bitrate, "-x264-params", "nal-hrd=cbr",
                              "-maxrate", options.video_bitrate, "-bufsize", "1M"});
@@ -53,9 +55,9 @@ void make_clip(const std::string& path, const ClipOptions& options) {
 void make_hls_clip(const std::string& folder, const std::string& name, const ClipOptions& options) {
   std::filesystem::create_directories(folder);
   auto args = clip_arguments(options);
-  args.insert(args.end(), {"-f", "hls", "-hls_time", "2", "-hls_playlist_type", "vod",
-                           "-hls_segment_filename", folder + "/" + name + "-%03d.ts",
-                           folder + "/" + name + ".m3u8"});
+  args.insert(args.end(),
+              {"-f", "hls", "-hls_time", "2", "-hls_playlist_type", "vod", "-hls_segment_filename",
+               folder + "/" + name + "-%03d.ts", folder + "/" + name + ".m3u8"});
   run_ffmpeg(args, folder + "/" + name + ".log");
 }
 
@@ -102,8 +104,9 @@ std::vector<FrameMark> read_frame_marks(const std::string& url, int seconds,
                                         const std::string& log_path) {
   std::string raw_path = log_path + ".yuv";
   std::filesystem::remove(raw_path);
-  Process ffmpeg({"ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-i", url, "-t", std::to_string(seconds), "-an", "-vf",
-                  "scale=1:1,format=yuv444p", "-flush_packets", "1", "-f", "rawvideo", "-y", raw_path},
+  Process ffmpeg({"ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-i", url, "-t",
+                  std::to_string(seconds), "-an", "-vf", "scale=1:1,format=yuv444p",
+                  "-flush_packets", "1", "-f", "rawvideo", "-y", raw_path},
                  log_path);
   // An RTMP reader does not notice a stream that ends: it is stopped a little after its
   // duration; every picture was written out as it came (-flush_packets).
@@ -124,7 +127,8 @@ std::vector<FrameMark> read_frame_marks(const std::string& url, int seconds,
 namespace {
 
 int past_deadline(void* deadline) {
-  return std::chrono::steady_clock::now() > *static_cast<std::chrono::steady_clock::time_point*>(deadline);
+  return std::chrono::steady_clock::now() >
+         *static_cast<std::chrono::steady_clock::time_point*>(deadline);
 }
 
 }  // namespace

@@ -16,8 +16,9 @@ struct ClipOptions {
   int gop = 25;
   bool has_audio = true;
   bool has_b_frames = false;
-  std::string format = "mp4";  // or "flv"
-  std::string video_bitrate;   // empty: encoder default
+  std::string format = "mp4";  // or "flv", "webm"
+  std::string video_codec = "libx264";
+  std::string video_bitrate;  // empty: encoder default
 };
 
 void make_clip(const std::string& path, const ClipOptions& options);

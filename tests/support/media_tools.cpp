@@ -125,8 +125,8 @@ ProbeReport probe(const std::string& url, int seconds, const std::string& log_pa
   if (with_frames) entries += ":frame=media_type,pkt_dts_time,width,height";
   // An RTMP reader does not notice a stream that ends: it is stopped a little after the
   // requested media duration, and whatever it wrote is used.
-  Process ffprobe({"stdbuf", "-oL", "ffprobe", "-v", "error", "-show_entries", entries, "-read_intervals",
-                   "%+" + std::to_string(seconds), "-of", "compact", url},
+  Process ffprobe({"stdbuf", "-oL", "ffprobe", "-v", "error", "-show_entries", entries,
+                   "-read_intervals", "%+" + std::to_string(seconds), "-of", "compact", url},
                   out_path, log_path);
   ProbeReport report;
   ffprobe.wait(std::chrono::seconds(seconds + 8));

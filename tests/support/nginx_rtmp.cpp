@@ -61,7 +61,9 @@ std::string NginxRtmp::url(const std::string& stream, const std::string& app) co
   return "rtmp://127.0.0.1:" + std::to_string(rtmp_port_) + "/" + app + "/" + stream;
 }
 
-std::string NginxRtmp::files_folder() const { return folder_ + "/files"; }
+std::string NginxRtmp::files_folder() const {
+  return folder_ + "/files";
+}
 
 std::string NginxRtmp::file_url(const std::string& name) const {
   return "http://127.0.0.1:" + std::to_string(http_port_) + "/files/" + name;

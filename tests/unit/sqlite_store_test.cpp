@@ -140,7 +140,8 @@ TEST_F(SqliteStoreTest, EventsAreNumberedPerTaskAndKeptWithTheChangeThatMadeThem
   store->append_events({task::task_start_event(spec, "rtmp://src/live/a", kNow),
                         task::alarm_event(spec, "SourceInterrupted", "gone", kNow)});
   auto record = store->find_task("p1", "a");
-  ASSERT_TRUE(store->delete_task("p1", "a", {task::task_exit_event(spec, "Deleted", "", kNow)}).ok());
+  ASSERT_TRUE(
+      store->delete_task("p1", "a", {task::task_exit_event(spec, "Deleted", "", kNow)}).ok());
   auto events = store->task_events("a", 10);
   ASSERT_EQ(events.size(), 3u);
   EXPECT_EQ(events[0].event.sequence, 1);

@@ -13,7 +13,9 @@ constexpr AVRational kMillisecond = {1, 1000};
 constexpr int kAacSampleRates[] = {96000, 88200, 64000, 48000, 44100, 32000, 24000,
                                    22050, 16000, 12000, 11025, 8000,  7350};
 
-void free_bsf(AVBSFContext* context) { av_bsf_free(&context); }
+void free_bsf(AVBSFContext* context) {
+  av_bsf_free(&context);
+}
 
 // Hand-built because FFmpeg offers no public call that makes an AudioSpecificConfig from codec
 // parameters: 5 bits object type, 4 bits frequency index, 4 bits channels, 3 bits zero.

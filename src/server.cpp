@@ -4,6 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <curl/curl.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <filesystem>
@@ -16,6 +18,7 @@
 #include "control/relay_factory.h"
 #include "control/supervisor.h"
 #include "media/av_logging.h"
+#include "notify/callback_dispatcher.h"
 #include "store/sqlite/sqlite_store.h"
 #include "task/task_service.h"
 
@@ -68,6 +71,7 @@ int run_server(const ServerConfig& config) {
     return 2;
   }
   media::route_ffmpeg_logs();
+  curl_global_init(CURL_GLOBAL_DEFAULT);
   auto authenticator = make_authenticator(config, address);
   if (!authenticator) return 2;
 
@@ -106,7 +110,12 @@ int run_server(const ServerConfig& config) {
     return 1;
   }
   api::HttpServer& http = *http_owner;
+  notify::DispatcherSettings dispatcher_settings;
+  dispatcher_settings.signing_key = config.callback_signing_key;
+  dispatcher_settings.longest_retry = std::chrono::seconds(config.callback_max_retry_s);
+  notify::CallbackDispatcher dispatcher(store, clock, dispatcher_settings);
   supervisor.start();
+  dispatcher.start();
   http.start();
   spdlog::info("event=listening address={}:{} data_dir={} region={}", address.host, http.port(),
                config.data_dir, config.region);
@@ -122,6 +131,7 @@ int run_server(const ServerConfig& config) {
   io.run();
   for (auto& thread : threads) thread.join();
   supervisor.stop();
+  dispatcher.stop();
   spdlog::info("event=stopped");
   return 0;
 }

@@ -32,6 +32,13 @@ void add_serve_options(CLI::App& command, ServerConfig& config) {
                   "a client must send a whole request (or its next one) within this time")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
+  command.add_option("--callback-signing-key", config.callback_signing_key,
+                     "key of the X-Relay-Signature HMAC on callbacks (better in --config)");
+  command
+      .add_option("--callback-max-retry-s", config.callback_max_retry_s,
+                  "longest wait between two attempts to deliver a callback")
+      ->check(CLI::Range(int64_t{1}, int64_t{86400}))
+      ->capture_default_str();
   command
       .add_option("--stall-threshold-ms", config.stall_threshold_ms,
                   "a source or destination that moves no data this long is reconnected")

@@ -91,11 +91,11 @@ void PushLeg::on_packet(MediaPacket& packet) {
     return;
   }
   context_.status.on_packet_written(size);
-  if (segment_->item) track_playlist(input_dts, mapped->dts, packet.track == TrackKind::video);
   if (!has_started_) {
     has_started_ = true;
     report(RelayEventKind::started, "");
   }
+  if (segment_->item) track_playlist(input_dts, mapped->dts, packet.track == TrackKind::video);
   if (is_failing_) {
     is_failing_ = false;
     report(RelayEventKind::push_recovered, "");

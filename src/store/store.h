@@ -72,6 +72,14 @@ class Store {
   // A task's most recent events, oldest first.
   virtual std::vector<StoredEvent> task_events(const std::string& task_id, int64_t limit) = 0;
 
+  // Pending events due by `now` that are next in line for their task (the lowest pending
+  // sequence), so delivery keeps each task's order; at most `limit`.
+  virtual std::vector<StoredEvent> due_events(int64_t now, int64_t limit) = 0;
+  virtual void mark_event_delivered(const std::string& event_id) = 0;
+  // A failed attempt: tried again at `next_attempt_at`, or given up when `is_expired`.
+  virtual void mark_event_failed(const std::string& event_id, int64_t next_attempt_at,
+                                 const std::string& error, bool is_expired) = 0;
+
   virtual void save_runtimes(const std::vector<RuntimeUpdate>& updates) = 0;
 
   // Removes a deleted task for good.

@@ -31,6 +31,8 @@ Process::Process(std::vector<std::string> argv, const std::string& log_path,
                                      0644);
   }
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  // The child must not inherit the test's sockets (a listening one would keep its port busy).
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   std::vector<char*> args;
   for (std::string& arg : argv) args.push_back(arg.data());
   args.push_back(nullptr);

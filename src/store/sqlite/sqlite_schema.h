@@ -63,6 +63,7 @@ CREATE TABLE events (
 );
 CREATE INDEX events_by_task ON events (task_id, sequence);
 CREATE INDEX events_pending ON events (state, next_attempt_at);
+CREATE INDEX events_pending_by_task ON events (task_id, state, sequence);
 )sql",
 };
 

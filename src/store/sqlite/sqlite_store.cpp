@@ -189,13 +189,13 @@ void SqliteStore::append_events(const Events& events) {
   tx.commit();
 }
 
-std::vector<StoredEvent> SqliteStore::task_events(const std::string& task_id, int64_t limit) {
-  std::lock_guard lock(mutex_);
-  Statement stmt(db_.get(),
-                 "SELECT event_id, task_id, project_id, source_type, event_type, sequence, "
-                 "created_at, data, callback_url, state, attempts FROM (SELECT * FROM events "
-                 "WHERE task_id = ? ORDER BY sequence DESC LIMIT ?) ORDER BY sequence");
-  stmt.bind(1, task_id).bind(2, limit);
+namespace {
+
+constexpr std::string_view kEventColumns =
+    "event_id, task_id, project_id, source_type, event_type, sequence, created_at, data, "
+    "callback_url, state, attempts";
+
+std::vector<StoredEvent> read_events(Statement& stmt) {
   std::vector<StoredEvent> events;
   while (stmt.step()) {
     StoredEvent stored;
@@ -214,6 +214,49 @@ std::vector<StoredEvent> SqliteStore::task_events(const std::string& task_id, in
     events.push_back(std::move(stored));
   }
   return events;
+}
+
+}  // namespace
+
+std::vector<StoredEvent> SqliteStore::task_events(const std::string& task_id, int64_t limit) {
+  std::lock_guard lock(mutex_);
+  Statement stmt(db_.get(), "SELECT " + std::string(kEventColumns) +
+                                " FROM (SELECT * FROM events WHERE task_id = ? ORDER BY sequence "
+                                "DESC LIMIT ?) ORDER BY sequence");
+  stmt.bind(1, task_id).bind(2, limit);
+  return read_events(stmt);
+}
+
+std::vector<StoredEvent> SqliteStore::due_events(int64_t now, int64_t limit) {
+  std::lock_guard lock(mutex_);
+  Statement stmt(db_.get(),
+                 "SELECT " + std::string(kEventColumns) +
+                     " FROM events e WHERE e.state = 'pending' AND e.next_attempt_at <= ? AND "
+                     "e.sequence = (SELECT MIN(p.sequence) FROM events p WHERE p.task_id = "
+                     "e.task_id AND p.state = 'pending') ORDER BY e.id LIMIT ?");
+  stmt.bind(1, now).bind(2, limit);
+  return read_events(stmt);
+}
+
+void SqliteStore::mark_event_delivered(const std::string& event_id) {
+  std::lock_guard lock(mutex_);
+  Statement(db_.get(), "UPDATE events SET state = 'delivered', attempts = attempts + 1 "
+                       "WHERE event_id = ?")
+      .bind(1, event_id)
+      .run();
+}
+
+void SqliteStore::mark_event_failed(const std::string& event_id, int64_t next_attempt_at,
+                                    const std::string& error, bool is_expired) {
+  std::lock_guard lock(mutex_);
+  Statement(db_.get(),
+            "UPDATE events SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, "
+            "state = CASE WHEN ? THEN 'expired' ELSE state END WHERE event_id = ?")
+      .bind(1, next_attempt_at)
+      .bind(2, error)
+      .bind(3, int64_t{is_expired ? 1 : 0})
+      .bind(4, event_id)
+      .run();
 }
 
 task::Status SqliteStore::update_task(const task::TaskSpec& spec, int64_t expected_revision,

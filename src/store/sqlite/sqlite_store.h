@@ -29,6 +29,10 @@ class SqliteStore final : public Store {
                    const Events& events) override;
   void append_events(const Events& events) override;
   std::vector<StoredEvent> task_events(const std::string& task_id, int64_t limit) override;
+  std::vector<StoredEvent> due_events(int64_t now, int64_t limit) override;
+  void mark_event_delivered(const std::string& event_id) override;
+  void mark_event_failed(const std::string& event_id, int64_t next_attempt_at,
+                         const std::string& error, bool is_expired) override;
   void save_runtimes(const std::vector<RuntimeUpdate>& updates) override;
   void purge_task(const std::string& task_id) override;
 

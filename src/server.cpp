@@ -33,6 +33,7 @@ media::RelaySettings relay_settings_of(const ServerConfig& config) {
   settings.backoff.max = std::chrono::milliseconds(config.backoff_max_ms);
   settings.backoff.stable_period = std::chrono::milliseconds(config.stable_period_ms);
   settings.media_roots = config.media_roots;
+  settings.slate_hold = std::chrono::seconds(config.slate_hold_s);
   return settings;
 }
 
@@ -91,7 +92,8 @@ int run_server(const ServerConfig& config) {
   task::TaskServiceSettings service_settings{
       config.region, config.served_regions, {config.media_roots}};
   task::TaskService service(store, clock, service_settings);
-  control::MediaRelayFactory factory(relay_settings_of(config));
+  control::MediaRelayFactory factory(relay_settings_of(config),
+                                    std::chrono::milliseconds(config.failback_window_ms));
   control::Supervisor supervisor(store, clock, factory);
   service.set_listener(&supervisor);
   api::Router router(service, *authenticator);

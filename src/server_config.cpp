@@ -40,6 +40,16 @@ void add_serve_options(CLI::App& command, ServerConfig& config) {
       ->check(CLI::Range(int64_t{1}, int64_t{86400}))
       ->capture_default_str();
   command
+      .add_option("--failback-window-ms", config.failback_window_ms,
+                  "a primary must flow this long before the relay returns to it from the standby")
+      ->check(CLI::Range(int64_t{0}, int64_t{600000}))
+      ->capture_default_str();
+  command
+      .add_option("--slate-hold-s", config.slate_hold_s,
+                  "with no source at all, keep the destination alive with a slate this long")
+      ->check(CLI::Range(int64_t{0}, int64_t{86400}))
+      ->capture_default_str();
+  command
       .add_option("--stall-threshold-ms", config.stall_threshold_ms,
                   "a source or destination that moves no data this long is reconnected")
       ->check(CLI::Range(int64_t{200}, int64_t{60000}))

@@ -26,6 +26,8 @@ struct ServerConfig {
   int64_t backoff_initial_ms = 250;
   int64_t backoff_max_ms = 10000;
   int64_t stable_period_ms = 10000;
+  int64_t failback_window_ms = 5000;
+  int64_t slate_hold_s = 60;
   std::string callback_signing_key;  // empty: callbacks are not signed
   int64_t callback_max_retry_s = 600;
 };

@@ -39,22 +39,27 @@ PlaylistStart playlist_start_of(const task::TaskRecord& record) {
 std::unique_ptr<media::Relay> MediaRelayFactory::make_relay(const task::TaskRecord& record,
                                                             media::RelayObserver& observer) {
   const task::TaskSpec& spec = record.spec;
-  if (spec.source_type == task::SourceType::live) {
-    return media::make_live_relay(
-        {spec.task_id, source_urls_of(spec.source_urls), task::destination_of(spec), settings_},
-        &observer);
+  media::RelayPlan plan;
+  plan.task_id = spec.task_id;
+  plan.destination_url = task::destination_of(spec);
+  plan.settings = settings_;
+  plan.failback_window = failback_window_;
+  plan.primary.is_live = spec.source_type == task::SourceType::live;
+  plan.primary.urls = source_urls_of(spec.source_urls);
+  if (spec.is_vod()) {
+    PlaylistStart start = playlist_start_of(record);
+    plan.primary.loop_limit = spec.vod_loop_time;
+    plan.primary.start_index = start.index;
+    plan.primary.start_offset_ms = start.offset_ms;
+    plan.primary.start_round = start.round;
   }
-  PlaylistStart start = playlist_start_of(record);
-  media::PlaylistRelaySpec playlist;
-  playlist.task_id = spec.task_id;
-  playlist.files = source_urls_of(spec.source_urls);
-  playlist.destination_url = task::destination_of(spec);
-  playlist.settings = settings_;
-  playlist.loop_limit = spec.vod_loop_time;
-  playlist.start_index = start.index;
-  playlist.start_offset_ms = start.offset_ms;
-  playlist.start_round = start.round;
-  return media::make_playlist_relay(std::move(playlist), &observer);
+  if (!spec.backup_source_urls.empty()) {
+    media::SourcePlan standby;
+    standby.is_live = spec.backup_source_type.value_or(spec.source_type) == task::SourceType::live;
+    standby.urls = source_urls_of(spec.backup_source_urls);
+    plan.standby = std::move(standby);
+  }
+  return media::make_relay(std::move(plan), &observer);
 }
 
 }  // namespace streamrelay::control

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <memory>
 
 #include "media/relay.h"
@@ -32,12 +33,14 @@ PlaylistStart playlist_start_of(const task::TaskRecord& record);
 // The real data plane.
 class MediaRelayFactory final : public RelayFactory {
  public:
-  explicit MediaRelayFactory(media::RelaySettings settings) : settings_(std::move(settings)) {}
+  MediaRelayFactory(media::RelaySettings settings, std::chrono::milliseconds failback_window)
+      : settings_(std::move(settings)), failback_window_(failback_window) {}
   std::unique_ptr<media::Relay> make_relay(const task::TaskRecord& record,
                                            media::RelayObserver& observer) override;
 
  private:
   media::RelaySettings settings_;
+  std::chrono::milliseconds failback_window_;
 };
 
 }  // namespace streamrelay::control

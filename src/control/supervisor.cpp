@@ -36,6 +36,10 @@ const char* alarm_of(media::RelayEventKind kind) {
       return "PushFailed";
     case media::RelayEventKind::push_recovered:
       return "PushRecovered";
+    case media::RelayEventKind::failover_to_backup:
+      return "FailoverToBackup";
+    case media::RelayEventKind::failback_to_primary:
+      return "FailbackToPrimary";
     case media::RelayEventKind::started:
     case media::RelayEventKind::file_started:
     case media::RelayEventKind::file_finished:

@@ -18,6 +18,7 @@ PipelineRelay::PipelineRelay(Spec spec, RelayObserver* observer,
   push_ = std::make_unique<PushLeg>(context_, spec_.destination_url, spec_.is_paced,
                                     std::make_unique<FlvSink>(push_deadline_, spec_.settings),
                                     push_deadline_);
+  push_->set_has_standby(spec_.has_standby);
   status_.set_source("primary", spec_.initial_source);
 }
 

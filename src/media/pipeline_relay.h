@@ -29,6 +29,7 @@ class PipelineRelay final : public Relay {
     RelaySettings settings;
     bool is_paced = false;       // files are paced to real time, live is forwarded as it arrives
     std::string initial_source;  // masked, shown before the source leg reports
+    bool has_standby = false;
   };
 
   PipelineRelay(Spec spec, RelayObserver* observer, const SourceLegFactory& make_source_leg);

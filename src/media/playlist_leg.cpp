@@ -25,18 +25,14 @@ std::string masked_of(const std::vector<SourceUrl>& urls, const std::string& url
 
 }  // namespace
 
-PlaylistLeg::PlaylistLeg(const LegContext& context, IoDeadline& deadline,
-                         const PlaylistRelaySpec& spec)
+PlaylistLeg::PlaylistLeg(const LegContext& context, IoDeadline& deadline, const SourcePlan& plan)
     : context_(context),
       file_settings_(file_settings_of(context.settings)),
       source_(deadline, file_settings_),
-      cursor_(spec.files, spec.loop_limit, spec.start_index, spec.start_offset_ms,
-              spec.start_round),
+      cursor_(plan.urls, plan.loop_limit, plan.start_index, plan.start_offset_ms, plan.start_round),
       backoff_(context.settings.backoff),
-      resume_next_(spec.is_resumed),
-      wants_pause_(spec.is_paused) {
-  is_paused_ = spec.is_paused;
-}
+      is_paused_(plan.is_paused),
+      wants_pause_(plan.is_paused) {}
 
 void PlaylistLeg::wake() {
   wake_.notify_all();
@@ -128,7 +124,7 @@ PlaylistLeg::Outcome PlaylistLeg::play(PlaylistItem item) {
   segment->id = ++segment_counter_;
   segment->url = item.masked_url;
   segment->item = item;
-  context_.status.set_source("primary", item.masked_url);
+  context_.status.set_source_url(item.masked_url);
   if (push(std::shared_ptr<const SegmentInfo>(segment)) == Outcome::interrupted) {
     return Outcome::interrupted;
   }
@@ -191,7 +187,7 @@ bool PlaylistLeg::apply_pending_changes() {
 }
 
 void PlaylistLeg::resume_at_playhead() {
-  Playhead playhead = context_.status.playhead();
+  Playhead playhead = context_.output_status().playhead();
   if (!playhead.is_known) return;
   cursor_ = PlaylistCursor(cursor_.urls(), cursor_.loop_limit(), playhead.file_index,
                            playhead.position_ms, playhead.loop_round);
@@ -200,7 +196,7 @@ void PlaylistLeg::resume_at_playhead() {
 
 void PlaylistLeg::apply_update(const SourceUpdate& update) {
   context_.queue.drop_packets();
-  Playhead playhead = context_.status.playhead();
+  Playhead playhead = context_.output_status().playhead();
   std::vector<SourceUrl> old_urls = cursor_.urls();
   int64_t limit = cursor_.loop_limit();
   bool keeps_file = update.mode != RefreshMode::immediate_new_source && playhead.is_known;

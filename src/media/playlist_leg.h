@@ -21,7 +21,7 @@ namespace streamrelay::media {
 // destination reached.
 class PlaylistLeg final : public SourceLeg {
  public:
-  PlaylistLeg(const LegContext& context, IoDeadline& deadline, const PlaylistRelaySpec& spec);
+  PlaylistLeg(const LegContext& context, IoDeadline& deadline, const SourcePlan& plan);
 
   void run() override;
   void wake() override;

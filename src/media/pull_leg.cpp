@@ -45,7 +45,7 @@ void PullLeg::pump(const SourceUrl& source_url) {
     on_source_failure(masked, error->message, error->kind == SourceErrorKind::unsupported);
     return;
   }
-  context_.status.set_source("primary", masked);
+  context_.status.set_source_url(masked);
   auto segment = std::make_shared<SegmentInfo>(source_->segment());
   segment->id = ++segment_counter_;
   segment->url = masked;
@@ -75,6 +75,10 @@ void PullLeg::pump(const SourceUrl& source_url) {
 void PullLeg::on_source_failure(const std::string& url, const std::string& error,
                                 bool is_unsupported) {
   if (context_.stop_requested || has_new_urls_) return;
+  {
+    std::lock_guard lock(mutex_);
+    ++url_index_;  // several URLs (a standby list) are tried in order
+  }
   context_.status.on_failure("source: " + error);
   context_.status.on_reconnect();
   spdlog::warn("task_id={} event=source_failed url={} error=\"{}\"", context_.task_id, url, error);

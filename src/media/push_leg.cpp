@@ -31,7 +31,12 @@ PushLeg::PushLeg(LegContext context, std::string destination_url, bool is_paced,
 void PushLeg::run() {
   while (!context_.stop_requested) {
     auto item = context_.queue.pop(kPollInterval);
-    if (!item) continue;
+    if (!item) {
+      on_idle();
+      continue;
+    }
+    last_input_ = Clock::now();
+    if (is_on_slate_) leave_slate(std::holds_alternative<MediaPacket>(*item));
     if (auto* segment = std::get_if<std::shared_ptr<const SegmentInfo>>(&*item)) {
       on_segment(std::move(*segment));
     } else if (auto* packet = std::get_if<MediaPacket>(&*item)) {
@@ -155,6 +160,77 @@ void PushLeg::on_push_failure(const std::string& error) {
   if (!is_failing_) {
     is_failing_ = true;
     report(RelayEventKind::push_failed, error);
+  }
+}
+
+void PushLeg::on_idle() {
+  auto hold = context_.settings.slate_hold;
+  if (has_ended_ || !segment_ || !sink_->is_connected() || hold.count() == 0) return;
+  auto now = Clock::now();
+  if (!is_on_slate_) {
+    // A standby gets a little more than the stall threshold to take over before the slate does.
+    auto starved = context_.settings.stall_threshold +
+                   (has_standby_ ? std::chrono::milliseconds(1000) : std::chrono::milliseconds(0));
+    if (now - last_input_ < starved || !start_slate()) return;
+    slate_started_ = now;
+  }
+  if (now - slate_started_ > hold) {
+    spdlog::warn("task_id={} event=slate_hold_over note=\"no source for {} s: ending the "
+                 "destination session\"",
+                 context_.task_id, hold.count() / 1000);
+    leave_slate(false);
+    sink_->close();
+    context_.status.set_connected(false);
+    return;
+  }
+  auto until = std::chrono::duration_cast<std::chrono::milliseconds>(now - slate_started_).count();
+  while (auto packet = slate_->next(until)) {
+    auto mapped = rebaser_.map(packet->track, packet->dts(), packet->pts());
+    if (!mapped) continue;
+    packet->packet->dts = mapped->dts;
+    packet->packet->pts = mapped->pts;
+    int64_t size = static_cast<int64_t>(packet->size());
+    if (auto error = sink_->write(*packet, take_new_config(packet->track))) {
+      leave_slate(false);
+      on_push_failure(error->message);
+      return;
+    }
+    context_.status.on_filler_written(size);
+  }
+}
+
+bool PushLeg::start_slate() {
+  const SegmentInfo& like = *segment_;
+  bool is_cached = slate_ && slate_for_video_ == (like.video ? like.video->params : nullptr) &&
+                   slate_for_audio_ == (like.audio ? like.audio->params : nullptr);
+  if (!is_cached) {
+    slate_ = Slate::make(like);
+    slate_for_video_ = like.video ? like.video->params : nullptr;
+    slate_for_audio_ = like.audio ? like.audio->params : nullptr;
+  }
+  if (!slate_) return false;
+  slate_->rewind();
+  source_segment_ = segment_;
+  segment_ = slate_->segment();
+  rebaser_.begin_segment(segment_->frame_duration_ms);
+  is_on_slate_ = true;
+  role_before_slate_ = context_.status.snapshot().source_role;
+  context_.status.set_source_role("slate");
+  spdlog::warn("task_id={} event=slate_on note=\"no source: the destination gets the slate\"",
+               context_.task_id);
+  return true;
+}
+
+void PushLeg::leave_slate(bool resumes_same_segment) {
+  if (!is_on_slate_) return;
+  is_on_slate_ = false;
+  context_.status.set_source_role(role_before_slate_);
+  spdlog::info("task_id={} event=slate_off", context_.task_id);
+  // The source goes on where it was: a fresh start for the same segment, on a keyframe.
+  segment_ = source_segment_;
+  if (resumes_same_segment && segment_) {
+    rebaser_.begin_segment(segment_->frame_duration_ms);
+    needs_keyframe_ = true;
   }
 }
 

@@ -13,6 +13,7 @@
 #include "media/relay_events.h"
 #include "media/relay_status.h"
 #include "media/sink.h"
+#include "media/slate.h"
 #include "media/source_leg.h"
 #include "media/timeline_rebaser.h"
 
@@ -28,6 +29,9 @@ class PushLeg {
   PushLeg(LegContext context, std::string destination_url, bool is_paced,
           std::unique_ptr<Sink> sink, IoDeadline& deadline);
 
+  // A standby source is there to take over: the slate waits a little longer for it.
+  void set_has_standby(bool has_standby) { has_standby_ = has_standby; }
+
   // The leg's thread body; returns when a stop is requested.
   void run();
 
@@ -37,6 +41,10 @@ class PushLeg {
   void on_segment(std::shared_ptr<const SegmentInfo> segment);
   void on_packet(MediaPacket& packet);
   void on_end();
+  // Nothing to push: after the stall threshold the slate keeps the session alive.
+  void on_idle();
+  bool start_slate();
+  void leave_slate(bool resumes_same_segment);
   void wait_until_due(int64_t dts);
   void track_playlist(int64_t input_dts, int64_t output_dts, bool is_video);
   void finish_item();
@@ -60,6 +68,16 @@ class PushLeg {
   bool is_failing_ = false;
   bool has_started_ = false;
   bool has_ended_ = false;
+  Clock::time_point last_input_ = Clock::now();  // when the queue last gave anything
+  bool has_standby_ = false;
+  // The slate: made for the session's codec configuration, on air while no source plays.
+  std::optional<Slate> slate_;
+  std::shared_ptr<const AVCodecParameters> slate_for_video_;
+  std::shared_ptr<const AVCodecParameters> slate_for_audio_;
+  std::shared_ptr<const SegmentInfo> source_segment_;
+  bool is_on_slate_ = false;
+  Clock::time_point slate_started_{};
+  std::string role_before_slate_ = "primary";
   Pacer pacer_;
   // The playlist file being pushed: its item and its first and last output DTS.
   std::optional<PlaylistItem> item_;

@@ -25,6 +25,8 @@ struct RelaySettings {
   // ...and when they fall further behind than this, the pacing clock moves on instead of
   // bursting.
   std::chrono::milliseconds pacing_max_lag{300};
+  // With no source at all, a slate keeps the destination session alive this long (0: never).
+  std::chrono::milliseconds slate_hold{60000};
   // Folders file sources may read (checked again on the real path when a file is opened).
   std::vector<std::string> media_roots;
 };

@@ -12,6 +12,8 @@ enum class RelayEventKind {
   source_unsupported,  // the source's codecs cannot be relayed
   push_failed,         // the destination failed or stalled
   push_recovered,      // the destination accepts packets again
+  failover_to_backup,  // the standby went on air
+  failback_to_primary,  // the primary went back on air
   file_started,        // a playlist file's first packet reached the destination
   file_finished,       // a playlist file's last packet reached the destination
 };

@@ -45,6 +45,16 @@ Playhead RelayStatus::playhead() {
   return playhead_;
 }
 
+void RelayStatus::set_source_url(const std::string& masked_url) {
+  std::lock_guard lock(mutex_);
+  source_url_ = masked_url;
+}
+
+void RelayStatus::set_source_role(const std::string& role) {
+  std::lock_guard lock(mutex_);
+  source_role_ = role;
+}
+
 RelaySnapshot RelayStatus::snapshot() {
   RelaySnapshot snap;
   auto now = Clock::now();

@@ -19,9 +19,13 @@ class RelayStatus {
 
   void add_bytes_in(int64_t bytes) { bytes_in_ += bytes; }
   void on_packet_written(int64_t bytes);
+  // Slate bytes count as output but not as the relay flowing.
+  void on_filler_written(int64_t bytes) { bytes_out_ += bytes; }
   void on_failure(const std::string& error);
   void on_reconnect() { ++reconnects_; }
   void set_source(const std::string& role, const std::string& masked_url);
+  void set_source_url(const std::string& masked_url);
+  void set_source_role(const std::string& role);
   void set_connected(bool is_connected) { is_connected_ = is_connected; }
   void set_finished() { is_finished_ = true; }
   void set_playhead(const Playhead& playhead);

@@ -1,30 +1,51 @@
 #include "media/relays.h"
 
+#include "media/failover_leg.h"
 #include "media/pipeline_relay.h"
 #include "media/playlist_leg.h"
 #include "media/pull_leg.h"
 #include "media/sources/av/av_source.h"
 
 namespace streamrelay::media {
+namespace {
 
-std::unique_ptr<Relay> make_live_relay(LiveRelaySpec spec, RelayObserver* observer) {
-  PipelineRelay::Spec relay{spec.task_id, spec.destination_url, spec.settings, false,
-                            spec.sources.empty() ? "" : spec.sources.front().masked};
-  auto sources = std::move(spec.sources);
-  return std::make_unique<PipelineRelay>(
-      std::move(relay), observer, [&](const LegContext& context, IoDeadline& deadline) {
-        return std::make_unique<PullLeg>(
-            context, std::make_unique<AvSource>(deadline, context.settings), sources);
-      });
+// A file source waits for room in its queue, so the queue bounds its read-ahead (about 3 s).
+constexpr QueueLimits kFileQueue{.max_bytes = 8 * 1024 * 1024, .max_items = 200};
+
+std::unique_ptr<SourceLeg> make_leg(const SourcePlan& plan, const LegContext& context,
+                                    IoDeadline& deadline) {
+  if (plan.is_live) {
+    return std::make_unique<PullLeg>(
+        context, std::make_unique<AvSource>(deadline, context.settings), plan.urls);
+  }
+  return std::make_unique<PlaylistLeg>(context, deadline, plan);
 }
 
-std::unique_ptr<Relay> make_playlist_relay(PlaylistRelaySpec spec, RelayObserver* observer) {
-  PipelineRelay::Spec relay{spec.task_id, spec.destination_url, spec.settings, true, ""};
-  // A file source waits for room in the queue, so the queue bounds its read-ahead (~3 s).
-  relay.settings.queue = QueueLimits{.max_bytes = 8 * 1024 * 1024, .max_items = 200};
+}  // namespace
+
+std::unique_ptr<Relay> make_relay(RelayPlan plan, RelayObserver* observer) {
+  bool has_files = !plan.primary.is_live || (plan.standby && !plan.standby->is_live);
+  std::string first_url = plan.primary.urls.empty() ? "" : plan.primary.urls.front().masked;
+  PipelineRelay::Spec relay{plan.task_id, plan.destination_url, plan.settings, has_files,
+                            plan.primary.is_live ? first_url : ""};
+  if (has_files) relay.settings.queue = kFileQueue;
+  relay.has_standby = plan.standby.has_value();
   return std::make_unique<PipelineRelay>(
-      std::move(relay), observer, [&](const LegContext& context, IoDeadline& deadline) {
-        return std::make_unique<PlaylistLeg>(context, deadline, spec);
+      std::move(relay), observer,
+      [plan = std::move(plan)](const LegContext& context,
+                               IoDeadline& deadline) -> std::unique_ptr<SourceLeg> {
+        if (!plan.standby) return make_leg(plan.primary, context, deadline);
+        auto feed_of = [](const SourcePlan& side) {
+          FailoverLeg::FeedSpec feed;
+          feed.is_live = side.is_live;
+          feed.queue = side.is_live ? QueueLimits{} : kFileQueue;
+          feed.make_leg = [side](const LegContext& feed_context, IoDeadline& feed_deadline) {
+            return make_leg(side, feed_context, feed_deadline);
+          };
+          return feed;
+        };
+        return std::make_unique<FailoverLeg>(context, feed_of(plan.primary),
+                                             feed_of(*plan.standby), plan.failback_window);
       });
 }
 

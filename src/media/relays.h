@@ -1,6 +1,8 @@
 #pragma once
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,30 +11,30 @@
 
 namespace streamrelay::media {
 
-struct LiveRelaySpec {
-  std::string task_id;
-  std::vector<SourceUrl> sources;
-  std::string destination_url;
-  RelaySettings settings;
-};
-
-// PullLivePushLive: a live source forwarded as it arrives.
-std::unique_ptr<Relay> make_live_relay(LiveRelaySpec spec, RelayObserver* observer);
-
-struct PlaylistRelaySpec {
-  std::string task_id;
-  std::vector<SourceUrl> files;
-  std::string destination_url;
-  RelaySettings settings;
+// One side of a relay's input: a live source (URLs tried in order) or a playlist of files.
+struct SourcePlan {
+  bool is_live = true;
+  std::vector<SourceUrl> urls;
+  // Playlists only.
   int64_t loop_limit = -1;  // rounds; -1: until stopped
   int64_t start_index = 0;
   int64_t start_offset_ms = 0;
   int64_t start_round = 0;
-  bool is_resumed = false;  // the start point is a breakpoint of an earlier run
   bool is_paused = false;
 };
 
-// PullVodPushLive: files played in order, paced to real time, as one live stream.
-std::unique_ptr<Relay> make_playlist_relay(PlaylistRelaySpec spec, RelayObserver* observer);
+struct RelayPlan {
+  std::string task_id;
+  std::string destination_url;
+  RelaySettings settings;
+  SourcePlan primary;
+  std::optional<SourcePlan> standby;
+  // The primary must flow this long before the relay returns to it from the standby.
+  std::chrono::milliseconds failback_window{5000};
+};
+
+// The relay for a plan: live sources are forwarded as they arrive, files are paced to real
+// time, and a standby (hot, switched in on a stall) when the plan has one.
+std::unique_ptr<Relay> make_relay(RelayPlan plan, RelayObserver* observer);
 
 }  // namespace streamrelay::media

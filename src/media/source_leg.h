@@ -19,6 +19,11 @@ struct LegContext {
   RelayStatus& status;
   RelayObserver* observer;
   const std::atomic<bool>& stop_requested;
+  // The status of the relay's output when this leg feeds it through another leg (failover);
+  // the playhead lives there.
+  RelayStatus* output = nullptr;
+
+  RelayStatus& output_status() const { return output ? *output : status; }
 
   void report(const RelayEvent& event) const {
     if (observer) observer->on_relay_event(task_id, event);

@@ -13,12 +13,14 @@ LivePublisher::LivePublisher(std::string url, std::string log_path, PublisherOpt
     : url_(std::move(url)), log_path_(std::move(log_path)), options_(std::move(options)) {}
 
 void LivePublisher::start() {
-  std::vector<std::string> argv = {
-      "ffmpeg",    "-hide_banner",
-      "-loglevel", "warning",
-      "-nostdin",  "-re",
-      "-f",        "lavfi",
-      "-i",        "testsrc2=size=" + options_.size + ":rate=" + std::to_string(options_.fps)};
+  std::string video = "testsrc2=size=" + options_.size + ":rate=" + std::to_string(options_.fps);
+  if (options_.mark_index >= 0) {
+    video = "color=c=black:s=" + options_.size + ":r=" + std::to_string(options_.fps) +
+            ",format=yuv420p,geq=lum='16+4*mod(T\\,50)':cb='" +
+            std::to_string(64 + 32 * options_.mark_index) + "':cr=128";
+  }
+  std::vector<std::string> argv = {"ffmpeg", "-hide_banner", "-loglevel", "warning", "-nostdin",
+                                   "-re",    "-f",           "lavfi",    "-i",       video};
   if (options_.has_audio) {
     argv.insert(argv.end(), {"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100"});
   }

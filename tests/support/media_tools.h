@@ -16,6 +16,9 @@ struct PublisherOptions {
   std::string video_bitrate = "300k";
   bool has_audio = true;
   std::string format = "flv";  // "mpegts" for SRT
+  // >= 0: flat pictures carrying this index and the second (see make_clip), instead of a test
+  // pattern, so a reader can tell which source it is watching.
+  int mark_index = -1;
 };
 
 // The ffmpeg program publishing a generated H.264/AAC live stream in real time.

@@ -1,0 +1,189 @@
+// Standby failover and the slate, with real publishers: each source's pictures say which source
+// it is, so the destination's media shows what went on air.
+#include <gtest/gtest.h>
+
+#include <future>
+#include <set>
+
+#include "notify/signature.h"
+#include "support/callback_receiver.h"
+#include "support/media_files.h"
+#include "support/media_tools.h"
+#include "support/nginx_rtmp.h"
+#include "support/relay_server.h"
+#include "support/temp_dir.h"
+
+using namespace streamrelay::test_support;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kSigningKey = "failover-key";
+
+PublisherOptions marked(int index) {
+  PublisherOptions options;
+  options.mark_index = index;
+  options.size = "160x120";
+  return options;
+}
+
+class FailoverTest : public ::testing::Test {
+ protected:
+  TempDir dir;
+  NginxRtmp nginx{dir.file("nginx")};
+  LivePublisher primary{nginx.url("primary"), dir.file("primary.log"), marked(0)};
+  LivePublisher standby{nginx.url("standby"), dir.file("standby.log"), marked(1)};
+  CallbackReceiver receiver;
+  std::unique_ptr<RelayServer> server;
+
+  void SetUp() override {
+    primary.start();
+    standby.start();
+    ASSERT_TRUE(eventually([&] { return nginx.is_publishing("primary"); }, 15s));
+    ASSERT_TRUE(eventually([&] { return nginx.is_publishing("standby"); }, 15s));
+    server = std::make_unique<RelayServer>(
+        dir.file("relay"), std::vector<std::string>{"--callback-signing-key", kSigningKey,
+                                                    "--callback-max-retry-s", "2"});
+  }
+
+  void TearDown() override {
+    if (HasFailure() && server) std::cerr << "---- server log ----\n" << server->log().substr(0, 30000);
+  }
+
+  std::string source_of(const std::string& id) {
+    json info = server->task_info(id);
+    return info.contains("runtime") ? info["runtime"].value("source", "") : "";
+  }
+
+  // How long until the task reports `source`, or a negative duration if it never does.
+  double seconds_until_source(const std::string& id, const std::string& source,
+                              std::chrono::seconds limit) {
+    auto started = std::chrono::steady_clock::now();
+    if (!eventually([&] { return source_of(id) == source; }, limit)) return -1;
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  }
+
+  std::vector<std::string> callbacks_of(const std::string& id) {
+    std::vector<std::string> out;
+    std::set<int64_t> seen;
+    for (const ReceivedCallback& callback : receiver.received()) {
+      json body = callback.json();
+      if (body.value("task_id", "") != id || !seen.insert(body["sequence"].get<int64_t>()).second) {
+        continue;
+      }
+      std::string name = body["event_type"];
+      if (body["data"].contains("alarm")) name += "(" + body["data"]["alarm"].get<std::string>() + ")";
+      if (body["data"].contains("reason")) name += "(" + body["data"]["reason"].get<std::string>() + ")";
+      EXPECT_EQ(callback.headers.at("x-relay-signature"),
+                streamrelay::notify::callback_signature(
+                    kSigningKey, callback.headers.at("x-relay-timestamp"), callback.body));
+      out.push_back(name);
+    }
+    return out;
+  }
+};
+
+bool is_subsequence(const std::vector<std::string>& wanted, const std::vector<std::string>& got) {
+  size_t at = 0;
+  for (const std::string& item : got) {
+    if (at < wanted.size() && item == wanted[at]) ++at;
+  }
+  return at == wanted.size();
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += item + " ";
+  return out;
+}
+
+}  // namespace
+
+TEST_F(FailoverTest, TheStandbyTakesOverAndThePrimaryComesBackSeamlessly) {
+  json body = live_task(nginx.url("primary"), nginx.url("out"));
+  body["backup_source_type"] = "PullLivePushLive";
+  body["backup_source_urls"] = {nginx.url("standby")};
+  body["callback_url"] = receiver.url();
+  std::string id = server->create_task(body);
+  ASSERT_TRUE(server->wait_for_status(id, "running", 15s));
+  long session = nginx.publisher_id("out");
+  auto reading = std::async(std::launch::async, [&] {
+    return probe(nginx.url("out"), 24, dir.file("probe.log"));
+  });
+  auto marks = std::async(std::launch::async, [&] {
+    return read_frame_marks(nginx.url("out"), 24, dir.file("marks.log"));
+  });
+  sleep_for(3s);
+  primary.stop();
+  double failover = seconds_until_source(id, "backup", 10s);
+  EXPECT_GT(failover, 0) << "never switched to the standby";
+  EXPECT_LE(failover, 3.5) << "stall threshold 2 s";  // runtime is written every 0.5 s
+  sleep_for(3s);
+  primary.start();
+  double failback = seconds_until_source(id, "primary", 15s);
+  EXPECT_GT(failback, 0) << "never went back to the primary";
+  EXPECT_LE(failback, 9.0);
+  EXPECT_EQ(nginx.publisher_id("out"), session) << "the destination saw a new publish session";
+
+  ProbeReport report = reading.get();
+  EXPECT_EQ(report.non_monotonic_dts("video"), 0);
+  EXPECT_EQ(report.non_monotonic_dts("audio"), 0);
+  // What went on air: the primary, the standby, the primary again.
+  std::vector<int> runs;
+  for (const FrameMark& mark : marks.get()) {
+    if (runs.empty() || runs.back() != mark.file_index) runs.push_back(mark.file_index);
+  }
+  EXPECT_EQ(runs, (std::vector<int>{0, 1, 0}));
+
+  ASSERT_EQ(server->call("DELETE", "/v1/p1/pull/stream/task?task_id=" + id).status, 200);
+  std::vector<std::string> wanted = {"TaskStart", "TaskAlarm(SourceInterrupted)",
+                                     "TaskAlarm(FailoverToBackup)", "TaskAlarm(FailbackToPrimary)",
+                                     "TaskExit(Deleted)"};
+  EXPECT_TRUE(eventually([&] { return is_subsequence(wanted, callbacks_of(id)); }, 15s))
+      << joined(callbacks_of(id));
+  EXPECT_EQ(callbacks_of(id).front(), "TaskStart");
+  EXPECT_EQ(callbacks_of(id).back(), "TaskExit(Deleted)");
+}
+
+TEST_F(FailoverTest, WithNoSourceAtAllTheSlateKeepsTheDestinationAlive) {
+  std::string id = server->create_task(live_task(nginx.url("primary"), nginx.url("out")));
+  ASSERT_TRUE(server->wait_for_status(id, "running", 15s));
+  long session = nginx.publisher_id("out");
+  auto arrivals = std::async(std::launch::async, [&] {
+    return read_packet_arrivals(nginx.url("out"), 30);
+  });
+  auto marks = std::async(std::launch::async, [&] {
+    return read_frame_marks(nginx.url("out"), 30, dir.file("slate-marks.log"));
+  });
+  sleep_for(2s);
+  primary.stop();
+  EXPECT_TRUE(eventually([&] { return source_of(id) == "slate"; }, 6s));
+  EXPECT_EQ(server->status_of(id), "abnormal");
+  sleep_for(20s);
+  primary.start();
+  EXPECT_TRUE(server->wait_for_status(id, "running", 15s));
+  EXPECT_EQ(source_of(id), "primary");
+  EXPECT_EQ(nginx.publisher_id("out"), session) << "the destination saw a new publish session";
+
+  auto seen = arrivals.get();
+  ASSERT_GT(seen.size(), 100u);
+  double longest_silence = 0;
+  for (size_t i = 1; i < seen.size(); ++i) {
+    EXPECT_GE(seen[i].dts_seconds + 1e-9, i > 0 && seen[i].is_video == seen[i - 1].is_video
+                                               ? seen[i - 1].dts_seconds
+                                               : 0);
+    longest_silence = std::max(longest_silence, seen[i].wall_seconds - seen[i - 1].wall_seconds);
+  }
+  EXPECT_LT(longest_silence, 3.0) << "the destination went without media";
+  // Source pictures, then black (the slate), then the source again.
+  std::vector<std::string> runs;
+  for (const FrameMark& mark : marks.get()) {
+    std::string what = mark.file_index == 0 && mark.clip_seconds > 0.6 ? "source"
+                       : mark.file_index == 2                          ? "black"
+                                                                        : "other";
+    if (what == "other") continue;
+    if (runs.empty() || runs.back() != what) runs.push_back(what);
+  }
+  EXPECT_TRUE(is_subsequence({"source", "black", "source"}, runs)) << joined(runs);
+}

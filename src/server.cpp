@@ -93,7 +93,7 @@ int run_server(const ServerConfig& config) {
       config.region, config.served_regions, {config.media_roots}};
   task::TaskService service(store, clock, service_settings);
   control::MediaRelayFactory factory(relay_settings_of(config),
-                                    std::chrono::milliseconds(config.failback_window_ms));
+                                     std::chrono::milliseconds(config.failback_window_ms));
   control::Supervisor supervisor(store, clock, factory);
   service.set_listener(&supervisor);
   api::Router router(service, *authenticator);

@@ -53,7 +53,9 @@ void FailoverLeg::wake() {
   standby_->queue.wake();
 }
 
-void FailoverLeg::update_sources(const SourceUpdate& update) { primary_->leg->update_sources(update); }
+void FailoverLeg::update_sources(const SourceUpdate& update) {
+  primary_->leg->update_sources(update);
+}
 
 void FailoverLeg::set_paused(bool is_paused) {
   is_paused_ = is_paused;
@@ -61,7 +63,9 @@ void FailoverLeg::set_paused(bool is_paused) {
   standby_->leg->set_paused(is_paused);
 }
 
-void FailoverLeg::set_loop_limit(int64_t loop_limit) { primary_->leg->set_loop_limit(loop_limit); }
+void FailoverLeg::set_loop_limit(int64_t loop_limit) {
+  primary_->leg->set_loop_limit(loop_limit);
+}
 
 void FailoverLeg::on_feed_event(bool is_standby, const RelayEvent& event) {
   // The standby's own troubles matter only while it is on air; the primary's always do.
@@ -157,7 +161,8 @@ void FailoverLeg::decide(Clock::time_point now) {
     if (is_ready && (is_primary_steady || is_standby_stalled)) {
       switch_to(primary, RelayEventKind::failback_to_primary, "primary is steady again");
     }
-  } else if (primary.queue.size() > 0 && (is_standby_stalled || now - standby.steady_since >= stability_window_)) {
+  } else if (primary.queue.size() > 0 &&
+             (is_standby_stalled || now - standby.steady_since >= stability_window_)) {
     switch_to(primary, RelayEventKind::failback_to_primary, "the playlist plays again");
   }
 }

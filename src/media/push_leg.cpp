@@ -175,9 +175,10 @@ void PushLeg::on_idle() {
     slate_started_ = now;
   }
   if (now - slate_started_ > hold) {
-    spdlog::warn("task_id={} event=slate_hold_over note=\"no source for {} s: ending the "
-                 "destination session\"",
-                 context_.task_id, hold.count() / 1000);
+    spdlog::warn(
+        "task_id={} event=slate_hold_over note=\"no source for {} s: ending the "
+        "destination session\"",
+        context_.task_id, hold.count() / 1000);
     leave_slate(false);
     sink_->close();
     context_.status.set_connected(false);

@@ -6,16 +6,16 @@ namespace streamrelay::media {
 
 // Things a relay reports as they happen; control turns them into alarms and callbacks.
 enum class RelayEventKind {
-  started,             // first packet reached the destination
-  source_interrupted,  // the source failed or stalled
-  source_recovered,    // packets flow from the source again
-  source_unsupported,  // the source's codecs cannot be relayed
-  push_failed,         // the destination failed or stalled
-  push_recovered,      // the destination accepts packets again
-  failover_to_backup,  // the standby went on air
+  started,              // first packet reached the destination
+  source_interrupted,   // the source failed or stalled
+  source_recovered,     // packets flow from the source again
+  source_unsupported,   // the source's codecs cannot be relayed
+  push_failed,          // the destination failed or stalled
+  push_recovered,       // the destination accepts packets again
+  failover_to_backup,   // the standby went on air
   failback_to_primary,  // the primary went back on air
-  file_started,        // a playlist file's first packet reached the destination
-  file_finished,       // a playlist file's last packet reached the destination
+  file_started,         // a playlist file's first packet reached the destination
+  file_finished,        // a playlist file's last packet reached the destination
 };
 
 struct RelayEvent {

@@ -44,8 +44,8 @@ std::unique_ptr<Relay> make_relay(RelayPlan plan, RelayObserver* observer) {
           };
           return feed;
         };
-        return std::make_unique<FailoverLeg>(context, feed_of(plan.primary),
-                                             feed_of(*plan.standby), plan.failback_window);
+        return std::make_unique<FailoverLeg>(context, feed_of(plan.primary), feed_of(*plan.standby),
+                                             plan.failback_window);
       });
 }
 

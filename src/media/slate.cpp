@@ -131,8 +131,8 @@ std::optional<TrackConfig> make_audio(const TrackConfig& like, std::vector<AvPac
     av_channel_layout_copy(&frame->ch_layout, &encoder->ch_layout);
     frame->sample_rate = params.sample_rate;
     if (av_frame_get_buffer(frame.get(), 0) < 0) return std::nullopt;
-    av_samples_set_silence(frame->extended_data, 0, frame->nb_samples,
-                           frame->ch_layout.nb_channels, AV_SAMPLE_FMT_FLTP);
+    av_samples_set_silence(frame->extended_data, 0, frame->nb_samples, frame->ch_layout.nb_channels,
+                           AV_SAMPLE_FMT_FLTP);
     frame->pts = i * frame_samples;
     inputs.push_back(frame.get());
     frames.push_back(std::move(frame));
@@ -153,7 +153,8 @@ std::optional<Slate> Slate::make(const SegmentInfo& like) {
   slate.frame_ms_ = like.frame_duration_ms > 0 ? like.frame_duration_ms : 40;
   slate.segment_->frame_duration_ms = slate.frame_ms_;
   slate.segment_->url = "slate";
-  if (like.video) slate.segment_->video = make_video(*like.video, slate.frame_ms_, slate.video_loop_);
+  if (like.video)
+    slate.segment_->video = make_video(*like.video, slate.frame_ms_, slate.video_loop_);
   if (like.audio) {
     slate.segment_->audio = make_audio(*like.audio, slate.audio_loop_, slate.audio_frame_samples_);
     if (slate.segment_->audio) slate.sample_rate_ = like.audio->params->sample_rate;

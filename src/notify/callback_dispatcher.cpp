@@ -28,7 +28,9 @@ struct CallbackDispatcher::Attempt {
 
 namespace {
 
-size_t discard_body(char*, size_t size, size_t count, void*) { return size * count; }
+size_t discard_body(char*, size_t size, size_t count, void*) {
+  return size * count;
+}
 
 }  // namespace
 
@@ -36,9 +38,13 @@ CallbackDispatcher::CallbackDispatcher(store::Store& store, const task::Clock& c
                                        DispatcherSettings settings)
     : store_(store), clock_(clock), settings_(std::move(settings)) {}
 
-CallbackDispatcher::~CallbackDispatcher() { stop(); }
+CallbackDispatcher::~CallbackDispatcher() {
+  stop();
+}
 
-void CallbackDispatcher::start() { thread_ = std::thread([this] { run(); }); }
+void CallbackDispatcher::start() {
+  thread_ = std::thread([this] { run(); });
+}
 
 void CallbackDispatcher::stop() {
   {
@@ -68,7 +74,8 @@ void CallbackDispatcher::run() {
     std::unique_lock lock(mutex_);
     if (stop_requested_) break;
     if (handled == 0) {
-      wake_.wait_for(lock, settings_.poll_interval, [this] { return has_work_ || stop_requested_; });
+      wake_.wait_for(lock, settings_.poll_interval,
+                     [this] { return has_work_ || stop_requested_; });
     }
     has_work_ = false;
     if (stop_requested_) break;
@@ -80,7 +87,7 @@ size_t CallbackDispatcher::deliver_batch() {
   std::vector<store::StoredEvent> due = store_.due_events(now, settings_.batch);
   if (due.empty()) return 0;
   std::unique_ptr<CURLM, decltype(&curl_multi_cleanup)> multi(curl_multi_init(),
-                                                                curl_multi_cleanup);
+                                                              curl_multi_cleanup);
   std::vector<std::unique_ptr<Attempt>> attempts;
   for (store::StoredEvent& stored : due) {
     auto attempt = std::make_unique<Attempt>();
@@ -148,8 +155,8 @@ void CallbackDispatcher::record(const Attempt& attempt, int64_t now) {
   std::string error =
       attempt.error.empty() ? "HTTP status " + std::to_string(attempt.status) : attempt.error;
   int64_t shift = std::min<int64_t>(attempt.stored.attempts, 20);
-  int64_t delay = std::min<int64_t>(settings_.first_retry.count() << shift,
-                                    settings_.longest_retry.count());
+  int64_t delay =
+      std::min<int64_t>(settings_.first_retry.count() << shift, settings_.longest_retry.count());
   bool is_expired =
       now - event.timestamp >
       std::chrono::duration_cast<std::chrono::seconds>(settings_.give_up_after).count();

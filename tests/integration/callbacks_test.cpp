@@ -36,13 +36,13 @@ class CallbacksTest : public ::testing::Test {
       make_clip(media + "/f" + std::to_string(i) + ".mp4", clip);
     }
     server = std::make_unique<RelayServer>(
-        dir.file("relay"),
-        std::vector<std::string>{"--media-root", media, "--callback-signing-key", kSigningKey,
-                                 "--callback-max-retry-s", "3"});
+        dir.file("relay"), std::vector<std::string>{"--media-root", media, "--callback-signing-key",
+                                                    kSigningKey, "--callback-max-retry-s", "3"});
   }
 
   void TearDown() override {
-    if (HasFailure() && server) std::cerr << "---- server log ----\n" << server->log().substr(0, 20000);
+    if (HasFailure() && server)
+      std::cerr << "---- server log ----\n" << server->log().substr(0, 20000);
   }
 
   json two_file_playlist(const std::string& callback_url) {
@@ -71,7 +71,8 @@ class CallbacksTest : public ::testing::Test {
     if (event["data"].contains("file_index")) {
       text += "(" + std::to_string(event["data"]["file_index"].get<int>()) + ")";
     }
-    if (event["data"].contains("reason")) text += "(" + event["data"]["reason"].get<std::string>() + ")";
+    if (event["data"].contains("reason"))
+      text += "(" + event["data"]["reason"].get<std::string>() + ")";
     return text;
   }
 
@@ -82,9 +83,12 @@ class CallbacksTest : public ::testing::Test {
   }
 };
 
-const std::vector<std::string> kPlaylistEvents = {
-    "TaskStart", "VodSourceFileStart(0)", "VodSourceFileFinish(0)", "VodSourceFileStart(1)",
-    "VodSourceFileFinish(1)", "TaskExit(LoopFinished)"};
+const std::vector<std::string> kPlaylistEvents = {"TaskStart",
+                                                  "VodSourceFileStart(0)",
+                                                  "VodSourceFileFinish(0)",
+                                                  "VodSourceFileStart(1)",
+                                                  "VodSourceFileFinish(1)",
+                                                  "TaskExit(LoopFinished)"};
 
 }  // namespace
 

@@ -48,7 +48,8 @@ class FailoverTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    if (HasFailure() && server) std::cerr << "---- server log ----\n" << server->log().substr(0, 30000);
+    if (HasFailure() && server)
+      std::cerr << "---- server log ----\n" << server->log().substr(0, 30000);
   }
 
   std::string source_of(const std::string& id) {
@@ -73,8 +74,10 @@ class FailoverTest : public ::testing::Test {
         continue;
       }
       std::string name = body["event_type"];
-      if (body["data"].contains("alarm")) name += "(" + body["data"]["alarm"].get<std::string>() + ")";
-      if (body["data"].contains("reason")) name += "(" + body["data"]["reason"].get<std::string>() + ")";
+      if (body["data"].contains("alarm"))
+        name += "(" + body["data"]["alarm"].get<std::string>() + ")";
+      if (body["data"].contains("reason"))
+        name += "(" + body["data"]["reason"].get<std::string>() + ")";
       EXPECT_EQ(callback.headers.at("x-relay-signature"),
                 streamrelay::notify::callback_signature(
                     kSigningKey, callback.headers.at("x-relay-timestamp"), callback.body));
@@ -108,9 +111,8 @@ TEST_F(FailoverTest, TheStandbyTakesOverAndThePrimaryComesBackSeamlessly) {
   std::string id = server->create_task(body);
   ASSERT_TRUE(server->wait_for_status(id, "running", 15s));
   long session = nginx.publisher_id("out");
-  auto reading = std::async(std::launch::async, [&] {
-    return probe(nginx.url("out"), 24, dir.file("probe.log"));
-  });
+  auto reading = std::async(std::launch::async,
+                            [&] { return probe(nginx.url("out"), 24, dir.file("probe.log")); });
   auto marks = std::async(std::launch::async, [&] {
     return read_frame_marks(nginx.url("out"), 24, dir.file("marks.log"));
   });
@@ -150,9 +152,8 @@ TEST_F(FailoverTest, WithNoSourceAtAllTheSlateKeepsTheDestinationAlive) {
   std::string id = server->create_task(live_task(nginx.url("primary"), nginx.url("out")));
   ASSERT_TRUE(server->wait_for_status(id, "running", 15s));
   long session = nginx.publisher_id("out");
-  auto arrivals = std::async(std::launch::async, [&] {
-    return read_packet_arrivals(nginx.url("out"), 30);
-  });
+  auto arrivals =
+      std::async(std::launch::async, [&] { return read_packet_arrivals(nginx.url("out"), 30); });
   auto marks = std::async(std::launch::async, [&] {
     return read_frame_marks(nginx.url("out"), 30, dir.file("slate-marks.log"));
   });
@@ -170,9 +171,8 @@ TEST_F(FailoverTest, WithNoSourceAtAllTheSlateKeepsTheDestinationAlive) {
   ASSERT_GT(seen.size(), 100u);
   double longest_silence = 0;
   for (size_t i = 1; i < seen.size(); ++i) {
-    EXPECT_GE(seen[i].dts_seconds + 1e-9, i > 0 && seen[i].is_video == seen[i - 1].is_video
-                                               ? seen[i - 1].dts_seconds
-                                               : 0);
+    EXPECT_GE(seen[i].dts_seconds + 1e-9,
+              i > 0 && seen[i].is_video == seen[i - 1].is_video ? seen[i - 1].dts_seconds : 0);
     longest_silence = std::max(longest_silence, seen[i].wall_seconds - seen[i - 1].wall_seconds);
   }
   EXPECT_LT(longest_silence, 3.0) << "the destination went without media";
@@ -181,7 +181,7 @@ TEST_F(FailoverTest, WithNoSourceAtAllTheSlateKeepsTheDestinationAlive) {
   for (const FrameMark& mark : marks.get()) {
     std::string what = mark.file_index == 0 && mark.clip_seconds > 0.6 ? "source"
                        : mark.file_index == 2                          ? "black"
-                                                                        : "other";
+                                                                       : "other";
     if (what == "other") continue;
     if (runs.empty() || runs.back() != what) runs.push_back(what);
   }

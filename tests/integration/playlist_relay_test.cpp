@@ -342,7 +342,11 @@ TEST_F(PlaylistRelayTest, PauseAndEnableKeepTheDestinationSessionAndTheTimeline)
   ProbeReport report = reading.get();
   EXPECT_EQ(report.non_monotonic_dts("video"), 0);
   EXPECT_LE(report.largest_dts_gap("video"), 0.0601) << "a timestamp gap across the pause";
-  auto seen = marks.get();
+  // The file goes on where it paused (the slate's black pictures fill the pause).
+  std::vector<FrameMark> seen;
+  for (const FrameMark& mark : marks.get()) {
+    if (mark.file_index == 0) seen.push_back(mark);
+  }
   for (size_t i = 1; i < seen.size(); ++i) {
     EXPECT_LE(seen[i].clip_seconds - seen[i - 1].clip_seconds, 0.6) << "skipped ahead at " << i;
   }

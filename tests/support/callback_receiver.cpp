@@ -65,9 +65,13 @@ struct CallbackReceiver::Impl {
   }
 };
 
-CallbackReceiver::CallbackReceiver() : impl_(std::make_unique<Impl>()) { start(); }
+CallbackReceiver::CallbackReceiver() : impl_(std::make_unique<Impl>()) {
+  start();
+}
 
-CallbackReceiver::~CallbackReceiver() { stop(); }
+CallbackReceiver::~CallbackReceiver() {
+  stop();
+}
 
 void CallbackReceiver::start() {
   if (impl_->io) return;

@@ -20,7 +20,7 @@ void LivePublisher::start() {
             std::to_string(64 + 32 * options_.mark_index) + "':cr=128";
   }
   std::vector<std::string> argv = {"ffmpeg", "-hide_banner", "-loglevel", "warning", "-nostdin",
-                                   "-re",    "-f",           "lavfi",    "-i",       video};
+                                   "-re",    "-f",           "lavfi",     "-i",      video};
   if (options_.has_audio) {
     argv.insert(argv.end(), {"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100"});
   }

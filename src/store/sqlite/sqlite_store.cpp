@@ -240,8 +240,9 @@ std::vector<StoredEvent> SqliteStore::due_events(int64_t now, int64_t limit) {
 
 void SqliteStore::mark_event_delivered(const std::string& event_id) {
   std::lock_guard lock(mutex_);
-  Statement(db_.get(), "UPDATE events SET state = 'delivered', attempts = attempts + 1 "
-                       "WHERE event_id = ?")
+  Statement(db_.get(),
+            "UPDATE events SET state = 'delivered', attempts = attempts + 1 "
+            "WHERE event_id = ?")
       .bind(1, event_id)
       .run();
 }

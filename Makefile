@@ -16,7 +16,8 @@ build: deps
 
 run: build
 	mkdir -p $(DATA_DIR) media
-	$(RELEASE_DIR)/streamrelay serve --listen $(LISTEN) --data-dir $(DATA_DIR) --media-root $(CURDIR)/media
+	$(RELEASE_DIR)/streamrelay serve --listen $(LISTEN) --data-dir $(DATA_DIR) --media-root $(CURDIR)/media \
+	  --allow-loopback-egress
 
 build-test: deps
 	cmake -S . -B $(TEST_DIR) -DCMAKE_BUILD_TYPE=Debug -DSTREAMRELAY_SANITIZE=ON

@@ -18,6 +18,7 @@
 #include "control/relay_factory.h"
 #include "control/supervisor.h"
 #include "media/av_logging.h"
+#include "net/egress_policy.h"
 #include "notify/callback_dispatcher.h"
 #include "store/sqlite/sqlite_store.h"
 #include "task/task_service.h"
@@ -38,7 +39,8 @@ media::RelaySettings relay_settings_of(const ServerConfig& config) {
 }
 
 std::unique_ptr<api::Authenticator> make_authenticator(const ServerConfig& config,
-                                                       const ListenAddress& address) {
+                                                       const ListenAddress& address,
+                                                       const task::Clock& clock) {
   if (config.credentials_file.empty()) {
     if (!is_loopback_host(address.host)) {
       spdlog::critical(
@@ -59,7 +61,7 @@ std::unique_ptr<api::Authenticator> make_authenticator(const ServerConfig& confi
   }
   spdlog::info("event=auth_enabled tokens={} access_keys={}", credentials->tokens.size(),
                credentials->access_keys.size());
-  return std::make_unique<api::CredentialAuthenticator>(std::move(*credentials));
+  return std::make_unique<api::CredentialAuthenticator>(std::move(*credentials), clock);
 }
 
 }  // namespace
@@ -73,7 +75,8 @@ int run_server(const ServerConfig& config) {
   }
   media::route_ffmpeg_logs();
   curl_global_init(CURL_GLOBAL_DEFAULT);
-  auto authenticator = make_authenticator(config, address);
+  task::SystemClock clock;
+  auto authenticator = make_authenticator(config, address, clock);
   if (!authenticator) return 2;
 
   std::error_code fs_error;
@@ -88,15 +91,26 @@ int run_server(const ServerConfig& config) {
   }
   store::SqliteStore& store = *store_owner;
 
-  task::SystemClock clock;
-  task::TaskServiceSettings service_settings{
-      config.region, config.served_regions, {config.media_roots}};
+  net::EgressPolicy egress{config.allows_private_egress, config.allows_loopback_egress};
+  net::set_process_egress_policy(egress);
+  if (egress.allows_loopback || egress.allows_private) {
+    spdlog::warn(
+        "event=egress_open loopback={} private={} note=\"sources, destinations and "
+        "callbacks may reach this host or private networks: a development setting\"",
+        egress.allows_loopback, egress.allows_private);
+  }
+  task::TaskServiceSettings service_settings{config.region,
+                                             config.served_regions,
+                                             {config.media_roots},
+                                             egress,
+                                             config.project_task_quota};
   task::TaskService service(store, clock, service_settings);
   control::MediaRelayFactory factory(relay_settings_of(config),
                                      std::chrono::milliseconds(config.failback_window_ms));
   control::Supervisor supervisor(store, clock, factory);
   service.set_listener(&supervisor);
-  api::Router router(service, *authenticator);
+  api::RateLimiter limiter(config.rate_limit_rps, config.rate_limit_rps * 2);
+  api::Router router(service, *authenticator, &limiter);
 
   boost::asio::io_context io;
   api::HttpLimits limits;

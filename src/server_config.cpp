@@ -22,6 +22,20 @@ void add_serve_options(CLI::App& command, ServerConfig& config) {
                      "credentials file (JSON); without one the API is open, on loopback only");
   command.add_option("--log-level", config.log_level, "trace, debug, info, warn, error")
       ->capture_default_str();
+  command.add_flag("--allow-private-egress", config.allows_private_egress,
+                   "let sources, destinations and callbacks be on private networks");
+  command.add_flag("--allow-loopback-egress", config.allows_loopback_egress,
+                   "let sources, destinations and callbacks be on this host (development)");
+  command
+      .add_option("--project-task-quota", config.project_task_quota,
+                  "active tasks a project may have (0: no limit)")
+      ->check(CLI::Range(int64_t{0}, int64_t{100000000}))
+      ->capture_default_str();
+  command
+      .add_option("--rate-limit-rps", config.rate_limit_rps,
+                  "API requests per second per credential, bursts of twice that (0: no limit)")
+      ->check(CLI::Range(0.0, 1e9))
+      ->capture_default_str();
   command.add_option("--media-root", config.media_roots,
                      "folder that file:// sources may read from (repeatable)");
   command.add_option("--io-threads", config.io_threads, "HTTP threads")

@@ -19,6 +19,10 @@ struct ServerConfig {
   std::string credentials_file;
   std::string log_level = "info";
   std::vector<std::string> media_roots;
+  bool allows_private_egress = false;
+  bool allows_loopback_egress = false;
+  int64_t project_task_quota = 1000;
+  double rate_limit_rps = 100;
   int io_threads = 2;
   int http_read_timeout_s = 30;
   int64_t stall_threshold_ms = 2000;

@@ -110,8 +110,8 @@ HttpResponse error_response(const task::Error& error, const std::string& request
       request_id);
 }
 
-Router::Router(task::TaskService& service, Authenticator& authenticator)
-    : service_(service), authenticator_(authenticator) {}
+Router::Router(task::TaskService& service, Authenticator& authenticator, RateLimiter* limiter)
+    : service_(service), authenticator_(authenticator), limiter_(limiter) {}
 
 HttpResponse Router::handle(const HttpRequest& request) {
   auto started = std::chrono::steady_clock::now();
@@ -159,8 +159,12 @@ HttpResponse Router::dispatch(const HttpRequest& request, const std::string& req
     response.headers.emplace_back("Allow", "GET, POST, PUT, DELETE");
     return response;
   }
-  if (auto status = authenticator_.authorize(request, project_id, action); !status) {
-    return error_response(status.error(), request_id);
+  auto principal = authenticator_.authorize(request, project_id, action);
+  if (!principal) return error_response(principal.error(), request_id);
+  if (limiter_ && !limiter_->allow(*principal)) {
+    return error_response({task::ErrorKind::rate_limited,
+                           "request rate limit exceeded for these credentials; retry later"},
+                          request_id);
   }
   if (request.method == "POST") return create(request, project_id, request_id);
   if (request.method == "GET") return list(query, project_id, request_id);

@@ -4,6 +4,7 @@
 
 #include "api/auth/authenticator.h"
 #include "api/http_types.h"
+#include "api/rate_limiter.h"
 #include "task/task_service.h"
 
 namespace streamrelay::api {
@@ -12,7 +13,7 @@ namespace streamrelay::api {
 // JSON in and out, and the error body for every failure.
 class Router {
  public:
-  Router(task::TaskService& service, Authenticator& authenticator);
+  Router(task::TaskService& service, Authenticator& authenticator, RateLimiter* limiter = nullptr);
 
   HttpResponse handle(const HttpRequest& request);
 
@@ -29,6 +30,7 @@ class Router {
 
   task::TaskService& service_;
   Authenticator& authenticator_;
+  RateLimiter* limiter_;
 };
 
 // The error body of the contract, with its HTTP status, for a domain error.

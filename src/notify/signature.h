@@ -5,9 +5,6 @@
 
 namespace streamrelay::notify {
 
-// Lower-case hex of HMAC-SHA256(key, message).
-std::string hmac_sha256_hex(std::string_view key, std::string_view message);
-
 // The X-Relay-Signature value of the contract: "sha256=" + hex HMAC(key, timestamp "." body).
 std::string callback_signature(std::string_view key, std::string_view timestamp,
                                std::string_view body);

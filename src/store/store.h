@@ -40,8 +40,9 @@ class Store {
 
   // Inserts a new task. A conflict when another active task (not deleted, not finished, its end
   // time still ahead of `now`) pushes to the same destination key.
+  // A rate_limited error when the project already has `max_active` active tasks (0: no limit).
   virtual task::Status create_task(const task::TaskSpec& spec, const std::string& destination_key,
-                                   int64_t now) = 0;
+                                   int64_t now, int64_t max_active = 0) = 0;
 
   // A live (not deleted) task of the project.
   virtual std::optional<task::TaskRecord> find_task(const std::string& project_id,

@@ -26,6 +26,7 @@ ValidationContext TaskService::context() const {
   context.default_region = settings_.default_region;
   context.served_regions = settings_.served_regions;
   context.media_roots = settings_.media_roots;
+  context.egress = settings_.egress;
   return context;
 }
 
@@ -41,7 +42,9 @@ Result<std::string> TaskService::create(const std::string& project_id,
   spec->task_id = new_uuid();
   spec->project_id = project_id;
   spec->create_time = ctx.now;
-  if (auto status = store_.create_task(*spec, destination_key(*spec), ctx.now); !status) {
+  if (auto status =
+          store_.create_task(*spec, destination_key(*spec), ctx.now, settings_.project_task_quota);
+      !status) {
     return status.error();
   }
   notify();

@@ -21,6 +21,8 @@ struct TaskServiceSettings {
   std::string default_region = "local";
   std::vector<std::string> served_regions;  // empty: every region
   MediaRoots media_roots;
+  net::EgressPolicy egress;
+  int64_t project_task_quota = 1000;  // active tasks per project; 0: no limit
 };
 
 // The four operations of the contract, on top of the store: validation, defaults, state rules.

@@ -49,12 +49,22 @@ Result<int64_t> parse_loop_time(std::string_view text) {
   return value;
 }
 
+// A URL whose host is an IP address the egress policy refuses is known bad at once; a name is
+// checked again on the address it resolves to when the connection is made.
+std::optional<std::string> egress_refusal(std::string_view url, const net::EgressPolicy& policy) {
+  auto parsed = parse_url(url);
+  if (!parsed || parsed->scheme == "file") return std::nullopt;
+  auto kind = net::classify_literal(parsed->host);
+  if (!kind) return std::nullopt;
+  return net::refusal_of(policy, *kind);
+}
+
 Status check_url_list(std::string_view field, const std::vector<std::string>& urls,
-                      const MediaRoots& roots) {
+                      const ValidationContext& context) {
   for (size_t i = 0; i < urls.size(); ++i) {
-    if (auto rule = check_source_url(urls[i], roots)) {
-      return invalid(std::string(field) + "[" + std::to_string(i) + "] " + *rule);
-    }
+    std::string name = std::string(field) + "[" + std::to_string(i) + "] ";
+    if (auto rule = check_source_url(urls[i], context.media_roots)) return invalid(name + *rule);
+    if (auto refusal = egress_refusal(urls[i], context.egress)) return invalid(name + *refusal);
   }
   return ok_status();
 }
@@ -67,10 +77,10 @@ Status check_source_urls(const TaskSpec& spec, const ValidationContext& context)
   if (spec.source_type == SourceType::vod && (count < 1 || count > kMaxVodUrls)) {
     return invalid("source_urls must hold 1 to 30 URLs for PullVodPushLive");
   }
-  return check_url_list("source_urls", spec.source_urls, context.media_roots);
+  return check_url_list("source_urls", spec.source_urls, context);
 }
 
-Status check_destination(const TaskSpec& spec) {
+Status check_destination(const TaskSpec& spec, const ValidationContext& context) {
   if (auto s = check_length("domain", spec.domain, 0, 255); !s) return s;
   if (auto s = check_text("app_name", spec.app_name, 128); !s) return s;
   if (auto s = check_text("stream_name", spec.stream_name, 512); !s) return s;
@@ -93,6 +103,10 @@ Status check_destination(const TaskSpec& spec) {
   }
   if (!spec.push_args.empty() && spec.push_args.front() == '?') {
     return invalid("push_args must not start with '?': it is appended after one");
+  }
+  if (auto refusal = egress_refusal(destination_of(spec), context.egress)) {
+    const char* field = spec.destination_url.empty() ? "domain " : "destination_url ";
+    return invalid(field + *refusal);
   }
   return ok_status();
 }
@@ -126,10 +140,10 @@ Status check_backup(const TaskSpec& spec, const ValidationContext& context) {
   if (spec.backup_source_urls.size() > kMaxBackupUrls) {
     return invalid("backup_source_urls must hold at most 30 URLs");
   }
-  return check_url_list("backup_source_urls", spec.backup_source_urls, context.media_roots);
+  return check_url_list("backup_source_urls", spec.backup_source_urls, context);
 }
 
-Status check_callbacks(const TaskSpec& spec) {
+Status check_callbacks(const TaskSpec& spec, const ValidationContext& context) {
   for (size_t i = 0; i < spec.callback_events.size(); ++i) {
     if (!is_callback_event(spec.callback_events[i])) {
       return invalid("callback_events[" + std::to_string(i) +
@@ -139,6 +153,9 @@ Status check_callbacks(const TaskSpec& spec) {
   }
   if (!spec.callback_url.empty()) {
     if (auto rule = check_callback_url(spec.callback_url)) return invalid("callback_url " + *rule);
+    if (auto refusal = egress_refusal(with_default_scheme(spec.callback_url), context.egress)) {
+      return invalid("callback_url " + *refusal);
+    }
   }
   return ok_status();
 }
@@ -216,11 +233,11 @@ Status apply_common_fields(const Request& request, TaskSpec& spec) {
 Status check_spec(const TaskSpec& spec, const ValidationContext& context) {
   if (auto s = check_region(spec.region, context); !s) return s;
   if (auto s = check_source_urls(spec, context); !s) return s;
-  if (auto s = check_destination(spec); !s) return s;
+  if (auto s = check_destination(spec, context); !s) return s;
   if (auto s = check_window(spec, context); !s) return s;
   if (auto s = check_vod_fields(spec); !s) return s;
   if (auto s = check_backup(spec, context); !s) return s;
-  return check_callbacks(spec);
+  return check_callbacks(spec, context);
 }
 
 Result<TaskSpec> build_spec(const CreateRequest& request, const ValidationContext& context) {
@@ -239,7 +256,7 @@ Result<TaskSpec> build_spec(const CreateRequest& request, const ValidationContex
   spec.stream_name = request.stream_name.value_or("");
   spec.push_args = request.push_args.value_or("");
   spec.destination_url = request.destination_url.value_or("");
-  if (auto s = check_destination(spec); !s) return s.error();
+  if (auto s = check_destination(spec, context); !s) return s.error();
 
   spec.start_time = context.now;
   if (request.start_time) {

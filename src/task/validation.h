@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "net/egress_policy.h"
 #include "task/error.h"
 #include "task/requests.h"
 #include "task/task_spec.h"
@@ -17,6 +18,7 @@ struct ValidationContext {
   std::string default_region = "local";
   std::vector<std::string> served_regions;  // empty: every region
   MediaRoots media_roots;
+  net::EgressPolicy egress;
 };
 
 inline constexpr int64_t kMaxWindowSeconds = 7 * 24 * 3600;

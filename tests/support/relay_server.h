@@ -12,7 +12,9 @@ namespace streamrelay::test_support {
 // The streamrelay binary serving on a free loopback port with its data in `folder`.
 class RelayServer {
  public:
-  RelayServer(std::string folder, std::vector<std::string> extra_args = {});
+  // Every peer of the tests is on loopback, so loopback egress is allowed unless a test says not.
+  RelayServer(std::string folder, std::vector<std::string> extra_args = {},
+              bool allows_loopback = true);
   ~RelayServer();
 
   void start();
@@ -42,6 +44,7 @@ class RelayServer {
  private:
   std::string folder_;
   std::vector<std::string> extra_args_;
+  bool allows_loopback_;
   int port_;
   Process process_;
   HttpClient client_;

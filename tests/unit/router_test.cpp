@@ -31,7 +31,7 @@ class RouterTest : public ::testing::Test {
   test_support::TempDir dir;
   store::SqliteStore store{dir.file("db")};
   FakeClock clock;
-  task::TaskServiceSettings settings{"local", {}, {{"/srv/media"}}};
+  task::TaskServiceSettings settings{"local", {}, {{"/srv/media"}}, {false, true}};
   task::TaskService service{store, clock, settings};
   api::OpenAuthenticator open;
   api::Router router{service, open};
@@ -208,7 +208,7 @@ TEST_F(RouterTest, RegionMustBe1To64Characters) {
 }
 
 TEST_F(RouterTest, ARegionNoNodeServesIsRefused) {
-  task::TaskServiceSettings limited{"r1", {"r1", "r2"}, {}};
+  task::TaskServiceSettings limited{"r1", {"r1", "r2"}, {}, {}};
   task::TaskService limited_service{store, clock, limited};
   api::Router limited_router{limited_service, open};
   api::HttpRequest request =
@@ -490,7 +490,7 @@ TEST(RouterAuth, TokensAreCheckedForProjectAndAction) {
       {"token": "all", "projects": ["p1"]},
       {"token": "reader", "projects": ["p1"], "actions": ["live:stream:listPullTask"]}]})");
   ASSERT_TRUE(credentials.ok());
-  api::CredentialAuthenticator auth{*credentials};
+  api::CredentialAuthenticator auth{*credentials, clock};
   api::Router router{service, auth};
   auto get = [&](std::map<std::string, std::string> headers, const std::string& project = "p1") {
     api::HttpRequest request =
@@ -508,4 +508,37 @@ TEST(RouterAuth, TokensAreCheckedForProjectAndAction) {
   api::HttpRequest post =
       request_of("POST", "/v1/p1/pull/stream/task", {{"x-auth-token", "reader"}}, "{}");
   EXPECT_EQ(router.handle(post).status, 403);
+}
+
+TEST(RouterEgress, RefusedAddressesAreA400NamingTheField) {
+  test_support::TempDir dir;
+  store::SqliteStore store{dir.file("db")};
+  FakeClock clock;
+  task::TaskService service{store, clock, {"local", {}, {}, {}}};
+  api::OpenAuthenticator open;
+  api::Router router{service, open};
+  auto create = [&](json body) {
+    api::HttpRequest request = request_of("POST", "/v1/p1/pull/stream/task", {}, body.dump());
+    api::HttpResponse response = router.handle(request);
+    return Reply{response.status, json::parse(response.body), response};
+  };
+  json body = {{"source_type", "PullLivePushLive"},
+               {"source_urls", {"rtmp://play.example.com/live/a"}},
+               {"destination_url", "rtmp://publish.example.com/live/b"}};
+  EXPECT_EQ(create(body).status, 200);
+  expect_invalid(create(with(body, "source_urls", {"rtmp://169.254.169.254/latest/x"})),
+                 "source_urls[0]");
+  expect_invalid(create(with(body, "source_urls", {"http://[fe80::1]/x.flv"})), "source_urls[0]");
+  expect_invalid(create(with(body, "source_urls", {"rtmp://127.0.0.1/live/a"})), "source_urls[0]");
+  expect_invalid(create(with(body, "source_urls", {"rtmp://10.1.2.3/live/a"})), "source_urls[0]");
+  expect_invalid(create(with(body, "source_urls", {"rtmp://2130706433/live/a"})), "source_urls[0]");
+  expect_invalid(create(with(body, "destination_url", "rtmp://192.168.1.5/live/b")),
+                 "destination_url");
+  expect_invalid(create(with(body, "callback_url", "100.100.100.200/hook")), "callback_url");
+  json domain = {{"source_type", "PullLivePushLive"},
+                 {"source_urls", {"rtmp://play.example.com/live/a"}},
+                 {"domain", "[::1]:1935"},
+                 {"app_name", "live"},
+                 {"stream_name", "x"}};
+  expect_invalid(create(domain), "domain");
 }

@@ -29,7 +29,7 @@ class SqliteStoreTest : public ::testing::Test {
   std::unique_ptr<store::SqliteStore> store = std::make_unique<store::SqliteStore>(dir.file("db"));
 
   void create(const task::TaskSpec& spec, const std::string& key = "") {
-    ASSERT_TRUE(store->create_task(spec, key.empty() ? spec.task_id : key, kNow).ok());
+    ASSERT_TRUE(store->create_task(spec, key.empty() ? spec.task_id : key, kNow, 0).ok());
   }
 };
 
@@ -71,7 +71,7 @@ TEST_F(SqliteStoreTest, ListFiltersByRegionAndTaskId) {
 
 TEST_F(SqliteStoreTest, TwoActiveTasksCannotShareADestination) {
   create(spec_of("a"), "rtmp://dst:1935/live/x");
-  auto status = store->create_task(spec_of("b"), "rtmp://dst:1935/live/x", kNow);
+  auto status = store->create_task(spec_of("b"), "rtmp://dst:1935/live/x", kNow, 0);
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.error().kind, task::ErrorKind::conflict);
 }
@@ -80,7 +80,7 @@ TEST_F(SqliteStoreTest, AFinishedTaskFreesItsDestination) {
   create(spec_of("a"), "rtmp://dst:1935/live/x");
   auto record = store->find_task("p1", "a");
   ASSERT_TRUE(store->finish_task("a", task::FinishReason::end_time_reached, record->revision, {}));
-  EXPECT_TRUE(store->create_task(spec_of("b"), "rtmp://dst:1935/live/x", kNow).ok());
+  EXPECT_TRUE(store->create_task(spec_of("b"), "rtmp://dst:1935/live/x", kNow, 0).ok());
 }
 
 TEST_F(SqliteStoreTest, AnUpdateFromAStaleRevisionIsRefused) {
@@ -155,4 +155,15 @@ TEST_F(SqliteStoreTest, EventsOfATaskWithoutCallbackUrlAreKeptButNotDelivered) {
   create(spec_of("a"));
   store->append_events({task::task_start_event(spec_of("a"), "x", kNow)});
   EXPECT_EQ(store->task_events("a", 10).at(0).state, "skipped");
+}
+
+TEST_F(SqliteStoreTest, AProjectOverItsQuotaIsRefusedOthersAreNot) {
+  ASSERT_TRUE(store->create_task(spec_of("a"), "a", kNow, 2).ok());
+  ASSERT_TRUE(store->create_task(spec_of("b"), "b", kNow, 2).ok());
+  auto refused = store->create_task(spec_of("c"), "c", kNow, 2);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, task::ErrorKind::rate_limited);
+  EXPECT_TRUE(store->create_task(spec_of("d", "p2"), "d", kNow, 2).ok());
+  ASSERT_TRUE(store->delete_task("p1", "a", {}).ok());
+  EXPECT_TRUE(store->create_task(spec_of("c"), "c", kNow, 2).ok());
 }

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "net/digest.h"
 #include "notify/signature.h"
 #include "task/task_event.h"
 
@@ -70,9 +71,8 @@ TEST(TaskEvent, TheBodyCarriesEveryContractField) {
 
 TEST(Signature, IsTheHmacOfTimestampDotBody) {
   // HMAC-SHA256("key", "The quick brown fox jumps over the lazy dog"), a published test vector.
-  EXPECT_EQ(
-      streamrelay::notify::hmac_sha256_hex("key", "The quick brown fox jumps over the lazy dog"),
-      "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8");
+  EXPECT_EQ(streamrelay::net::hmac_sha256_hex("key", "The quick brown fox jumps over the lazy dog"),
+            "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8");
   EXPECT_EQ(streamrelay::notify::callback_signature("key", "1", "{}"),
-            "sha256=" + streamrelay::notify::hmac_sha256_hex("key", "1.{}"));
+            "sha256=" + streamrelay::net::hmac_sha256_hex("key", "1.{}"));
 }

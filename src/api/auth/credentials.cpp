@@ -1,8 +1,11 @@
 #include "api/auth/credentials.h"
 
+#include "api/auth/sdk_signature.h"
+
 #include <openssl/crypto.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -100,8 +103,8 @@ task::Result<Credentials> load_credentials(const std::string& path) {
   return parse_credentials(text.str());
 }
 
-CredentialAuthenticator::CredentialAuthenticator(Credentials credentials)
-    : credentials_(std::move(credentials)) {}
+CredentialAuthenticator::CredentialAuthenticator(Credentials credentials, const task::Clock& clock)
+    : credentials_(std::move(credentials)), clock_(clock) {}
 
 task::Status CredentialAuthenticator::check_grant(const Grant& grant, const std::string& project_id,
                                                   std::string_view action) const {
@@ -116,20 +119,63 @@ task::Status CredentialAuthenticator::check_grant(const Grant& grant, const std:
   return task::ok_status();
 }
 
-task::Status CredentialAuthenticator::authorize(const HttpRequest& request,
-                                                const std::string& project_id,
-                                                std::string_view action) {
-  auto token = request.header("x-auth-token");
-  if (token) {
-    for (const TokenCredential& credential : credentials_.tokens) {
-      if (secrets_equal(credential.token, *token)) {
-        return check_grant(credential.grant, project_id, action);
+task::Result<std::string> CredentialAuthenticator::authorize(const HttpRequest& request,
+                                                             const std::string& project_id,
+                                                             std::string_view action) {
+  if (auto authorization = request.header("authorization")) {
+    return authorize_signed(request, *authorization, project_id, action);
+  }
+  if (auto token = request.header("x-auth-token")) {
+    for (size_t i = 0; i < credentials_.tokens.size(); ++i) {
+      const TokenCredential& credential = credentials_.tokens[i];
+      if (!secrets_equal(credential.token, *token)) continue;
+      if (auto status = check_grant(credential.grant, project_id, action); !status) {
+        return status.error();
       }
+      return "token:" + std::to_string(i);
     }
     return task::Error{task::ErrorKind::unauthenticated, "X-Auth-Token is not valid"};
   }
   return task::Error{task::ErrorKind::unauthenticated,
                      "credentials required: X-Auth-Token or an SDK-HMAC-SHA256 Authorization"};
+}
+
+task::Result<std::string> CredentialAuthenticator::authorize_signed(const HttpRequest& request,
+                                                                    std::string_view authorization,
+                                                                    const std::string& project_id,
+                                                                    std::string_view action) const {
+  auto unauthenticated = [](std::string message) {
+    return task::Error{task::ErrorKind::unauthenticated, std::move(message)};
+  };
+  auto parsed = parse_sdk_authorization(authorization);
+  if (!parsed) {
+    return unauthenticated(
+        "Authorization must be SDK-HMAC-SHA256 Access=..., SignedHeaders=..., Signature=...");
+  }
+  const AccessKeyCredential* credential = nullptr;
+  for (const AccessKeyCredential& candidate : credentials_.access_keys) {
+    if (candidate.access_key == parsed->access_key) credential = &candidate;
+  }
+  if (!credential) return unauthenticated("Authorization names an unknown access key");
+  auto date_text = request.header("x-sdk-date");
+  auto date = date_text ? parse_sdk_date(*date_text) : std::nullopt;
+  if (!date) return unauthenticated("X-Sdk-Date must be given as 20060102T150405Z");
+  if (std::find(parsed->signed_headers.begin(), parsed->signed_headers.end(), "x-sdk-date") ==
+      parsed->signed_headers.end()) {
+    return unauthenticated("SignedHeaders must include x-sdk-date");
+  }
+  if (std::llabs(clock_.now_seconds() - *date) > kMaxClockSkewSeconds) {
+    return unauthenticated("X-Sdk-Date must be within 15 minutes of the server's time");
+  }
+  std::string expected = sdk_signature(credential->secret_key, *date_text,
+                                       sdk_canonical_request(request, parsed->signed_headers));
+  if (!secrets_equal(expected, parsed->signature)) {
+    return unauthenticated("the request signature does not match");
+  }
+  if (auto status = check_grant(credential->grant, project_id, action); !status) {
+    return status.error();
+  }
+  return "ak:" + credential->access_key;
 }
 
 }  // namespace streamrelay::api

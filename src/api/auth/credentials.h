@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "api/auth/authenticator.h"
+#include "task/clock.h"
 #include "task/error.h"
 
 namespace streamrelay::api {
@@ -40,18 +41,27 @@ struct Credentials {
 task::Result<Credentials> load_credentials(const std::string& path);
 task::Result<Credentials> parse_credentials(const std::string& text);
 
-// Checks X-Auth-Token against the configured tokens.
+// Checks X-Auth-Token against the configured tokens, or an SDK-HMAC-SHA256 signature made with
+// a configured access key (X-Sdk-Date within 15 minutes of the server's clock).
 class CredentialAuthenticator final : public Authenticator {
  public:
-  explicit CredentialAuthenticator(Credentials credentials);
-  task::Status authorize(const HttpRequest& request, const std::string& project_id,
-                         std::string_view action) override;
+  // A signed request's date may be this far from the server's clock either way.
+  static constexpr int64_t kMaxClockSkewSeconds = 15 * 60;
+
+  CredentialAuthenticator(Credentials credentials, const task::Clock& clock);
+  task::Result<std::string> authorize(const HttpRequest& request, const std::string& project_id,
+                                      std::string_view action) override;
 
  private:
+  task::Result<std::string> authorize_signed(const HttpRequest& request,
+                                             std::string_view authorization,
+                                             const std::string& project_id,
+                                             std::string_view action) const;
   task::Status check_grant(const Grant& grant, const std::string& project_id,
                            std::string_view action) const;
 
   Credentials credentials_;
+  const task::Clock& clock_;
 };
 
 // Compares secrets in time independent of where they differ.

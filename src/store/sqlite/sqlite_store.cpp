@@ -99,9 +99,21 @@ bool SqliteStore::is_destination_taken(const std::string& destination_key,
 }
 
 task::Status SqliteStore::create_task(const task::TaskSpec& spec,
-                                      const std::string& destination_key, int64_t now) {
+                                      const std::string& destination_key, int64_t now,
+                                      int64_t max_active) {
   std::lock_guard lock(mutex_);
   Transaction tx(db_.get());
+  if (max_active > 0) {
+    Statement count(db_.get(),
+                    "SELECT COUNT(*) FROM tasks WHERE project_id = ? AND is_deleted = 0 AND "
+                    "finish_reason = '' AND end_time > ?");
+    count.bind(1, spec.project_id).bind(2, now).step();
+    if (count.integer(0) >= max_active) {
+      return task::Error{task::ErrorKind::rate_limited,
+                         "task quota exceeded: project " + spec.project_id + " already has " +
+                             std::to_string(max_active) + " active tasks"};
+    }
+  }
   if (is_destination_taken(destination_key, spec.task_id, now)) return conflict();
   Statement insert(db_.get(),
                    "INSERT INTO tasks (task_id, project_id, region, destination_key, end_time, "

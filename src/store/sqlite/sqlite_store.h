@@ -15,7 +15,7 @@ class SqliteStore final : public Store {
   explicit SqliteStore(const std::string& path);
 
   task::Status create_task(const task::TaskSpec& spec, const std::string& destination_key,
-                           int64_t now) override;
+                           int64_t now, int64_t max_active) override;
   std::optional<task::TaskRecord> find_task(const std::string& project_id,
                                             const std::string& task_id) override;
   TaskPage list_tasks(const std::string& project_id, const task::ListQuery& query) override;

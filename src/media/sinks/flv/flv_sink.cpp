@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "net/egress_policy.h"
+
 namespace streamrelay::media {
 namespace {
 
@@ -21,6 +23,8 @@ SinkError FlvSink::error_from(int code, const char* operation) const {
   if (deadline_.has_expired()) {
     return {std::string(operation) + ": destination accepted no data within the time limit"};
   }
+  std::string refusal = net::take_last_refusal();
+  if (!refusal.empty()) return {std::string(operation) + ": " + refusal};
   return {std::string(operation) + ": " + av_error_text(code)};
 }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "net/egress_policy.h"
+
 namespace streamrelay::media {
 namespace {
 
@@ -58,6 +60,9 @@ SourceError AvSource::error_from(int code, const char* operation) const {
     return {SourceErrorKind::stalled, std::string(operation) + ": no data within the time limit"};
   }
   if (code == AVERROR_EOF) return {SourceErrorKind::ended, "source ended"};
+  std::string refusal = net::take_last_refusal();
+  if (!refusal.empty())
+    return {SourceErrorKind::unavailable, std::string(operation) + ": " + refusal};
   return {SourceErrorKind::unavailable, std::string(operation) + ": " + av_error_text(code)};
 }
 

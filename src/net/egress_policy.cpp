@@ -1,0 +1,135 @@
+#include "net/egress_policy.h"
+
+#include <arpa/inet.h>
+
+#include <array>
+#include <atomic>
+#include <cstring>
+
+namespace streamrelay::net {
+namespace {
+
+EgressPolicy g_policy;
+std::atomic<bool> g_is_enabled{false};
+thread_local std::string t_last_refusal;
+
+bool in_v4(uint32_t address, uint32_t network, int prefix) {
+  uint32_t mask = prefix == 0 ? 0 : ~uint32_t{0} << (32 - prefix);
+  return (address & mask) == (network & mask);
+}
+
+constexpr uint32_t v4(int a, int b, int c, int d) {
+  return (uint32_t(a) << 24) | (uint32_t(b) << 16) | (uint32_t(c) << 8) | uint32_t(d);
+}
+
+AddressKind classify_v4(uint32_t address) {
+  if (in_v4(address, v4(127, 0, 0, 0), 8) || in_v4(address, v4(0, 0, 0, 0), 8)) {
+    return AddressKind::loopback;  // 0.0.0.0/8 reaches the host itself too
+  }
+  if (in_v4(address, v4(169, 254, 0, 0), 16)) return AddressKind::link_local;
+  if (address == v4(100, 100, 100, 200)) return AddressKind::metadata;
+  if (in_v4(address, v4(224, 0, 0, 0), 4) || in_v4(address, v4(240, 0, 0, 0), 4)) {
+    return AddressKind::multicast;
+  }
+  if (in_v4(address, v4(10, 0, 0, 0), 8) || in_v4(address, v4(172, 16, 0, 0), 12) ||
+      in_v4(address, v4(192, 168, 0, 0), 16) || in_v4(address, v4(100, 64, 0, 0), 10)) {
+    return AddressKind::private_network;
+  }
+  return AddressKind::global;
+}
+
+AddressKind classify_v6(const in6_addr& address) {
+  const uint8_t* b = address.s6_addr;
+  if (IN6_IS_ADDR_V4MAPPED(&address) || IN6_IS_ADDR_V4COMPAT(&address)) {
+    uint32_t embedded;
+    std::memcpy(&embedded, b + 12, 4);
+    if (IN6_IS_ADDR_V4COMPAT(&address) && ntohl(embedded) <= 1) {
+      return AddressKind::loopback;  // :: and ::1
+    }
+    return classify_v4(ntohl(embedded));
+  }
+  if (IN6_IS_ADDR_LOOPBACK(&address) || IN6_IS_ADDR_UNSPECIFIED(&address)) {
+    return AddressKind::loopback;
+  }
+  static constexpr std::array<uint8_t, 16> kEc2Metadata = {0xfd, 0x00, 0x0e, 0xc2, 0, 0, 0, 0,
+                                                           0,    0,    0,    0,    0, 0, 2, 0x54};
+  if (std::memcmp(b, kEc2Metadata.data(), 16) == 0) return AddressKind::metadata;
+  if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return AddressKind::link_local;
+  if (b[0] == 0xff) return AddressKind::multicast;
+  if ((b[0] & 0xfe) == 0xfc) return AddressKind::private_network;
+  return AddressKind::global;
+}
+
+}  // namespace
+
+AddressKind classify(const sockaddr* address) {
+  if (!address) return AddressKind::invalid;
+  if (address->sa_family == AF_INET) {
+    return classify_v4(ntohl(reinterpret_cast<const sockaddr_in*>(address)->sin_addr.s_addr));
+  }
+  if (address->sa_family == AF_INET6) {
+    return classify_v6(reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr);
+  }
+  return AddressKind::invalid;
+}
+
+std::optional<AddressKind> classify_literal(std::string_view host) {
+  std::string text(host);
+  if (text.size() >= 2 && text.front() == '[' && text.back() == ']') {
+    text = text.substr(1, text.size() - 2);
+  }
+  in_addr v4_address;
+  if (inet_pton(AF_INET, text.c_str(), &v4_address) == 1)
+    return classify_v4(ntohl(v4_address.s_addr));
+  in6_addr v6_address;
+  if (inet_pton(AF_INET6, text.c_str(), &v6_address) == 1) return classify_v6(v6_address);
+  return std::nullopt;
+}
+
+std::optional<std::string> refusal_of(const EgressPolicy& policy, AddressKind kind) {
+  switch (kind) {
+    case AddressKind::global:
+      return std::nullopt;
+    case AddressKind::loopback:
+      if (policy.allows_loopback) return std::nullopt;
+      return "loopback addresses are not allowed (the service is configured without "
+             "--allow-loopback-egress)";
+    case AddressKind::private_network:
+      if (policy.allows_private) return std::nullopt;
+      return "private network addresses are not allowed (the service is configured without "
+             "--allow-private-egress)";
+    case AddressKind::link_local:
+    case AddressKind::metadata:
+      return "link-local and cloud metadata addresses are never allowed";
+    case AddressKind::multicast:
+      return "multicast and reserved addresses are not allowed";
+    case AddressKind::invalid:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+void set_process_egress_policy(const EgressPolicy& policy) {
+  g_policy = policy;
+  g_is_enabled = true;
+}
+
+const EgressPolicy& process_egress_policy() {
+  return g_policy;
+}
+
+bool is_egress_guard_enabled() {
+  return g_is_enabled;
+}
+
+std::string take_last_refusal() {
+  std::string reason;
+  reason.swap(t_last_refusal);
+  return reason;
+}
+
+void note_refusal(std::string reason) {
+  t_last_refusal = std::move(reason);
+}
+
+}  // namespace streamrelay::net

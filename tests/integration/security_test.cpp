@@ -1,0 +1,277 @@
+// Who gets in and where the service may connect to: AK/SK signing with the vendor's own signer,
+// tokens, tenancy, egress, conflicts and limits, and hostile peers.
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include "support/callback_receiver.h"
+#include "support/media_tools.h"
+#include "support/nginx_rtmp.h"
+#include "support/relay_server.h"
+#include "support/temp_dir.h"
+#include "task/time_format.h"
+
+using namespace streamrelay::test_support;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kCredentials = R"({
+  "tokens": [{"token": "token-p1", "projects": ["p1"]}],
+  "access_keys": [
+    {"ak": "AKP1", "sk": "secret-p1", "projects": ["p1"]},
+    {"ak": "AKP2", "sk": "secret-p2", "projects": ["p2"]}
+  ]
+})";
+
+// The vendor's SDK signer, installed from the npm registry into a folder of the test's own.
+class SdkSigner {
+ public:
+  explicit SdkSigner(const std::string& folder) : folder_(folder) {
+    std::filesystem::create_directories(folder_);
+    std::filesystem::copy_file(STREAMRELAY_TEST_SOURCE_DIR "/support/sdk/signed_request.js",
+                               folder_ + "/signed_request.js");
+    Process npm({"npm", "install", "--prefix", folder_, "--no-audit", "--no-fund",
+                 "--loglevel=error", "@huaweicloud/huaweicloud-sdk-core"},
+                folder_ + "/npm.log");
+    is_ready_ = npm.wait(std::chrono::seconds(240)) == 0;
+  }
+
+  bool is_ready() const { return is_ready_; }
+  std::string log() const { return read_file(folder_ + "/npm.log"); }
+
+  // Signs with `ak`/`sk` and sends; `date` overrides X-Sdk-Date; `sent_body` replaces the body
+  // after signing.
+  HttpReply send(const std::string& method, const std::string& url, const json& body,
+                 const std::string& ak, const std::string& sk, const std::string& date = "",
+                 const std::string& sent_body = "") {
+    std::string out = folder_ + "/reply.json";
+    std::filesystem::remove(out);
+    Process node({"node", folder_ + "/signed_request.js", method, url,
+                  body.is_null() ? "" : body.dump(), ak, sk, date, sent_body},
+                 out, folder_ + "/node.log");
+    node.wait(std::chrono::seconds(30));
+    json reply = json::parse(read_file(out), nullptr, false);
+    HttpReply result;
+    if (reply.is_object()) {
+      result.status = reply.value("status", 0);
+      result.body = reply.value("body", "");
+    }
+    return result;
+  }
+
+ private:
+  std::string folder_;
+  bool is_ready_ = false;
+};
+
+std::string sdk_date(int64_t unix_seconds) {
+  std::string iso = streamrelay::task::format_utc(unix_seconds);  // 2006-01-02T15:04:05Z
+  std::string out;
+  for (char c : iso) {
+    if (c != '-' && c != ':') out += c;
+  }
+  return out;  // 20060102T150405Z
+}
+
+int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string error_code_of(const HttpReply& reply) {
+  return reply.json().value("error_code", "");
+}
+
+json live_body(const std::string& stream) {
+  return live_task("rtmp://source.example.com/live/a", "rtmp://ingest.example.com/live/" + stream);
+}
+
+}  // namespace
+
+TEST(Security, AnUnmodifiedSdkSignerIsAcceptedAndBadSignaturesAreNot) {
+  TempDir dir;
+  {
+    std::ofstream file(dir.file("credentials.json"));
+    file << kCredentials;
+  }
+  RelayServer server(dir.file("relay"), {"--credentials", dir.file("credentials.json")});
+  SdkSigner sdk(dir.file("sdk"));
+  ASSERT_TRUE(sdk.is_ready()) << "npm install failed: " << sdk.log();
+  std::string url = server.tasks_url("p1");
+
+  HttpReply created = sdk.send("POST", url, live_body("signed"), "AKP1", "secret-p1");
+  ASSERT_EQ(created.status, 200) << created.body;
+  std::string id = created.json()["task_id"];
+  HttpReply listed =
+      sdk.send("GET", url + "?task_id=" + id + "&limit=5", nullptr, "AKP1", "secret-p1");
+  EXPECT_EQ(listed.status, 200) << listed.body;
+  EXPECT_EQ(listed.json()["total"], 1);
+  HttpReply modified =
+      sdk.send("PUT", url, json{{"task_id", id}, {"status", "pause"}}, "AKP1", "secret-p1");
+  EXPECT_EQ(modified.status, 200) << modified.body;
+  HttpReply deleted = sdk.send("DELETE", url + "?task_id=" + id, nullptr, "AKP1", "secret-p1");
+  EXPECT_EQ(deleted.status, 200) << deleted.body;
+
+  HttpReply tampered =
+      sdk.send("POST", url, live_body("a"), "AKP1", "secret-p1", "", live_body("b").dump());
+  EXPECT_EQ(tampered.status, 401);
+  EXPECT_EQ(error_code_of(tampered), "LIVE.100011003");
+  HttpReply wrong_secret = sdk.send("POST", url, live_body("c"), "AKP1", "not-the-secret");
+  EXPECT_EQ(wrong_secret.status, 401);
+  HttpReply stale =
+      sdk.send("GET", url, nullptr, "AKP1", "secret-p1", sdk_date(unix_now() - 20 * 60));
+  EXPECT_EQ(stale.status, 401);
+  EXPECT_NE(stale.json().value("error_msg", "").find("X-Sdk-Date"), std::string::npos);
+  HttpReply other_project = sdk.send("GET", url, nullptr, "AKP2", "secret-p2");
+  EXPECT_EQ(other_project.status, 403);
+  EXPECT_EQ(error_code_of(other_project), "LIVE.100011004");
+  HttpReply unknown = sdk.send("GET", url, nullptr, "AKNOPE", "x");
+  EXPECT_EQ(unknown.status, 401);
+
+  HttpClient client;
+  EXPECT_EQ(client.request("GET", url).status, 401);
+  EXPECT_EQ(client.request("GET", url, "", {{"X-Auth-Token", "token-p1"}}).status, 200);
+  EXPECT_EQ(
+      client.request("GET", server.tasks_url("p2"), "", {{"X-Auth-Token", "token-p1"}}).status,
+      403);
+}
+
+TEST(Security, EgressRulesApplyAtCreateTimeAndAtConnectTime) {
+  TempDir dir;
+  NginxRtmp nginx(dir.file("nginx"));
+  CallbackReceiver receiver;
+  RelayServer server(dir.file("relay"), {}, /*allows_loopback=*/false);
+  HttpClient client;
+  // An address known at once is refused at once.
+  HttpReply literal =
+      client.request("POST", server.tasks_url(),
+                     live_task(nginx.url("src"), "rtmp://ingest.example.com/l/x").dump());
+  EXPECT_EQ(literal.status, 400);
+  EXPECT_NE(literal.json().value("error_msg", "").find("source_urls[0]"), std::string::npos);
+  HttpReply metadata = client.request(
+      "POST", server.tasks_url(),
+      live_task("http://169.254.169.254/latest/meta-data", "rtmp://ingest.example.com/l/x").dump());
+  EXPECT_EQ(metadata.status, 400);
+  // A name is checked on the address it resolves to, when the connection is made.
+  std::string by_name = "rtmp://localhost:" + std::to_string(nginx.rtmp_port()) + "/live/src";
+  json body = live_task(by_name, "rtmp://ingest.example.com/live/x");
+  body["callback_url"] = "localhost:" + receiver.url().substr(receiver.url().rfind(':') + 1);
+  std::string id = server.create_task(body);
+  EXPECT_TRUE(server.wait_for_status(id, "abnormal", 15s));
+  std::string error = server.task_info(id)["runtime"]["last_error"];
+  EXPECT_NE(error.find("loopback"), std::string::npos) << error;
+  sleep_for(3s);
+  EXPECT_TRUE(receiver.received().empty()) << "a callback reached a refused address";
+}
+
+TEST(Security, SharedDestinationsConflictAndQuotasAndRatesAreEnforced) {
+  TempDir dir;
+  RelayServer server(dir.file("relay"), {"--project-task-quota", "2", "--rate-limit-rps", "20"});
+  HttpClient client;
+  EXPECT_EQ(client.request("POST", server.tasks_url(), live_body("one").dump()).status, 200);
+  HttpReply conflict = client.request("POST", server.tasks_url(), live_body("one").dump());
+  EXPECT_EQ(conflict.status, 409);
+  EXPECT_EQ(error_code_of(conflict), "LIVE.100011006");
+  EXPECT_EQ(client.request("POST", server.tasks_url(), live_body("two").dump()).status, 200);
+  HttpReply quota = client.request("POST", server.tasks_url(), live_body("three").dump());
+  EXPECT_EQ(quota.status, 429);
+  EXPECT_EQ(error_code_of(quota), "LIVE.100011008");
+  EXPECT_EQ(client.request("POST", server.tasks_url("p2"), live_body("three").dump()).status, 200);
+  int limited = 0;
+  for (int i = 0; i < 100; ++i) {
+    HttpReply reply = client.request("GET", server.tasks_url());
+    if (reply.status == 429) {
+      ++limited;
+      EXPECT_EQ(error_code_of(reply), "LIVE.100011008");
+    }
+  }
+  EXPECT_GT(limited, 0);
+}
+
+namespace {
+
+// A TCP server on loopback that answers every connection with random bytes, or with silence.
+class HostilePeer {
+ public:
+  explicit HostilePeer(bool sends_garbage) : sends_garbage_(sends_garbage), port_(free_port()) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(port_));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    listen(fd_, 16);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~HostilePeer() {
+    is_stopping_ = true;
+    shutdown(fd_, SHUT_RDWR);
+    close(fd_);
+    thread_.join();
+    for (int client : clients_) close(client);
+  }
+  std::string url() const { return "rtmp://127.0.0.1:" + std::to_string(port_) + "/live/x"; }
+
+ private:
+  void serve() {
+    std::mt19937 random(42);
+    while (!is_stopping_) {
+      int client = accept(fd_, nullptr, nullptr);
+      if (client < 0) break;
+      clients_.push_back(client);
+      if (!sends_garbage_) continue;
+      char bytes[4096];
+      for (int round = 0; round < 64; ++round) {
+        for (char& byte : bytes) byte = static_cast<char>(random());
+        if (send(client, bytes, sizeof bytes, MSG_NOSIGNAL) <= 0) break;
+      }
+    }
+  }
+
+  bool sends_garbage_;
+  int port_;
+  int fd_;
+  std::atomic<bool> is_stopping_{false};
+  std::vector<int> clients_;
+  std::thread thread_;
+};
+
+}  // namespace
+
+TEST(Security, HostileSourcesAreReportedAndOtherTasksPlayOn) {
+  TempDir dir;
+  NginxRtmp nginx(dir.file("nginx"));
+  LivePublisher publisher(nginx.url("src"), dir.file("publisher.log"));
+  publisher.start();
+  ASSERT_TRUE(eventually([&] { return nginx.is_publishing("src"); }, 15s));
+  RelayServer server(dir.file("relay"));
+  HostilePeer garbage(true);
+  HostilePeer silent(false);
+  std::string healthy = server.create_task(live_task(nginx.url("src"), nginx.url("good")));
+  std::string noisy = server.create_task(live_task(garbage.url(), nginx.url("noisy")));
+  std::string mute = server.create_task(live_task(silent.url(), nginx.url("mute")));
+  EXPECT_TRUE(server.wait_for_status(noisy, "abnormal", 20s));
+  EXPECT_TRUE(server.wait_for_status(mute, "abnormal", 20s));
+  EXPECT_FALSE(server.task_info(noisy)["runtime"]["last_error"].get<std::string>().empty());
+  EXPECT_FALSE(server.task_info(mute)["runtime"]["last_error"].get<std::string>().empty());
+  sleep_for(5s);
+  EXPECT_EQ(server.status_of(healthy), "running");
+  ProbeReport report = probe(nginx.url("good"), 3, dir.file("probe.log"));
+  EXPECT_TRUE(report.is_ok) << report.error;
+  EXPECT_EQ(report.non_monotonic_dts("video"), 0);
+  EXPECT_EQ(HttpClient().request("GET", server.tasks_url()).status, 200) << "the service died";
+}

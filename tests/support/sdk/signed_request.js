@@ -1,0 +1,34 @@
+// Sends one API request signed by the cloud vendor's own SDK signer (AKSKSigner from
+// @huaweicloud/huaweicloud-sdk-core), exactly as an SDK client would, and prints
+// {"status": ..., "body": ...}.
+// Usage: node signed_request.js METHOD URL BODY_JSON AK SK [X_SDK_DATE] [SENT_BODY_JSON]
+// SENT_BODY_JSON, when given, is sent instead of the signed body (a tampered request).
+const http = require('http');
+const { AKSKSigner } = require('@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner');
+
+const [method, url, bodyText, ak, sk, sdkDate, sentBodyText] = process.argv.slice(2);
+const target = new URL(url);
+const queryParams = {};
+target.searchParams.forEach((value, key) => { queryParams[key] = value; });
+const data = bodyText ? JSON.parse(bodyText) : undefined;
+const request = {
+  method,
+  endpoint: `${target.protocol}//${target.host}${target.pathname}`,
+  headers: data ? { 'Content-Type': 'application/json' } : {},
+  queryParams,
+  data,
+};
+if (sdkDate) request.headers['X-Sdk-Date'] = sdkDate;
+const headers = AKSKSigner.sign(request, { getAk: () => ak, getSk: () => sk });
+const payload = sentBodyText !== undefined && sentBodyText !== '' ? sentBodyText
+  : (data ? JSON.stringify(data) : undefined);
+const req = http.request({
+  method, host: target.hostname, port: target.port, path: target.pathname + target.search, headers,
+}, (res) => {
+  let text = '';
+  res.on('data', (chunk) => { text += chunk; });
+  res.on('end', () => console.log(JSON.stringify({ status: res.statusCode, body: text })));
+});
+req.on('error', (error) => console.log(JSON.stringify({ status: 0, body: String(error) })));
+if (payload) req.write(payload);
+req.end();

@@ -5,7 +5,7 @@ TEST_DIR := build/test
 LISTEN ?= 127.0.0.1:8080
 DATA_DIR ?= ./data
 
-.PHONY: run test deps build build-test format clean
+.PHONY: run test deps build build-test fuzz format clean
 
 deps:
 	scripts/install-deps.sh
@@ -23,8 +23,17 @@ build-test: deps
 	cmake -S . -B $(TEST_DIR) -DCMAKE_BUILD_TYPE=Debug -DSTREAMRELAY_SANITIZE=ON
 	cmake --build $(TEST_DIR) -j $(JOBS)
 
-test: build-test
+FUZZ_DIR := build/fuzz
+
+test: build-test fuzz
 	cd $(TEST_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+# Short libFuzzer runs of the request and signature parsers (FUZZ_SECONDS each).
+FUZZ_SECONDS ?= 20
+fuzz: deps
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTREAMRELAY_FUZZ=ON -DFUZZ_SECONDS=$(FUZZ_SECONDS)
+	cmake --build $(FUZZ_DIR) -j $(JOBS)
+	cd $(FUZZ_DIR) && ctest --output-on-failure -j $(JOBS)
 
 format:
 	clang-format -i $$(find src tests bench -name '*.cpp' -o -name '*.h')

@@ -9,27 +9,37 @@ packages=(
   libavformat-dev libavcodec-dev libavutil-dev
   libboost-dev nlohmann-json3-dev libsqlite3-dev libpq-dev libcurl4-openssl-dev libssl-dev
   libspdlog-dev libcli11-dev libgtest-dev libgmock-dev
+  # fuzzing (libFuzzer)
+  clang libclang-rt-14-dev
   # test peers and tools
-  ffmpeg nginx libnginx-mod-rtmp curl procps
+  ffmpeg nginx libnginx-mod-rtmp curl procps nodejs
 )
+
+is_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+has_updated=false
+install() {
+  if [ "$has_updated" = false ]; then
+    "${sudo_cmd[@]}" apt-get update
+    has_updated=true
+  fi
+  echo "install-deps: installing $*"
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y --no-install-recommends "$@"
+}
 
 missing=()
 for p in "${packages[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-    missing+=("$p")
-  fi
+  is_installed "$p" || missing+=("$p")
 done
+if [ ${#missing[@]} -gt 0 ]; then install "${missing[@]}"; fi
 
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
-fi
+# Debian's own nodejs comes without npm (other builds of the nodejs package include it).
+if ! command -v npm >/dev/null 2>&1; then install npm; fi
 
-echo "install-deps: installing ${missing[*]}"
-sudo_cmd=()
-if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
-"${sudo_cmd[@]}" apt-get update
-DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
 # The Debian nginx package starts a system-wide server on port 80; streamrelay's tests run their own.
-if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx 2>/dev/null; then
+if [ ${#missing[@]} -gt 0 ] && command -v systemctl >/dev/null 2>&1 &&
+  systemctl is-active --quiet nginx 2>/dev/null; then
   "${sudo_cmd[@]}" systemctl stop nginx || true
 fi

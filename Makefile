@@ -5,7 +5,7 @@ TEST_DIR := build/test
 LISTEN ?= 127.0.0.1:8080
 DATA_DIR ?= ./data
 
-.PHONY: run test deps build build-test fuzz format clean
+.PHONY: run test deps build build-test fuzz bench format clean
 
 deps:
 	scripts/install-deps.sh
@@ -34,6 +34,16 @@ fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTREAMRELAY_FUZZ=ON -DFUZZ_SECONDS=$(FUZZ_SECONDS)
 	cmake --build $(FUZZ_DIR) -j $(JOBS)
 	cd $(FUZZ_DIR) && ctest --output-on-failure -j $(JOBS)
+
+# Benchmarks (release build, loopback only): BENCH_DENSITY sets the relay counts.
+BENCH_DIR := build/bench
+BENCH_DENSITY ?= 1 10 100 500 1000
+bench: deps
+	cmake -S . -B $(BENCH_DIR) -DCMAKE_BUILD_TYPE=Release -DSTREAMRELAY_BENCH=ON
+	cmake --build $(BENCH_DIR) -j $(JOBS) --target streamrelay api_bench latency_bench density_bench
+	$(BENCH_DIR)/bench/api_bench
+	$(BENCH_DIR)/bench/latency_bench
+	$(BENCH_DIR)/bench/density_bench $(BENCH_DENSITY)
 
 format:
 	clang-format -i $$(find src tests bench -name '*.cpp' -o -name '*.h')

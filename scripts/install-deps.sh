@@ -13,6 +13,8 @@ packages=(
   clang libclang-rt-14-dev
   # test peers and tools
   ffmpeg nginx libnginx-mod-rtmp curl procps nodejs
+  # benchmarks
+  wrk
 )
 
 is_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }

@@ -14,7 +14,10 @@ LivePublisher::LivePublisher(std::string url, std::string log_path, PublisherOpt
 
 void LivePublisher::start() {
   std::string video = "testsrc2=size=" + options_.size + ":rate=" + std::to_string(options_.fps);
-  if (options_.mark_index >= 0) {
+  if (options_.counts_frames) {
+    video = "color=c=black:s=" + options_.size + ":r=" + std::to_string(options_.fps) +
+            ",format=yuv420p,geq=lum='16+mod(N\\,200)':cb=128:cr=128";
+  } else if (options_.mark_index >= 0) {
     video = "color=c=black:s=" + options_.size + ":r=" + std::to_string(options_.fps) +
             ",format=yuv420p,geq=lum='16+4*mod(T\\,50)':cb='" +
             std::to_string(64 + 32 * options_.mark_index) + "':cr=128";

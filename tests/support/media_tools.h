@@ -19,6 +19,8 @@ struct PublisherOptions {
   // >= 0: flat pictures carrying this index and the second (see make_clip), instead of a test
   // pattern, so a reader can tell which source it is watching.
   int mark_index = -1;
+  // Flat pictures whose luma is 16 + (frame number mod 200): each frame can be recognised.
+  bool counts_frames = false;
 };
 
 // The ffmpeg program publishing a generated H.264/AAC live stream in real time.

@@ -23,6 +23,7 @@ class RelayServer {
   int terminate();
 
   int port() const { return port_; }
+  pid_t pid() const { return process_.pid(); }
   std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   std::string tasks_url(const std::string& project = "p1") const;
   std::string log() const;

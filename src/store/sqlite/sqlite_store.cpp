@@ -132,6 +132,29 @@ task::Status SqliteStore::create_task(const task::TaskSpec& spec,
   return task::ok_status();
 }
 
+void SqliteStore::bulk_create_tasks(const std::vector<task::TaskSpec>& specs) {
+  std::lock_guard lock(mutex_);
+  Transaction tx(db_.get());
+  Statement insert(db_.get(),
+                   "INSERT INTO tasks (task_id, project_id, region, destination_key, end_time, "
+                   "spec, revision) VALUES (?, ?, ?, ?, ?, ?, ?)");
+  Statement runtime(db_.get(), "INSERT INTO task_runtime (task_id) VALUES (?)");
+  for (const task::TaskSpec& spec : specs) {
+    insert.bind(1, spec.task_id)
+        .bind(2, spec.project_id)
+        .bind(3, spec.region)
+        .bind(4, task::destination_of(spec))
+        .bind(5, spec.end_time)
+        .bind(6, encode_spec(spec))
+        .bind(7, next_revision())
+        .run();
+    insert.reset();
+    runtime.bind(1, spec.task_id).run();
+    runtime.reset();
+  }
+  tx.commit();
+}
+
 std::optional<task::TaskRecord> SqliteStore::find_task(const std::string& project_id,
                                                        const std::string& task_id) {
   std::lock_guard lock(mutex_);

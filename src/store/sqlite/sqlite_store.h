@@ -38,6 +38,10 @@ class SqliteStore final : public Store {
 
   int schema_version();
 
+  // Imports many tasks in one transaction (no destination or quota checks): for imports and
+  // benchmarks.
+  void bulk_create_tasks(const std::vector<task::TaskSpec>& specs);
+
  private:
   void migrate();
   int64_t next_revision();

@@ -1,0 +1,174 @@
+// API: list throughput and p99 latency with wrk, and create / modify / delete with a
+// keep-alive client, over 100,000 stored tasks in one project.
+// Usage: api_bench [stored tasks] (default 100000).
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "proc_stats.h"
+#include "store/sqlite/sqlite_store.h"
+#include "support/http_client.h"
+#include "support/relay_server.h"
+#include "support/temp_dir.h"
+#include "task/uuid.h"
+
+using namespace streamrelay;
+using namespace streamrelay::test_support;
+using namespace streamrelay::bench;
+using nlohmann::json;
+
+namespace {
+
+constexpr int kClientThreads = 4;
+constexpr double kSeconds = 10;
+
+struct Result {
+  std::string operation;
+  double per_second = 0;
+  double p50_ms = 0;
+  double p99_ms = 0;
+  long count = 0;
+  long failed = 0;
+};
+
+void store_tasks(const std::string& folder, int count) {
+  std::filesystem::create_directories(folder + "/data");
+  store::SqliteStore store(folder + "/data/streamrelay.db");
+  int64_t now = std::time(nullptr);
+  std::vector<task::TaskSpec> specs;
+  for (int i = 0; i < count; ++i) {
+    task::TaskSpec spec;
+    spec.task_id = task::new_uuid();
+    spec.project_id = "bench";
+    spec.region = "local";
+    spec.source_urls = {"rtmp://source.example.com/live/s" + std::to_string(i)};
+    spec.destination_url = "rtmp://ingest.example.com/live/d" + std::to_string(i);
+    spec.start_time = now + 86400;  // waiting: stored, not relayed
+    spec.end_time = spec.start_time + 3600;
+    spec.create_time = now;
+    specs.push_back(std::move(spec));
+  }
+  store.bulk_create_tasks(specs);
+}
+
+// Runs `call` from several threads for kSeconds; `call(thread, i)` returns the HTTP status.
+template <typename Call>
+Result drive(const std::string& operation, Call call) {
+  std::mutex mutex;
+  std::vector<double> latencies;
+  long failed = 0;
+  double stop_at = std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count() + kSeconds;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kClientThreads; ++t) {
+    threads.emplace_back([&, t] {
+      HttpClient client;
+      std::vector<double> mine;
+      long my_failed = 0;
+      for (int i = 0;; ++i) {
+        auto started = std::chrono::steady_clock::now();
+        if (std::chrono::duration<double>(started.time_since_epoch()).count() > stop_at) break;
+        long status = call(client, t, i);
+        mine.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
+        if (status != 200) ++my_failed;
+      }
+      std::lock_guard lock(mutex);
+      latencies.insert(latencies.end(), mine.begin(), mine.end());
+      failed += my_failed;
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  Result result{operation};
+  result.count = static_cast<long>(latencies.size());
+  result.failed = failed;
+  result.per_second = static_cast<double>(latencies.size()) / kSeconds;
+  result.p50_ms = percentile(latencies, 0.5);
+  result.p99_ms = percentile(latencies, 0.99);
+  return result;
+}
+
+Result run_wrk(const std::string& url, const std::string& folder) {
+  Process wrk({"wrk", "-t2", "-c32", "-d" + std::to_string(static_cast<int>(kSeconds)) + "s",
+               "--latency", url},
+              folder + "/wrk.txt");
+  wrk.wait(std::chrono::seconds(static_cast<int>(kSeconds) + 30));
+  std::string out = read_file(folder + "/wrk.txt");
+  Result result{"list (wrk, 32 connections)"};
+  std::smatch match;
+  if (std::regex_search(out, match, std::regex(R"(Requests/sec:\s+([0-9.]+))"))) {
+    result.per_second = std::stod(match[1]);
+  }
+  auto to_ms = [](const std::string& value, const std::string& unit) {
+    double number = std::stod(value);
+    return unit == "us" ? number / 1000 : unit == "s" ? number * 1000 : number;
+  };
+  if (std::regex_search(out, match, std::regex(R"(50%\s+([0-9.]+)(us|ms|s))"))) {
+    result.p50_ms = to_ms(match[1], match[2]);
+  }
+  if (std::regex_search(out, match, std::regex(R"(99%\s+([0-9.]+)(us|ms|s))"))) {
+    result.p99_ms = to_ms(match[1], match[2]);
+  }
+  if (std::regex_search(out, match, std::regex(R"(([0-9]+) requests in)"))) result.count = std::stol(match[1]);
+  if (std::regex_search(out, match, std::regex(R"(Non-2xx or 3xx responses: ([0-9]+))"))) {
+    result.failed = std::stol(match[1]);
+  }
+  return result;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int stored = argc > 1 ? std::atoi(argv[1]) : 100000;
+  TempDir dir;
+  std::string folder = dir.file("relay");
+  auto started = std::chrono::steady_clock::now();
+  store_tasks(folder, stored);
+  std::fprintf(stderr, "stored %d tasks in %.1f s\n", stored,
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  RelayServer server(folder, {"--rate-limit-rps", "0", "--project-task-quota", "0", "--log-level",
+                              "warn", "--io-threads", "2"});
+  std::string tasks = server.tasks_url("bench");
+  std::vector<Result> results;
+  results.push_back(run_wrk(tasks + "?limit=10", dir.path().string()));
+  results.push_back(drive("list (4 clients)", [&](HttpClient& client, int, int) {
+    return client.request("GET", tasks + "?limit=10").status;
+  }));
+  std::vector<std::vector<std::string>> created(kClientThreads);
+  results.push_back(drive("create", [&](HttpClient& client, int t, int i) {
+    json body = live_task("rtmp://source.example.com/live/a",
+                          "rtmp://ingest.example.com/bench/" + std::to_string(t) + "-" + std::to_string(i));
+    body["start_time"] = "2099-01-01T00:00:00Z";
+    body["end_time"] = "2099-01-02T00:00:00Z";
+    HttpReply reply = client.request("POST", tasks, body.dump());
+    if (reply.status == 200) created[static_cast<size_t>(t)].push_back(reply.json()["task_id"]);
+    return reply.status;
+  }));
+  results.push_back(drive("modify", [&](HttpClient& client, int t, int i) {
+    auto& ids = created[static_cast<size_t>(t)];
+    if (ids.empty()) return 0L;
+    json body = {{"task_id", ids[static_cast<size_t>(i) % ids.size()]},
+                 {"status", i % 2 ? "enable" : "pause"}};
+    return client.request("PUT", tasks, body.dump()).status;
+  }));
+  results.push_back(drive("delete", [&](HttpClient& client, int t, int i) {
+    auto& ids = created[static_cast<size_t>(t)];
+    if (static_cast<size_t>(i) >= ids.size()) return 200L;  // nothing left to delete
+    return client.request("DELETE", tasks + "?task_id=" + ids[static_cast<size_t>(i)]).status;
+  }));
+  std::printf("api: %d tasks stored in one project, SQLite (WAL, synchronous=FULL), 2 HTTP "
+              "threads, clients on the same 2 cores, %.0f s each\n\n",
+              stored, kSeconds);
+  Table table({"operation", "requests", "non-200", "per second", "p50 ms", "p99 ms"});
+  for (const Result& r : results) {
+    table.add({r.operation, std::to_string(r.count), std::to_string(r.failed), fixed(r.per_second, 0),
+               fixed(r.p50_ms, 2), fixed(r.p99_ms, 2)});
+  }
+  table.print();
+  std::printf("\nratios (measured / target): list throughput %.2f (target 5000/s), list p99 %.2f "
+              "(target 10 ms, lower is better)\n",
+              results[0].per_second / 5000.0, results[0].p99_ms / 10.0);
+  return 0;
+}

@@ -1,0 +1,66 @@
+#include "frame_watch.h"
+
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+}
+
+#include <chrono>
+
+namespace streamrelay::bench {
+namespace {
+
+int past_deadline(void* deadline) { return steady_seconds() > *static_cast<double*>(deadline); }
+
+}  // namespace
+
+double steady_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+std::vector<SeenFrame> watch_frames(const std::string& url, double seconds) {
+  std::vector<SeenFrame> frames;
+  double deadline = steady_seconds() + seconds + 30;
+  AVFormatContext* input = avformat_alloc_context();
+  input->interrupt_callback = {past_deadline, &deadline};
+  AVDictionary* options = nullptr;
+  av_dict_set(&options, "analyzeduration", "100000", 0);  // start at once
+  av_dict_set(&options, "fflags", "nobuffer", 0);
+  if (avformat_open_input(&input, url.c_str(), nullptr, &options) < 0) {
+    av_dict_free(&options);
+    return frames;
+  }
+  av_dict_free(&options);
+  double stop_at = steady_seconds() + seconds;
+  deadline = stop_at + 5;
+  const AVCodec* codec = avcodec_find_decoder(AV_CODEC_ID_H264);
+  AVCodecContext* decoder = nullptr;
+  int video = -1;
+  AVPacket* packet = av_packet_alloc();
+  AVFrame* frame = av_frame_alloc();
+  while (steady_seconds() < stop_at && av_read_frame(input, packet) >= 0) {
+    AVStream* stream = input->streams[packet->stream_index];
+    if (stream->codecpar->codec_type == AVMEDIA_TYPE_VIDEO) {
+      if (!decoder) {
+        video = packet->stream_index;
+        decoder = avcodec_alloc_context3(codec);
+        avcodec_parameters_to_context(decoder, stream->codecpar);
+        decoder->thread_count = 1;
+        avcodec_open2(decoder, codec, nullptr);
+      }
+      if (packet->stream_index == video && avcodec_send_packet(decoder, packet) >= 0) {
+        while (avcodec_receive_frame(decoder, frame) >= 0) {
+          frames.push_back({steady_seconds(), frame->width, frame->data[0][0]});
+        }
+      }
+    }
+    av_packet_unref(packet);
+  }
+  av_frame_free(&frame);
+  av_packet_free(&packet);
+  avcodec_free_context(&decoder);
+  avformat_close_input(&input);
+  return frames;
+}
+
+}  // namespace streamrelay::bench

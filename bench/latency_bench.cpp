@@ -1,0 +1,145 @@
+// Latency: task start (API call to the first picture at the destination), failover (primary
+// killed to the standby's first picture, beyond the stall threshold), and the delay the relay
+// adds (the same picture read from the source and from the destination). Median and p95.
+// Usage: latency_bench [runs] (default 20).
+#include <cstdio>
+#include <cstdlib>
+#include <future>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "frame_watch.h"
+#include "proc_stats.h"
+#include "support/media_tools.h"
+#include "support/nginx_rtmp.h"
+#include "support/relay_server.h"
+#include "support/temp_dir.h"
+
+using namespace streamrelay::test_support;
+using namespace streamrelay::bench;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+constexpr double kStallSeconds = 2.0;
+
+PublisherOptions counting(const std::string& size) {
+  PublisherOptions options;
+  options.size = size;
+  options.counts_frames = true;
+  options.gop = 25;
+  return options;
+}
+
+std::vector<double> start_latencies(RelayServer& server, NginxRtmp& nginx, int runs) {
+  std::vector<double> samples;
+  for (int run = 0; run < runs; ++run) {
+    std::string stream = "start" + std::to_string(run);
+    auto watching = std::async(std::launch::async, [&] { return watch_frames(nginx.url(stream), 4); });
+    sleep_for(300ms);
+    double asked = steady_seconds();
+    std::string id = server.create_task(live_task(nginx.url("src"), nginx.url(stream)));
+    auto frames = watching.get();
+    if (!frames.empty()) samples.push_back(frames.front().wall_seconds - asked);
+    server.call("DELETE", "/v1/p1/pull/stream/task?task_id=" + id);
+    sleep_for(300ms);
+  }
+  return samples;
+}
+
+std::vector<double> failover_latencies(RelayServer& server, NginxRtmp& nginx, TempDir& dir,
+                                       int runs) {
+  std::vector<double> samples;
+  for (int run = 0; run < runs; ++run) {
+    std::string primary_stream = "primary" + std::to_string(run);
+    std::string out = "failover" + std::to_string(run);
+    LivePublisher primary(nginx.url(primary_stream), dir.file("primary.log"), counting("320x240"));
+    primary.start();
+    if (!eventually([&] { return nginx.is_publishing(primary_stream); }, 15s)) continue;
+    json body = live_task(nginx.url(primary_stream), nginx.url(out));
+    body["backup_source_type"] = "PullLivePushLive";
+    body["backup_source_urls"] = {nginx.url("standby")};
+    std::string id = server.create_task(body);
+    server.wait_for_status(id, "running", 15s);
+    sleep_for(2s);  // the standby is warm
+    auto watching = std::async(std::launch::async, [&] { return watch_frames(nginx.url(out), 7); });
+    sleep_for(1s);
+    double killed = steady_seconds();
+    primary.stop();
+    for (const SeenFrame& frame : watching.get()) {
+      if (frame.width == 176 && frame.wall_seconds > killed) {
+        samples.push_back(frame.wall_seconds - killed - kStallSeconds);
+        break;
+      }
+    }
+    server.call("DELETE", "/v1/p1/pull/stream/task?task_id=" + id);
+  }
+  return samples;
+}
+
+std::vector<double> added_delays(RelayServer& server, NginxRtmp& nginx) {
+  std::string id = server.create_task(live_task(nginx.url("src"), nginx.url("delay")));
+  server.wait_for_status(id, "running", 15s);
+  auto at_source = std::async(std::launch::async, [&] { return watch_frames(nginx.url("src"), 20); });
+  auto at_destination =
+      std::async(std::launch::async, [&] { return watch_frames(nginx.url("delay"), 20); });
+  auto source = at_source.get();
+  auto destination = at_destination.get();
+  std::vector<double> samples;
+  size_t from = 0;
+  for (const SeenFrame& frame : destination) {
+    // The same picture (same luma) seen at the source most recently before.
+    double seen = -1;
+    for (size_t i = from; i < source.size() && source[i].wall_seconds <= frame.wall_seconds; ++i) {
+      if (std::abs(source[i].luma - frame.luma) <= 1) {
+        seen = source[i].wall_seconds;
+        from = i;
+      }
+    }
+    if (seen > 0 && frame.wall_seconds - seen < 4) samples.push_back(frame.wall_seconds - seen);
+  }
+  server.call("DELETE", "/v1/p1/pull/stream/task?task_id=" + id);
+  return samples;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int runs = argc > 1 ? std::atoi(argv[1]) : 20;
+  TempDir dir;
+  NginxRtmp nginx(dir.file("nginx"));
+  LivePublisher source(nginx.url("src"), dir.file("src.log"), counting("320x240"));
+  LivePublisher standby(nginx.url("standby"), dir.file("standby.log"), counting("176x144"));
+  source.start();
+  standby.start();
+  if (!eventually([&] { return nginx.is_publishing("src") && nginx.is_publishing("standby"); },
+                  20s)) {
+    std::fprintf(stderr, "publishers did not start\n");
+    return 1;
+  }
+  RelayServer server(dir.file("relay"),
+                     {"--rate-limit-rps", "0", "--project-task-quota", "0", "--log-level", "warn"});
+  auto start = start_latencies(server, nginx, runs);
+  auto failover = failover_latencies(server, nginx, dir, runs);
+  auto delay = added_delays(server, nginx);
+  std::printf("latency: 25 fps H.264/AAC sources with a keyframe every second, nginx-rtmp on "
+              "loopback, stall threshold 2 s\n\n");
+  Table table({"measure", "samples", "median ms", "p95 ms", "target"});
+  table.add({"task start (API call -> first picture)", std::to_string(start.size()),
+             fixed(percentile(start, 0.5) * 1000, 0), fixed(percentile(start, 0.95) * 1000, 0),
+             "p95 <= 1000"});
+  table.add({"failover (beyond the stall threshold)", std::to_string(failover.size()),
+             fixed(percentile(failover, 0.5) * 1000, 0), fixed(percentile(failover, 0.95) * 1000, 0),
+             "p95 <= 500"});
+  table.add({"added delay (same picture, source vs destination)", std::to_string(delay.size()),
+             fixed(percentile(delay, 0.5) * 1000, 0), fixed(percentile(delay, 0.95) * 1000, 0),
+             "median <= 100"});
+  table.print();
+  std::printf("\nratios (target / measured): start p95 %.2f, failover p95 %.2f, delay median %.2f\n",
+              1.0 / std::max(1e-3, percentile(start, 0.95)),
+              0.5 / std::max(1e-3, percentile(failover, 0.95)),
+              0.1 / std::max(1e-3, percentile(delay, 0.5)));
+  return 0;
+}

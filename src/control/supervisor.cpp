@@ -136,17 +136,26 @@ void Supervisor::tick() {
   load_changes();
   int64_t now = clock_.now_seconds();
   record_relay_events(now);
-  for (auto it = entries_.begin(); it != entries_.end();) {
-    Entry& entry = it->second;
+  while (!wake_at_.empty() && wake_at_.begin()->first <= now) {
+    due_.insert(wake_at_.begin()->second);
+    wake_at_.erase(wake_at_.begin());
+  }
+  due_.insert(relayed_.begin(), relayed_.end());
+  for (const std::string& id : due_) {
+    auto found = entries_.find(id);
+    if (found == entries_.end()) continue;
+    Entry& entry = found->second;
     reconcile(entry, now);
     if (entry.record.is_deleted && !entry.relay) {
-      store_.purge_task(entry.record.spec.task_id);
-      spdlog::info("task_id={} event=task_deleted", entry.record.spec.task_id);
-      it = entries_.erase(it);
-    } else {
-      ++it;
+      store_.purge_task(id);
+      spdlog::info("task_id={} event=task_deleted", id);
+      dirty_.erase(id);
+      entries_.erase(found);
+    } else if (!entry.relay) {
+      schedule(entry, now);
     }
   }
+  due_.clear();
   reap_stopped_relays();
   auto since_write = std::chrono::steady_clock::now() - last_runtime_write_;
   if (since_write >= settings_.runtime_interval) write_runtimes(now);
@@ -156,6 +165,7 @@ void Supervisor::load_changes() {
   for (task::TaskRecord& record : store_.tasks_changed_since(revision_)) {
     revision_ = std::max(revision_, record.revision);
     auto found = entries_.find(record.spec.task_id);
+    due_.insert(record.spec.task_id);
     if (found == entries_.end()) {
       entries_[record.spec.task_id].record = std::move(record);
       continue;
@@ -165,7 +175,7 @@ void Supervisor::load_changes() {
     task::TaskRuntime runtime = entry.record.runtime;  // ours is fresher than the store's
     entry.record = std::move(record);
     entry.record.runtime = runtime;
-    entry.is_runtime_dirty = true;
+    mark_dirty(entry);
     on_spec_changed(entry, before);
   }
 }
@@ -191,9 +201,8 @@ void Supervisor::reconcile(Entry& entry, int64_t now) {
     spdlog::error("task_id={} event=relay_failed note=\"restarting it\"", record.spec.task_id);
     stop_relay(entry);
   }
-  task::TaskRecord unpaused = record;
-  unpaused.spec.is_paused = false;
-  bool is_in_window = task::should_run(unpaused, now);
+  bool is_in_window = !record.is_deleted && record.finish_reason == task::FinishReason::none &&
+                      record.spec.start_time <= now && now < record.spec.end_time;
   // A paused playlist keeps its destination session, so enabling it needs no reconnect.
   if (record.spec.is_paused && record.spec.is_vod() && is_in_window && entry.relay) {
     if (!entry.is_relay_paused) {
@@ -204,6 +213,11 @@ void Supervisor::reconcile(Entry& entry, int64_t now) {
   }
   if (!task::should_run(record, now)) {
     stop_relay(entry);
+    if (record.runtime.relay_state != task::RelayState::idle) {
+      record.runtime.relay_state = task::RelayState::idle;  // e.g. as left by a crash
+      record.runtime.bitrate_kbps = 0;
+      mark_dirty(entry);
+    }
     return;
   }
   if (!entry.relay) {
@@ -225,23 +239,35 @@ void Supervisor::finish(Entry& entry, task::FinishReason reason, int64_t now) {
     if (reason == task::FinishReason::loop_finished) {
       entry.record.runtime.looped_times = entry.record.spec.vod_loop_time;
       entry.record.runtime.file_offset_seconds = 0;
-      entry.is_runtime_dirty = true;
+      mark_dirty(entry);
     }
     spdlog::info("task_id={} event=task_finished reason={}", entry.record.spec.task_id,
                  reason_name);
   }
 }
 
+void Supervisor::mark_dirty(const Entry& entry) {
+  dirty_.insert(entry.record.spec.task_id);
+}
+
+void Supervisor::schedule(const Entry& entry, int64_t now) {
+  const task::TaskRecord& record = entry.record;
+  if (record.is_deleted || record.finish_reason != task::FinishReason::none) return;
+  int64_t when = now < record.spec.start_time ? record.spec.start_time : record.spec.end_time;
+  if (when > now) wake_at_.emplace(when, record.spec.task_id);
+}
+
 void Supervisor::start_relay(Entry& entry) {
   entry.relay = factory_.make_relay(entry.record, *this);
   if (!entry.relay) return;
+  relayed_.insert(entry.record.spec.task_id);
   entry.relayed_spec = entry.record.spec;
   entry.is_relay_paused = false;
   task::TaskRuntime& runtime = entry.record.runtime;
   runtime.relay_state = task::RelayState::starting;
   runtime.bytes_in = runtime.bytes_out = runtime.bitrate_kbps = runtime.reconnects = 0;
   runtime.last_error.clear();
-  entry.is_runtime_dirty = true;
+  mark_dirty(entry);
   entry.relay->start();
   ++running_relays_;
   spdlog::info("task_id={} event=relay_starting", entry.record.spec.task_id);
@@ -251,10 +277,11 @@ void Supervisor::stop_relay(Entry& entry) {
   if (!entry.relay) return;
   entry.relay->request_stop();
   stopping_.push_back(std::move(entry.relay));
+  relayed_.erase(entry.record.spec.task_id);
   entry.is_relay_paused = false;
   entry.record.runtime.relay_state = task::RelayState::idle;
   entry.record.runtime.bitrate_kbps = 0;
-  entry.is_runtime_dirty = true;
+  mark_dirty(entry);
   --running_relays_;
   spdlog::info("task_id={} event=relay_stopping", entry.record.spec.task_id);
 }
@@ -319,9 +346,12 @@ void Supervisor::record_relay_events(int64_t now) {
 
 void Supervisor::write_runtimes(int64_t now) {
   last_runtime_write_ = std::chrono::steady_clock::now();
+  dirty_.insert(relayed_.begin(), relayed_.end());
   std::vector<store::RuntimeUpdate> updates;
-  for (auto& [id, entry] : entries_) {
-    if (entry.record.is_deleted) continue;
+  for (const std::string& id : dirty_) {
+    auto found = entries_.find(id);
+    if (found == entries_.end() || found->second.record.is_deleted) continue;
+    Entry& entry = found->second;
     task::TaskRuntime& runtime = entry.record.runtime;
     if (entry.relay) {
       media::RelaySnapshot snap = entry.relay->snapshot();
@@ -340,17 +370,11 @@ void Supervisor::write_runtimes(int64_t now) {
         runtime.file_offset_seconds = static_cast<double>(snap.playhead.position_ms) / 1000.0;
         runtime.looped_times = snap.playhead.loop_round;
       }
-      entry.is_runtime_dirty = true;
-    } else if (runtime.relay_state != task::RelayState::idle) {
-      runtime.relay_state = task::RelayState::idle;
-      runtime.bitrate_kbps = 0;
-      entry.is_runtime_dirty = true;
     }
-    if (!entry.is_runtime_dirty) continue;
     runtime.updated_at = now;
     updates.push_back({id, runtime});
-    entry.is_runtime_dirty = false;
   }
+  dirty_.clear();
   store_.save_runtimes(updates);
 }
 

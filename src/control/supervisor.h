@@ -7,7 +7,9 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <map>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "control/relay_factory.h"
@@ -49,7 +51,6 @@ class Supervisor final : public task::ChangeListener, public media::RelayObserve
     std::unique_ptr<media::Relay> relay;
     task::TaskSpec relayed_spec;  // the spec the relay was last given
     bool is_relay_paused = false;
-    bool is_runtime_dirty = true;
   };
 
   struct PendingEvent {
@@ -67,6 +68,9 @@ class Supervisor final : public task::ChangeListener, public media::RelayObserve
   void stop_relay(Entry& entry);
   void update_relay(Entry& entry);
   void reap_stopped_relays();
+  void mark_dirty(const Entry& entry);
+  // When an entry without a relay needs looking at again (its start or its end).
+  void schedule(const Entry& entry, int64_t now);
   void record_relay_events(int64_t now);
   void write_runtimes(int64_t now);
 
@@ -76,6 +80,12 @@ class Supervisor final : public task::ChangeListener, public media::RelayObserve
   SupervisorSettings settings_;
 
   std::unordered_map<std::string, Entry> entries_;
+  // Only these are looked at on a tick, so a node with many stored tasks does not walk them all:
+  // tasks that changed, tasks with a relay, and tasks whose start or end has come.
+  std::unordered_set<std::string> due_;
+  std::unordered_set<std::string> relayed_;
+  std::unordered_set<std::string> dirty_;
+  std::multimap<int64_t, std::string> wake_at_;
   std::vector<std::unique_ptr<media::Relay>> stopping_;
   int64_t revision_ = 0;
   std::chrono::steady_clock::time_point last_runtime_write_{};

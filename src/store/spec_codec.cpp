@@ -35,6 +35,15 @@ std::string encode_spec(const task::TaskSpec& spec) {
   return doc.dump();
 }
 
+task::TaskSpec SpecCache::decode(const std::string& text, int64_t seq, int64_t revision) {
+  auto found = entries_.find(seq);
+  if (found != entries_.end() && found->second.revision == revision) return found->second.spec;
+  task::TaskSpec spec = decode_spec(text);
+  if (entries_.size() >= kMaxEntries) entries_.clear();
+  entries_[seq] = {revision, spec};
+  return spec;
+}
+
 task::TaskSpec decode_spec(const std::string& text) {
   json doc = json::parse(text);
   task::TaskSpec spec;

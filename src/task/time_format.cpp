@@ -44,7 +44,7 @@ std::string format_utc(int64_t unix_seconds) {
   auto day_point = floor<days>(tp);
   year_month_day date{day_point};
   hh_mm_ss time{tp - day_point};
-  char buf[32];
+  char buf[64];
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02ldZ", static_cast<int>(date.year()),
                 static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
                 static_cast<long>(time.hours().count()), static_cast<long>(time.minutes().count()),

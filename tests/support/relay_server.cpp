@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <stdexcept>
 
@@ -25,7 +26,10 @@ RelayServer::~RelayServer() {
 void RelayServer::start() {
   std::vector<std::string> argv = {
       STREAMRELAY_BINARY, "serve",           "--listen",    "127.0.0.1:" + std::to_string(port_),
-      "--data-dir",       folder_ + "/data", "--log-level", "debug"};
+      "--data-dir",       folder_ + "/data"};
+  bool has_log_level =
+      std::find(extra_args_.begin(), extra_args_.end(), "--log-level") != extra_args_.end();
+  if (!has_log_level) argv.insert(argv.end(), {"--log-level", "debug"});
   if (allows_loopback_) argv.push_back("--allow-loopback-egress");
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
   process_ = Process(argv, folder_ + "/server.log");

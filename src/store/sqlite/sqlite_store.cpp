@@ -12,11 +12,11 @@ constexpr std::string_view kRecordColumns =
     "r.last_error, r.bytes_in, r.bytes_out, r.bitrate_kbps, r.reconnects, r.updated_at "
     "FROM tasks t LEFT JOIN task_runtime r ON r.task_id = t.task_id ";
 
-task::TaskRecord read_record(const Statement& row) {
+task::TaskRecord read_record(const Statement& row, SpecCache& specs) {
   task::TaskRecord record;
-  record.spec = decode_spec(row.text(0));
   record.seq = row.integer(1);
   record.revision = row.integer(2);
+  record.spec = specs.decode(row.text(0), record.seq, record.revision);
   record.is_deleted = row.integer(3) != 0;
   record.finish_reason = task::parse_finish_reason(row.text(4));
   task::TaskRuntime& runtime = record.runtime;
@@ -80,6 +80,23 @@ void SqliteStore::migrate() {
     exec(db_.get(), "PRAGMA user_version = " + std::to_string(i + 1));
     tx.commit();
   }
+}
+
+Statement& SqliteStore::prepared(const std::string& sql) {
+  auto& slot = statements_[sql];
+  if (!slot) {
+    slot = std::make_unique<Statement>(db_.get(), sql);
+  } else {
+    slot->reset();
+  }
+  return *slot;
+}
+
+int64_t SqliteStore::current_revision() {
+  Statement& stmt = prepared("SELECT value FROM meta WHERE key = 'revision'");
+  int64_t revision = stmt.step() ? stmt.integer(0) : 0;
+  stmt.reset();
+  return revision;
 }
 
 int64_t SqliteStore::next_revision() {
@@ -158,11 +175,13 @@ void SqliteStore::bulk_create_tasks(const std::vector<task::TaskSpec>& specs) {
 std::optional<task::TaskRecord> SqliteStore::find_task(const std::string& project_id,
                                                        const std::string& task_id) {
   std::lock_guard lock(mutex_);
-  Statement stmt(db_.get(), "SELECT " + std::string(kRecordColumns) +
-                                "WHERE t.task_id = ? AND t.project_id = ? AND t.is_deleted = 0");
+  Statement& stmt = prepared("SELECT " + std::string(kRecordColumns) +
+                             "WHERE t.task_id = ? AND t.project_id = ? AND t.is_deleted = 0");
   stmt.bind(1, task_id).bind(2, project_id);
-  if (!stmt.step()) return std::nullopt;
-  return read_record(stmt);
+  std::optional<task::TaskRecord> record;
+  if (stmt.step()) record = read_record(stmt, specs_);
+  stmt.reset();
+  return record;
 }
 
 TaskPage SqliteStore::list_tasks(const std::string& project_id, const task::ListQuery& query) {
@@ -171,19 +190,32 @@ TaskPage SqliteStore::list_tasks(const std::string& project_id, const task::List
   if (query.region) filter += "AND t.region = ?2 ";
   if (query.task_id) filter += "AND t.task_id = ?3 ";
   TaskPage page;
-  Statement count(db_.get(), "SELECT COUNT(*) FROM tasks t " + filter);
-  count.bind(1, project_id);
-  if (query.region) count.bind(2, *query.region);
-  if (query.task_id) count.bind(3, *query.task_id);
-  count.step();
-  page.total = count.integer(0);
-  Statement rows(db_.get(), "SELECT " + std::string(kRecordColumns) + filter +
+  std::string cache_key = project_id + '\x1f' + query.region.value_or("\x1e");
+  int64_t revision = current_revision();
+  auto cached = counts_.find(cache_key);
+  if (!query.task_id && cached != counts_.end() && cached->second.revision == revision) {
+    page.total = cached->second.total;
+  } else {
+    Statement& count = prepared("SELECT COUNT(*) FROM tasks t " + filter);
+    count.bind(1, project_id);
+    if (query.region) count.bind(2, *query.region);
+    if (query.task_id) count.bind(3, *query.task_id);
+    count.step();
+    page.total = count.integer(0);
+    count.reset();
+    if (!query.task_id) {
+      if (counts_.size() > 10000) counts_.clear();
+      counts_[cache_key] = {revision, page.total};
+    }
+  }
+  Statement& rows = prepared("SELECT " + std::string(kRecordColumns) + filter +
                                 "ORDER BY t.seq DESC LIMIT ?4 OFFSET ?5");
   rows.bind(1, project_id);
   if (query.region) rows.bind(2, *query.region);
   if (query.task_id) rows.bind(3, *query.task_id);
   rows.bind(4, query.limit).bind(5, query.offset);
-  while (rows.step()) page.records.push_back(read_record(rows));
+  while (rows.step()) page.records.push_back(read_record(rows, specs_));
+  rows.reset();
   return page;
 }
 
@@ -342,7 +374,7 @@ std::vector<task::TaskRecord> SqliteStore::tasks_changed_since(int64_t revision)
                                 "WHERE t.revision > ? ORDER BY t.revision");
   stmt.bind(1, revision);
   std::vector<task::TaskRecord> records;
-  while (stmt.step()) records.push_back(read_record(stmt));
+  while (stmt.step()) records.push_back(read_record(stmt, specs_));
   return records;
 }
 

@@ -1,9 +1,12 @@
 #pragma once
 
+#include <memory>
 #include <mutex>
+#include <unordered_map>
 #include <string>
 
 #include "store/sqlite/sqlite_handle.h"
+#include "store/spec_codec.h"
 #include "store/store.h"
 
 namespace streamrelay::store {
@@ -49,8 +52,21 @@ class SqliteStore final : public Store {
   bool is_destination_taken(const std::string& destination_key, const std::string& task_id,
                             int64_t now);
 
+  int64_t current_revision();
+  // A prepared statement kept for reuse (reset, bindings cleared); for the frequent queries.
+  Statement& prepared(const std::string& sql);
+  std::unordered_map<std::string, std::unique_ptr<Statement>> statements_;
+
   std::mutex mutex_;
   SqlitePtr db_;
+  // Counting a large project's tasks costs a scan; the count is kept until any task changes
+  // (the revision moves). Keyed by project and region filter.
+  struct CachedCount {
+    int64_t revision;
+    int64_t total;
+  };
+  std::unordered_map<std::string, CachedCount> counts_;
+  SpecCache specs_;
 };
 
 }  // namespace streamrelay::store

@@ -6,6 +6,7 @@ extern "C" {
 }
 
 #include <chrono>
+#include <thread>
 
 namespace streamrelay::bench {
 namespace {
@@ -20,46 +21,49 @@ double steady_seconds() {
 
 std::vector<SeenFrame> watch_frames(const std::string& url, double seconds) {
   std::vector<SeenFrame> frames;
-  double deadline = steady_seconds() + seconds + 30;
-  AVFormatContext* input = avformat_alloc_context();
-  input->interrupt_callback = {past_deadline, &deadline};
-  AVDictionary* options = nullptr;
-  av_dict_set(&options, "analyzeduration", "100000", 0);  // start at once
-  av_dict_set(&options, "fflags", "nobuffer", 0);
-  if (avformat_open_input(&input, url.c_str(), nullptr, &options) < 0) {
-    av_dict_free(&options);
-    return frames;
-  }
-  av_dict_free(&options);
   double stop_at = steady_seconds() + seconds;
-  deadline = stop_at + 5;
+  double deadline = stop_at + 5;
   const AVCodec* codec = avcodec_find_decoder(AV_CODEC_ID_H264);
-  AVCodecContext* decoder = nullptr;
-  int video = -1;
-  AVPacket* packet = av_packet_alloc();
-  AVFrame* frame = av_frame_alloc();
-  while (steady_seconds() < stop_at && av_read_frame(input, packet) >= 0) {
-    AVStream* stream = input->streams[packet->stream_index];
-    if (stream->codecpar->codec_type == AVMEDIA_TYPE_VIDEO) {
-      if (!decoder) {
-        video = packet->stream_index;
-        decoder = avcodec_alloc_context3(codec);
-        avcodec_parameters_to_context(decoder, stream->codecpar);
-        decoder->thread_count = 1;
-        avcodec_open2(decoder, codec, nullptr);
-      }
-      if (packet->stream_index == video && avcodec_send_packet(decoder, packet) >= 0) {
-        while (avcodec_receive_frame(decoder, frame) >= 0) {
-          frames.push_back({steady_seconds(), frame->width, frame->data[0][0]});
+  // A player that joins before the publisher can be told the stream ended at once: it plays
+  // again until the time is up.
+  while (steady_seconds() < stop_at) {
+    AVFormatContext* input = avformat_alloc_context();
+    input->interrupt_callback = {past_deadline, &deadline};
+    AVDictionary* options = nullptr;
+    av_dict_set(&options, "fflags", "nobuffer", 0);
+    int opened = avformat_open_input(&input, url.c_str(), nullptr, &options);
+    av_dict_free(&options);
+    if (opened < 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      continue;
+    }
+    AVCodecContext* decoder = nullptr;
+    int video = -1;
+    AVPacket* packet = av_packet_alloc();
+    AVFrame* frame = av_frame_alloc();
+    while (steady_seconds() < stop_at && av_read_frame(input, packet) >= 0) {
+      AVStream* stream = input->streams[packet->stream_index];
+      if (stream->codecpar->codec_type == AVMEDIA_TYPE_VIDEO) {
+        if (!decoder) {
+          video = packet->stream_index;
+          decoder = avcodec_alloc_context3(codec);
+          avcodec_parameters_to_context(decoder, stream->codecpar);
+          decoder->thread_count = 1;
+          avcodec_open2(decoder, codec, nullptr);
+        }
+        if (packet->stream_index == video && avcodec_send_packet(decoder, packet) >= 0) {
+          while (avcodec_receive_frame(decoder, frame) >= 0) {
+            frames.push_back({steady_seconds(), frame->width, frame->data[0][0]});
+          }
         }
       }
+      av_packet_unref(packet);
     }
-    av_packet_unref(packet);
+    av_frame_free(&frame);
+    av_packet_free(&packet);
+    avcodec_free_context(&decoder);
+    avformat_close_input(&input);
   }
-  av_frame_free(&frame);
-  av_packet_free(&packet);
-  avcodec_free_context(&decoder);
-  avformat_close_input(&input);
   return frames;
 }
 

@@ -18,8 +18,9 @@ struct RelaySettings {
   std::chrono::milliseconds open_timeout{5000};
   BackoffPolicy backoff;
   QueueLimits queue;
-  // Probing a live source's tracks reads at most this much media before it starts relaying.
-  std::chrono::milliseconds probe_duration{1000};
+  // Probing a live source's tracks reads at most this much media before it starts relaying (a
+  // live source announces its codecs up front; every probed millisecond delays the start).
+  std::chrono::milliseconds probe_duration{300};
   // Files are released at most this far ahead of real time...
   std::chrono::milliseconds pacing_lead{500};
   // ...and when they fall further behind than this, the pacing clock moves on instead of

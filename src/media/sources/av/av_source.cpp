@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "media/sources/av/flv_probe.h"
 #include "net/egress_policy.h"
 
 namespace streamrelay::media {
@@ -79,8 +80,17 @@ std::optional<SourceError> AvSource::open(const std::string& url) {
   int rc = avformat_open_input(&raw, url.c_str(), nullptr, options.ptr());
   if (rc < 0) return error_from(rc, "open");
   input_.reset(raw);
-  rc = avformat_find_stream_info(input_.get(), nullptr);
-  if (rc < 0) return error_from(rc, "probe");
+  if (is_flv_input(*input_)) {
+    auto limit = std::max(settings_.probe_duration, settings_.open_timeout);
+    if (auto error = probe_flv_tracks(*input_, deadline_, settings_.stall_threshold,
+                                      settings_.probe_duration, limit, pending_)) {
+      return error_from(AVERROR(EIO), ("probe: " + *error).c_str());
+    }
+    complete_flv_parameters(*input_, pending_);
+  } else {
+    rc = avformat_find_stream_info(input_.get(), nullptr);
+    if (rc < 0) return error_from(rc, "probe");
+  }
 
   segment_ = SegmentInfo{};
   skipped_tracks_.clear();
@@ -126,27 +136,24 @@ std::optional<SourceError> AvSource::open(const std::string& url) {
 
 std::optional<SourceError> AvSource::read(MediaPacket& out) {
   if (!input_) return SourceError{SourceErrorKind::unavailable, "source is not open"};
-  AvPacketPtr packet = make_packet();
   for (;;) {
-    deadline_.arm(settings_.stall_threshold);
-    int rc = av_read_frame(input_.get(), packet.get());
-    if (rc < 0) return error_from(rc, "read");
-    int index = packet->stream_index;
-    if (index != video_index_ && index != audio_index_) {
-      av_packet_unref(packet.get());
-      continue;
+    AvPacketPtr packet;
+    if (!pending_.empty()) {
+      packet = std::move(pending_.front());  // read while probing
+      pending_.pop_front();
+    } else {
+      packet = make_packet();
+      deadline_.arm(settings_.stall_threshold);
+      int rc = av_read_frame(input_.get(), packet.get());
+      if (rc < 0) return error_from(rc, "read");
     }
+    int index = packet->stream_index;
+    if (index != video_index_ && index != audio_index_) continue;
     av_packet_rescale_ts(packet.get(), input_->streams[index]->time_base, kMillisecond);
     if (packet->dts == AV_NOPTS_VALUE) packet->dts = packet->pts;
     if (packet->pts == AV_NOPTS_VALUE) packet->pts = packet->dts;
-    if (packet->dts == AV_NOPTS_VALUE) {  // untimed: cannot be placed on the timeline
-      av_packet_unref(packet.get());
-      continue;
-    }
-    if (index == audio_index_ && adts_to_raw_ && !to_raw_aac(*packet)) {
-      av_packet_unref(packet.get());
-      continue;
-    }
+    if (packet->dts == AV_NOPTS_VALUE) continue;  // untimed: cannot be placed on the timeline
+    if (index == audio_index_ && adts_to_raw_ && !to_raw_aac(*packet)) continue;
     out.track = index == video_index_ ? TrackKind::video : TrackKind::audio;
     out.is_keyframe = (packet->flags & AV_PKT_FLAG_KEY) != 0;
     out.packet = std::move(packet);
@@ -183,6 +190,7 @@ bool AvSource::to_raw_aac(AVPacket& packet) {
 }
 
 void AvSource::close() {
+  pending_.clear();
   adts_to_raw_.reset();
   input_.reset();
   video_index_ = -1;

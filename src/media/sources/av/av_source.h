@@ -4,6 +4,8 @@ extern "C" {
 #include <libavcodec/bsf.h>
 }
 
+#include <deque>
+
 #include "media/io_deadline.h"
 #include "media/relay.h"
 #include "media/source.h"
@@ -41,6 +43,7 @@ class AvSource final : public Source {
   int video_index_ = -1;
   int audio_index_ = -1;
   std::string skipped_tracks_;
+  std::deque<AvPacketPtr> pending_;  // read while probing, handed out first
   std::unique_ptr<AVBSFContext, void (*)(AVBSFContext*)> adts_to_raw_{nullptr, nullptr};
 };
 

@@ -1,0 +1,137 @@
+#include "media/sources/av/flv_probe.h"
+
+#include <cstdlib>
+#include <initializer_list>
+#include <cstring>
+
+namespace streamrelay::media {
+namespace {
+
+bool is_configured(const AVCodecParameters& params) {
+  bool needs_extradata = params.codec_id == AV_CODEC_ID_H264 || params.codec_id == AV_CODEC_ID_AAC;
+  return params.codec_id != AV_CODEC_ID_NONE && (!needs_extradata || params.extradata_size > 0);
+}
+
+bool has_any_key(const AVFormatContext& input, std::initializer_list<const char*> keys) {
+  for (const char* key : keys) {
+    if (av_dict_get(input.metadata, key, nullptr, 0)) return true;
+  }
+  return false;
+}
+
+// Done when every track onMetaData announces (or that has shown itself) is configured; a track
+// nothing announced gets `quiet_wait` to show up (nginx-rtmp, for one, names no audio).
+bool has_announced_tracks(const AVFormatContext& input, std::chrono::nanoseconds elapsed,
+                          std::chrono::milliseconds quiet_wait) {
+  bool expects_video = has_any_key(input, {"videocodecid", "width", "height", "displayWidth",
+                                           "displayHeight", "framerate", "fps", "videodatarate"});
+  bool expects_audio = has_any_key(input, {"audiocodecid", "audiosamplerate", "audiodatarate",
+                                           "audiochannels", "stereo"});
+  bool has_video = false;
+  bool has_audio = false;
+  for (unsigned i = 0; i < input.nb_streams; ++i) {
+    const AVCodecParameters& params = *input.streams[i]->codecpar;
+    expects_video |= params.codec_type == AVMEDIA_TYPE_VIDEO;
+    expects_audio |= params.codec_type == AVMEDIA_TYPE_AUDIO;
+    if (!is_configured(params)) continue;
+    has_video |= params.codec_type == AVMEDIA_TYPE_VIDEO;
+    has_audio |= params.codec_type == AVMEDIA_TYPE_AUDIO;
+  }
+  if ((expects_video && !has_video) || (expects_audio && !has_audio)) return false;
+  if (!has_video && !has_audio) return false;
+  return (has_video && has_audio) || elapsed >= quiet_wait;
+}
+
+double metadata_number(const AVFormatContext& input, const char* key) {
+  const AVDictionaryEntry* entry = av_dict_get(input.metadata, key, nullptr, 0);
+  return entry ? std::atof(entry->value) : 0;
+}
+
+// The picture size in the SPS, through libavcodec's H.264 parser.
+void read_picture_size(AVCodecParameters& params, const AVPacket* keyframe) {
+  if (!keyframe || params.extradata_size <= 0) return;
+  AVCodecParserContext* parser = av_parser_init(AV_CODEC_ID_H264);
+  AVCodecContext* context = avcodec_alloc_context3(nullptr);
+  if (parser && context && avcodec_parameters_to_context(context, &params) >= 0) {
+    uint8_t* out = nullptr;
+    int out_size = 0;
+    av_parser_parse2(parser, context, &out, &out_size, keyframe->data, keyframe->size,
+                     AV_NOPTS_VALUE, AV_NOPTS_VALUE, 0);
+    if (parser->width > 0 && parser->height > 0) {
+      params.width = parser->width;
+      params.height = parser->height;
+    }
+  }
+  avcodec_free_context(&context);
+  if (parser) av_parser_close(parser);
+}
+
+// Sample rate and channels from an AudioSpecificConfig (ISO 14496-3, 1.6.2.1): the FLV tag
+// header's own fields cannot say 48 kHz.
+void read_audio_config(AVCodecParameters& params) {
+  static constexpr int kRates[] = {96000, 88200, 64000, 48000, 44100, 32000, 24000,
+                                   22050, 16000, 12000, 11025, 8000,  7350};
+  if (params.codec_id != AV_CODEC_ID_AAC || params.extradata_size < 2) return;
+  const uint8_t* config = params.extradata;
+  int index = ((config[0] & 0x07) << 1) | (config[1] >> 7);
+  int channels = (config[1] >> 3) & 0x0F;
+  if (index < 13) params.sample_rate = kRates[index];
+  if (channels >= 1 && channels <= 7) {
+    av_channel_layout_uninit(&params.ch_layout);
+    av_channel_layout_default(&params.ch_layout, channels);
+  }
+}
+
+}  // namespace
+
+bool is_flv_input(const AVFormatContext& input) {
+  return input.iformat && (std::strcmp(input.iformat->name, "flv") == 0 ||
+                           std::strcmp(input.iformat->name, "live_flv") == 0);
+}
+
+std::optional<std::string> probe_flv_tracks(AVFormatContext& input, IoDeadline& deadline,
+                                            std::chrono::milliseconds read_budget,
+                                            std::chrono::milliseconds quiet_wait,
+                                            std::chrono::milliseconds limit,
+                                            std::deque<AvPacketPtr>& pending) {
+  auto started = std::chrono::steady_clock::now();
+  for (;;) {
+    auto elapsed = std::chrono::steady_clock::now() - started;
+    if (has_announced_tracks(input, elapsed, quiet_wait) || elapsed > limit) break;
+    AvPacketPtr packet = make_packet();
+    deadline.arm(read_budget);
+    int rc = av_read_frame(&input, packet.get());
+    if (rc < 0) return av_error_text(rc);
+    pending.push_back(std::move(packet));
+  }
+  return std::nullopt;
+}
+
+void complete_flv_parameters(AVFormatContext& input, const std::deque<AvPacketPtr>& pending) {
+  for (unsigned i = 0; i < input.nb_streams; ++i) {
+    AVStream& stream = *input.streams[i];
+    AVCodecParameters& params = *stream.codecpar;
+    if (params.codec_type == AVMEDIA_TYPE_AUDIO) read_audio_config(params);
+    if (params.codec_type != AVMEDIA_TYPE_VIDEO) continue;
+    if (params.width <= 0 || params.height <= 0) {
+      params.width = static_cast<int>(metadata_number(input, "width"));
+      params.height = static_cast<int>(metadata_number(input, "height"));
+    }
+    if (params.width <= 0 || params.height <= 0) {
+      const AVPacket* keyframe = nullptr;
+      for (const AvPacketPtr& packet : pending) {
+        if (packet->stream_index == static_cast<int>(i) && (packet->flags & AV_PKT_FLAG_KEY)) {
+          keyframe = packet.get();
+          break;
+        }
+      }
+      read_picture_size(params, keyframe);
+    }
+    double fps = metadata_number(input, "framerate");
+    if (stream.avg_frame_rate.num <= 0 && fps > 0) {
+      stream.avg_frame_rate = av_d2q(fps, 1000);
+    }
+  }
+}
+
+}  // namespace streamrelay::media

@@ -61,7 +61,9 @@ Result drive(const std::string& operation, Call call) {
   std::mutex mutex;
   std::vector<double> latencies;
   long failed = 0;
-  double stop_at = std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count() + kSeconds;
+  double stop_at =
+      std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count() +
+      kSeconds;
   std::vector<std::thread> threads;
   for (int t = 0; t < kClientThreads; ++t) {
     threads.emplace_back([&, t] {
@@ -72,7 +74,9 @@ Result drive(const std::string& operation, Call call) {
         auto started = std::chrono::steady_clock::now();
         if (std::chrono::duration<double>(started.time_since_epoch()).count() > stop_at) break;
         long status = call(client, t, i);
-        mine.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
+        mine.push_back(
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+                .count());
         if (status != 200) ++my_failed;
       }
       std::lock_guard lock(mutex);
@@ -111,7 +115,8 @@ Result run_wrk(const std::string& url, const std::string& folder) {
   if (std::regex_search(out, match, std::regex(R"(99%\s+([0-9.]+)(us|ms|s))"))) {
     result.p99_ms = to_ms(match[1], match[2]);
   }
-  if (std::regex_search(out, match, std::regex(R"(([0-9]+) requests in)"))) result.count = std::stol(match[1]);
+  if (std::regex_search(out, match, std::regex(R"(([0-9]+) requests in)")))
+    result.count = std::stol(match[1]);
   if (std::regex_search(out, match, std::regex(R"(Non-2xx or 3xx responses: ([0-9]+))"))) {
     result.failed = std::stol(match[1]);
   }
@@ -138,8 +143,9 @@ int main(int argc, char** argv) {
   }));
   std::vector<std::vector<std::string>> created(kClientThreads);
   results.push_back(drive("create", [&](HttpClient& client, int t, int i) {
-    json body = live_task("rtmp://source.example.com/live/a",
-                          "rtmp://ingest.example.com/bench/" + std::to_string(t) + "-" + std::to_string(i));
+    json body =
+        live_task("rtmp://source.example.com/live/a",
+                  "rtmp://ingest.example.com/bench/" + std::to_string(t) + "-" + std::to_string(i));
     body["start_time"] = "2099-01-01T00:00:00Z";
     body["end_time"] = "2099-01-02T00:00:00Z";
     HttpReply reply = client.request("POST", tasks, body.dump());
@@ -158,17 +164,19 @@ int main(int argc, char** argv) {
     if (static_cast<size_t>(i) >= ids.size()) return 200L;  // nothing left to delete
     return client.request("DELETE", tasks + "?task_id=" + ids[static_cast<size_t>(i)]).status;
   }));
-  std::printf("api: %d tasks stored in one project, SQLite (WAL, synchronous=FULL), 2 HTTP "
-              "threads, clients on the same 2 cores, %.0f s each\n\n",
-              stored, kSeconds);
+  std::printf(
+      "api: %d tasks stored in one project, SQLite (WAL, synchronous=FULL), 2 HTTP "
+      "threads, clients on the same 2 cores, %.0f s each\n\n",
+      stored, kSeconds);
   Table table({"operation", "requests", "non-200", "per second", "p50 ms", "p99 ms"});
   for (const Result& r : results) {
-    table.add({r.operation, std::to_string(r.count), std::to_string(r.failed), fixed(r.per_second, 0),
-               fixed(r.p50_ms, 2), fixed(r.p99_ms, 2)});
+    table.add({r.operation, std::to_string(r.count), std::to_string(r.failed),
+               fixed(r.per_second, 0), fixed(r.p50_ms, 2), fixed(r.p99_ms, 2)});
   }
   table.print();
-  std::printf("\nratios (measured / target): list throughput %.2f (target 5000/s), list p99 %.2f "
-              "(target 10 ms, lower is better)\n",
-              results[0].per_second / 5000.0, results[0].p99_ms / 10.0);
+  std::printf(
+      "\nratios (measured / target): list throughput %.2f (target 5000/s), list p99 %.2f "
+      "(target 10 ms, lower is better)\n",
+      results[0].per_second / 5000.0, results[0].p99_ms / 10.0);
   return 0;
 }

@@ -139,9 +139,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "the publisher did not start\n");
     return 1;
   }
-  std::printf("density: one ~220 kbps H.264/AAC source, nginx-rtmp (1 worker) on loopback, "
-              "%d s windows\n\n",
-              window_seconds());
+  std::printf(
+      "density: one ~220 kbps H.264/AAC source, nginx-rtmp (1 worker) on loopback, "
+      "%d s windows\n\n",
+      window_seconds());
   Table table({"way", "relays", "cpu s/relay-min", "private MB/relay", "PSS MB/relay", "threads",
                "running", "playing (sample)", "nginx cpu %"});
   std::vector<std::pair<Measure, Measure>> pairs;
@@ -152,8 +153,9 @@ int main(int argc, char** argv) {
       table.add({m.way, std::to_string(m.relays), fixed(m.cpu_per_relay_minute, 3),
                  fixed(m.private_mb_per_relay, 2), fixed(m.pss_mb_per_relay, 2),
                  std::to_string(m.threads),
-                 m.way == "streamrelay" ? std::to_string(m.started) + (m.relays > 100 ? " of first 100" : "")
-                                        : "-",
+                 m.way == "streamrelay"
+                     ? std::to_string(m.started) + (m.relays > 100 ? " of first 100" : "")
+                     : "-",
                  std::to_string(m.playing) + "/" + std::to_string(m.sampled),
                  fixed(m.nginx_cpu_percent, 1)});
     }
@@ -163,9 +165,11 @@ int main(int argc, char** argv) {
   table.print();
   std::printf("\nratios (ffmpeg / streamrelay):");
   for (const auto& [ffmpeg, ours] : pairs) {
-    std::printf("  N=%d memory %.1fx cpu %.1fx;", ffmpeg.relays,
-                ours.private_mb_per_relay > 0 ? ffmpeg.private_mb_per_relay / ours.private_mb_per_relay : 0,
-                ours.cpu_per_relay_minute > 0 ? ffmpeg.cpu_per_relay_minute / ours.cpu_per_relay_minute : 0);
+    std::printf(
+        "  N=%d memory %.1fx cpu %.1fx;", ffmpeg.relays,
+        ours.private_mb_per_relay > 0 ? ffmpeg.private_mb_per_relay / ours.private_mb_per_relay : 0,
+        ours.cpu_per_relay_minute > 0 ? ffmpeg.cpu_per_relay_minute / ours.cpu_per_relay_minute
+                                      : 0);
   }
   std::printf("\n");
   return 0;

@@ -11,7 +11,9 @@ extern "C" {
 namespace streamrelay::bench {
 namespace {
 
-int past_deadline(void* deadline) { return steady_seconds() > *static_cast<double*>(deadline); }
+int past_deadline(void* deadline) {
+  return steady_seconds() > *static_cast<double*>(deadline);
+}
 
 }  // namespace
 

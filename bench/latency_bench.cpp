@@ -41,7 +41,8 @@ std::vector<double> start_latencies(RelayServer& server, NginxRtmp& nginx, int r
   std::vector<double> samples;
   for (int run = 0; run < runs; ++run) {
     std::string stream = "start" + std::to_string(run);
-    auto watching = std::async(std::launch::async, [&] { return watch_frames(nginx.url(stream), 4); });
+    auto watching =
+        std::async(std::launch::async, [&] { return watch_frames(nginx.url(stream), 4); });
     auto source = std::async(std::launch::async, [&] { return watch_frames(nginx.url("src"), 4); });
     sleep_for(300ms);
     double asked = steady_seconds();
@@ -100,7 +101,8 @@ std::vector<double> failover_latencies(RelayServer& server, NginxRtmp& nginx, Te
 std::vector<double> added_delays(RelayServer& server, NginxRtmp& nginx) {
   std::string id = server.create_task(live_task(nginx.url("src"), nginx.url("delay")));
   server.wait_for_status(id, "running", 15s);
-  auto at_source = std::async(std::launch::async, [&] { return watch_frames(nginx.url("src"), 20); });
+  auto at_source =
+      std::async(std::launch::async, [&] { return watch_frames(nginx.url("src"), 20); });
   auto at_destination =
       std::async(std::launch::async, [&] { return watch_frames(nginx.url("delay"), 20); });
   auto source = at_source.get();
@@ -146,9 +148,11 @@ int main(int argc, char** argv) {
                                                : std::vector<double>{};
   auto failover = only.empty() || only == "failover" ? failover_latencies(server, nginx, dir, runs)
                                                      : std::vector<double>{};
-  auto delay = only.empty() || only == "delay" ? added_delays(server, nginx) : std::vector<double>{};
-  std::printf("latency: 25 fps H.264/AAC sources with a keyframe every second, nginx-rtmp on "
-              "loopback, stall threshold 2 s\n\n");
+  auto delay =
+      only.empty() || only == "delay" ? added_delays(server, nginx) : std::vector<double>{};
+  std::printf(
+      "latency: 25 fps H.264/AAC sources with a keyframe every second, nginx-rtmp on "
+      "loopback, stall threshold 2 s\n\n");
   Table table({"measure", "samples", "median ms", "p95 ms", "target"});
   table.add({"task start (API call -> first picture)", std::to_string(start.size()),
              fixed(percentile(start, 0.5) * 1000, 0), fixed(percentile(start, 0.95) * 1000, 0),
@@ -157,15 +161,16 @@ int main(int argc, char** argv) {
              std::to_string(start_own.size()), fixed(percentile(start_own, 0.5) * 1000, 0),
              fixed(percentile(start_own, 0.95) * 1000, 0), ""});
   table.add({"failover (beyond the stall threshold)", std::to_string(failover.size()),
-             fixed(percentile(failover, 0.5) * 1000, 0), fixed(percentile(failover, 0.95) * 1000, 0),
-             "p95 <= 500"});
+             fixed(percentile(failover, 0.5) * 1000, 0),
+             fixed(percentile(failover, 0.95) * 1000, 0), "p95 <= 500"});
   table.add({"added delay (same picture, source vs destination)", std::to_string(delay.size()),
              fixed(percentile(delay, 0.5) * 1000, 1), fixed(percentile(delay, 0.95) * 1000, 1),
              "median <= 100"});
   table.print();
-  std::printf("\nratios (target / measured): start p95 %.2f, failover p95 %.2f, delay median %.2f\n",
-              1.0 / std::max(1e-3, percentile(start, 0.95)),
-              0.5 / std::max(1e-3, percentile(failover, 0.95)),
-              0.1 / std::max(1e-3, percentile(delay, 0.5)));
+  std::printf(
+      "\nratios (target / measured): start p95 %.2f, failover p95 %.2f, delay median %.2f\n",
+      1.0 / std::max(1e-3, percentile(start, 0.95)),
+      0.5 / std::max(1e-3, percentile(failover, 0.95)),
+      0.1 / std::max(1e-3, percentile(delay, 0.5)));
   return 0;
 }

@@ -4,7 +4,7 @@
 #include "media/pipeline_relay.h"
 #include "media/playlist_leg.h"
 #include "media/pull_leg.h"
-#include "media/sources/av/av_source.h"
+#include "media/sources/url_source.h"
 
 namespace streamrelay::media {
 namespace {
@@ -16,7 +16,7 @@ std::unique_ptr<SourceLeg> make_leg(const SourcePlan& plan, const LegContext& co
                                     IoDeadline& deadline) {
   if (plan.is_live) {
     return std::make_unique<PullLeg>(
-        context, std::make_unique<AvSource>(deadline, context.settings), plan.urls);
+        context, std::make_unique<UrlSource>(deadline, context.settings), plan.urls);
   }
   return std::make_unique<PlaylistLeg>(context, deadline, plan);
 }

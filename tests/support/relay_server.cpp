@@ -24,9 +24,9 @@ RelayServer::~RelayServer() {
 }
 
 void RelayServer::start() {
-  std::vector<std::string> argv = {
-      STREAMRELAY_BINARY, "serve",           "--listen",    "127.0.0.1:" + std::to_string(port_),
-      "--data-dir",       folder_ + "/data"};
+  std::vector<std::string> argv = {STREAMRELAY_BINARY, "serve",
+                                   "--listen",         "127.0.0.1:" + std::to_string(port_),
+                                   "--data-dir",       folder_ + "/data"};
   bool has_log_level =
       std::find(extra_args_.begin(), extra_args_.end(), "--log-level") != extra_args_.end();
   if (!has_log_level) argv.insert(argv.end(), {"--log-level", "debug"});

@@ -209,7 +209,7 @@ TaskPage SqliteStore::list_tasks(const std::string& project_id, const task::List
     }
   }
   Statement& rows = prepared("SELECT " + std::string(kRecordColumns) + filter +
-                                "ORDER BY t.seq DESC LIMIT ?4 OFFSET ?5");
+                             "ORDER BY t.seq DESC LIMIT ?4 OFFSET ?5");
   rows.bind(1, project_id);
   if (query.region) rows.bind(2, *query.region);
   if (query.task_id) rows.bind(3, *query.task_id);

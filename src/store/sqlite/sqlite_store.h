@@ -2,11 +2,11 @@
 
 #include <memory>
 #include <mutex>
-#include <unordered_map>
 #include <string>
+#include <unordered_map>
 
-#include "store/sqlite/sqlite_handle.h"
 #include "store/spec_codec.h"
+#include "store/sqlite/sqlite_handle.h"
 #include "store/store.h"
 
 namespace streamrelay::store {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "media/formats/codec_config.h"
 #include "media/sources/av/flv_probe.h"
 #include "net/egress_policy.h"
 
@@ -12,32 +13,8 @@ namespace {
 constexpr int64_t kProbeSizeBytes = 2 * 1024 * 1024;
 constexpr AVRational kMillisecond = {1, 1000};
 
-// The sampling frequencies an AudioSpecificConfig can name by index (ISO 14496-3, 1.6.3.4).
-constexpr int kAacSampleRates[] = {96000, 88200, 64000, 48000, 44100, 32000, 24000,
-                                   22050, 16000, 12000, 11025, 8000,  7350};
-
 void free_bsf(AVBSFContext* context) {
   av_bsf_free(&context);
-}
-
-// Hand-built because FFmpeg offers no public call that makes an AudioSpecificConfig from codec
-// parameters: 5 bits object type, 4 bits frequency index, 4 bits channels, 3 bits zero.
-bool write_audio_specific_config(AVCodecParameters& params) {
-  int index = -1;
-  for (int i = 0; i < 13; ++i) {
-    if (kAacSampleRates[i] == params.sample_rate) index = i;
-  }
-  int channels = params.ch_layout.nb_channels;
-  if (index < 0 || channels < 1 || channels > 7) return false;
-  int object_type = params.profile >= 0 ? params.profile + 1 : 2;  // default: AAC LC
-  auto* config = static_cast<uint8_t*>(av_mallocz(2 + AV_INPUT_BUFFER_PADDING_SIZE));
-  if (!config) return false;
-  config[0] = static_cast<uint8_t>((object_type << 3) | (index >> 1));
-  config[1] = static_cast<uint8_t>(((index & 1) << 7) | (channels << 3));
-  av_freep(&params.extradata);
-  params.extradata = config;
-  params.extradata_size = 2;
-  return true;
 }
 
 int64_t frame_duration_ms(const AVStream& stream) {

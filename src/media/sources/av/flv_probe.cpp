@@ -1,8 +1,10 @@
 #include "media/sources/av/flv_probe.h"
 
+#include "media/formats/codec_config.h"
+
 #include <cstdlib>
-#include <initializer_list>
 #include <cstring>
+#include <initializer_list>
 
 namespace streamrelay::media {
 namespace {
@@ -25,8 +27,8 @@ bool has_announced_tracks(const AVFormatContext& input, std::chrono::nanoseconds
                           std::chrono::milliseconds quiet_wait) {
   bool expects_video = has_any_key(input, {"videocodecid", "width", "height", "displayWidth",
                                            "displayHeight", "framerate", "fps", "videodatarate"});
-  bool expects_audio = has_any_key(input, {"audiocodecid", "audiosamplerate", "audiodatarate",
-                                           "audiochannels", "stereo"});
+  bool expects_audio = has_any_key(
+      input, {"audiocodecid", "audiosamplerate", "audiodatarate", "audiochannels", "stereo"});
   bool has_video = false;
   bool has_audio = false;
   for (unsigned i = 0; i < input.nb_streams; ++i) {
@@ -45,41 +47,6 @@ bool has_announced_tracks(const AVFormatContext& input, std::chrono::nanoseconds
 double metadata_number(const AVFormatContext& input, const char* key) {
   const AVDictionaryEntry* entry = av_dict_get(input.metadata, key, nullptr, 0);
   return entry ? std::atof(entry->value) : 0;
-}
-
-// The picture size in the SPS, through libavcodec's H.264 parser.
-void read_picture_size(AVCodecParameters& params, const AVPacket* keyframe) {
-  if (!keyframe || params.extradata_size <= 0) return;
-  AVCodecParserContext* parser = av_parser_init(AV_CODEC_ID_H264);
-  AVCodecContext* context = avcodec_alloc_context3(nullptr);
-  if (parser && context && avcodec_parameters_to_context(context, &params) >= 0) {
-    uint8_t* out = nullptr;
-    int out_size = 0;
-    av_parser_parse2(parser, context, &out, &out_size, keyframe->data, keyframe->size,
-                     AV_NOPTS_VALUE, AV_NOPTS_VALUE, 0);
-    if (parser->width > 0 && parser->height > 0) {
-      params.width = parser->width;
-      params.height = parser->height;
-    }
-  }
-  avcodec_free_context(&context);
-  if (parser) av_parser_close(parser);
-}
-
-// Sample rate and channels from an AudioSpecificConfig (ISO 14496-3, 1.6.2.1): the FLV tag
-// header's own fields cannot say 48 kHz.
-void read_audio_config(AVCodecParameters& params) {
-  static constexpr int kRates[] = {96000, 88200, 64000, 48000, 44100, 32000, 24000,
-                                   22050, 16000, 12000, 11025, 8000,  7350};
-  if (params.codec_id != AV_CODEC_ID_AAC || params.extradata_size < 2) return;
-  const uint8_t* config = params.extradata;
-  int index = ((config[0] & 0x07) << 1) | (config[1] >> 7);
-  int channels = (config[1] >> 3) & 0x0F;
-  if (index < 13) params.sample_rate = kRates[index];
-  if (channels >= 1 && channels <= 7) {
-    av_channel_layout_uninit(&params.ch_layout);
-    av_channel_layout_default(&params.ch_layout, channels);
-  }
 }
 
 }  // namespace
@@ -111,7 +78,7 @@ void complete_flv_parameters(AVFormatContext& input, const std::deque<AvPacketPt
   for (unsigned i = 0; i < input.nb_streams; ++i) {
     AVStream& stream = *input.streams[i];
     AVCodecParameters& params = *stream.codecpar;
-    if (params.codec_type == AVMEDIA_TYPE_AUDIO) read_audio_config(params);
+    if (params.codec_type == AVMEDIA_TYPE_AUDIO) read_audio_specific_config(params);
     if (params.codec_type != AVMEDIA_TYPE_VIDEO) continue;
     if (params.width <= 0 || params.height <= 0) {
       params.width = static_cast<int>(metadata_number(input, "width"));

@@ -1,0 +1,186 @@
+#include "media/formats/flv_tags.h"
+
+#include <bit>
+#include <cstring>
+#include <sstream>
+
+namespace streamrelay::media::flv {
+namespace {
+
+uint32_t read_u24(const uint8_t* p) {
+  return (uint32_t(p[0]) << 16) | (uint32_t(p[1]) << 8) | p[2];
+}
+uint16_t read_u16(const uint8_t* p) {
+  return static_cast<uint16_t>((p[0] << 8) | p[1]);
+}
+uint32_t read_u32(const uint8_t* p) {
+  return (read_u24(p) << 8) | p[3];
+}
+
+// A cursor over AMF0 data that fails softly on truncation.
+class AmfReader {
+ public:
+  explicit AmfReader(std::span<const uint8_t> data) : data_(data) {}
+  bool has(size_t count) const { return at_ + count <= data_.size(); }
+  uint8_t u8() { return data_[at_++]; }
+  uint16_t u16() {
+    uint16_t value = read_u16(&data_[at_]);
+    at_ += 2;
+    return value;
+  }
+  uint32_t u32() {
+    uint32_t value = read_u32(&data_[at_]);
+    at_ += 4;
+    return value;
+  }
+  std::optional<std::string> short_string() {
+    if (!has(2)) return std::nullopt;
+    uint16_t length = u16();
+    if (!has(length)) return std::nullopt;
+    std::string text(reinterpret_cast<const char*>(&data_[at_]), length);
+    at_ += length;
+    return text;
+  }
+  std::optional<double> number() {
+    if (!has(8)) return std::nullopt;
+    uint64_t bits = 0;
+    for (int i = 0; i < 8; ++i) bits = (bits << 8) | data_[at_ + i];
+    at_ += 8;
+    return std::bit_cast<double>(bits);
+  }
+  // Reads one value; scalars go into `out` under `key`, containers are walked (depth-bounded).
+  bool value(const std::string& key, Metadata& out, int depth) {
+    if (!has(1) || depth > 8) return false;
+    uint8_t marker = u8();
+    switch (marker) {
+      case 0x00: {  // number
+        auto number_value = number();
+        if (!number_value) return false;
+        std::ostringstream text;
+        text << *number_value;
+        out[key] = text.str();
+        return true;
+      }
+      case 0x01:  // boolean
+        if (!has(1)) return false;
+        out[key] = u8() ? "true" : "false";
+        return true;
+      case 0x02: {  // string
+        auto text = short_string();
+        if (!text) return false;
+        out[key] = *text;
+        return true;
+      }
+      case 0x03:  // object
+        return properties(out, depth);
+      case 0x08:  // ECMA array: a count, then properties
+        if (!has(4)) return false;
+        u32();
+        return properties(out, depth);
+      case 0x05:  // null
+      case 0x06:  // undefined
+        return true;
+      case 0x0A: {  // strict array
+        if (!has(4)) return false;
+        uint32_t count = u32();
+        for (uint32_t i = 0; i < count; ++i) {
+          Metadata ignored;
+          if (!value("", ignored, depth + 1)) return false;
+        }
+        return true;
+      }
+      case 0x0B:  // date
+        if (!has(10)) return false;
+        at_ += 10;
+        return true;
+      default:
+        return false;
+    }
+  }
+  bool properties(Metadata& out, int depth) {
+    for (;;) {
+      auto key = short_string();
+      if (!key) return false;
+      if (key->empty()) {
+        if (has(1) && data_[at_] == 0x09) ++at_;  // object end
+        return true;
+      }
+      if (!value(*key, out, depth + 1)) return false;
+    }
+  }
+
+ private:
+  std::span<const uint8_t> data_;
+  size_t at_ = 0;
+};
+
+}  // namespace
+
+bool is_file_header(std::span<const uint8_t> bytes) {
+  return bytes.size() >= 3 && bytes[0] == 'F' && bytes[1] == 'L' && bytes[2] == 'V';
+}
+
+TagHeader parse_tag_header(std::span<const uint8_t, kTagHeaderSize> bytes) {
+  TagHeader header;
+  header.type = bytes[0] & 0x1F;
+  header.data_size = read_u24(&bytes[1]);
+  uint32_t timestamp = read_u24(&bytes[4]) | (uint32_t(bytes[7]) << 24);
+  header.timestamp_ms = static_cast<int32_t>(timestamp);
+  return header;
+}
+
+std::optional<VideoTag> parse_video_tag(std::span<const uint8_t> data) {
+  if (data.empty()) return std::nullopt;
+  VideoTag tag;
+  tag.is_keyframe = (data[0] >> 4) == 1;
+  tag.codec_id = data[0] & 0x0F;
+  if (tag.codec_id != kVideoCodecAvc) {
+    tag.payload = data.subspan(1);
+    return tag;
+  }
+  if (data.size() < 5) return std::nullopt;
+  uint8_t packet_type = data[1];
+  tag.is_sequence_header = packet_type == 0;
+  tag.is_end_of_sequence = packet_type == 2;
+  int32_t cts = static_cast<int32_t>(read_u24(&data[2]));
+  if (cts & 0x800000) cts -= 0x1000000;  // 24-bit signed
+  tag.composition_time_ms = cts;
+  tag.payload = data.subspan(5);
+  return tag;
+}
+
+std::optional<AudioTag> parse_audio_tag(std::span<const uint8_t> data) {
+  if (data.empty()) return std::nullopt;
+  static constexpr int kRates[] = {5512, 11025, 22050, 44100};
+  AudioTag tag;
+  tag.sound_format = data[0] >> 4;
+  tag.sample_rate = kRates[(data[0] >> 2) & 0x03];
+  tag.channels = (data[0] & 0x01) ? 2 : 1;
+  if (tag.sound_format != kSoundFormatAac) {
+    tag.payload = data.subspan(1);
+    return tag;
+  }
+  if (data.size() < 2) return std::nullopt;
+  tag.is_sequence_header = data[1] == 0;
+  tag.payload = data.subspan(2);
+  return tag;
+}
+
+std::optional<Metadata> parse_metadata(std::span<const uint8_t> data) {
+  AmfReader reader(data);
+  Metadata metadata;
+  // Skip a leading "@setDataFrame" (as published) and read the "onMetaData" value after.
+  for (int guard = 0; guard < 2; ++guard) {
+    if (!reader.has(1) || reader.u8() != 0x02) return std::nullopt;
+    auto name = reader.short_string();
+    if (!name) return std::nullopt;
+    if (*name == "onMetaData") {
+      if (!reader.value("", metadata, 0)) return std::nullopt;
+      metadata.erase("");
+      return metadata;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace streamrelay::media::flv

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <deque>
+#include <vector>
+
+#include "media/formats/flv_tags.h"
+#include "media/io_deadline.h"
+#include "media/relay.h"
+#include "media/source.h"
+
+namespace streamrelay::media {
+
+// An RTMP or RTMPS source read as FLV tags over libavformat's rtmp protocol, parsed here: a few
+// tens of kilobytes per relay where libavformat's FLV demuxer takes over two megabytes. Probing
+// ends as soon as every announced track has its configuration (a live start waits for nothing
+// else); a new sequence header mid-stream is passed on as new codec configuration.
+class FlvSource final : public Source {
+ public:
+  FlvSource(IoDeadline& deadline, const RelaySettings& settings);
+  ~FlvSource() override { close(); }
+
+  std::optional<SourceError> open(const std::string& url) override;
+  const SegmentInfo& segment() const override { return segment_; }
+  std::optional<SourceError> read(MediaPacket& out) override;
+  void close() override;
+
+  static bool handles(const std::string& url);
+
+ private:
+  // Reads one tag: a packet into `out` (true), or configuration/metadata only (false).
+  std::optional<SourceError> read_tag(MediaPacket& out, bool& has_packet);
+  void on_video(const flv::TagHeader& header, MediaPacket& out, bool& has_packet);
+  void on_audio(const flv::TagHeader& header, MediaPacket& out, bool& has_packet);
+  bool has_announced_tracks(std::chrono::nanoseconds elapsed) const;
+  void build_segment();
+  SourceError error_from(int code, const char* operation) const;
+
+  IoDeadline& deadline_;
+  const RelaySettings& settings_;
+  AVIOContext* io_ = nullptr;
+  std::vector<uint8_t> data_;
+  flv::Metadata metadata_;
+  AvCodecParametersPtr video_;
+  AvCodecParametersPtr audio_;
+  bool has_new_video_config_ = false;
+  bool has_new_audio_config_ = false;
+  bool is_probing_ = false;
+  std::string skipped_;
+  std::deque<MediaPacket> pending_;
+  SegmentInfo segment_;
+};
+
+}  // namespace streamrelay::media

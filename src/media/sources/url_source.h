@@ -1,0 +1,33 @@
+#pragma once
+
+#include "media/sources/av/av_source.h"
+#include "media/sources/flv/flv_source.h"
+
+namespace streamrelay::media {
+
+// The source for whatever URL is opened: RTMP(S) through the FLV reader, everything else
+// through libavformat.
+class UrlSource final : public Source {
+ public:
+  UrlSource(IoDeadline& deadline, const RelaySettings& settings)
+      : flv_(deadline, settings), av_(deadline, settings) {}
+
+  std::optional<SourceError> open(const std::string& url) override {
+    close();
+    active_ = FlvSource::handles(url) ? static_cast<Source*>(&flv_) : &av_;
+    return active_->open(url);
+  }
+  const SegmentInfo& segment() const override { return active_->segment(); }
+  std::optional<SourceError> read(MediaPacket& out) override { return active_->read(out); }
+  void close() override {
+    flv_.close();
+    av_.close();
+  }
+
+ private:
+  FlvSource flv_;
+  AvSource av_;
+  Source* active_ = &av_;
+};
+
+}  // namespace streamrelay::media

@@ -13,6 +13,8 @@ packages=(
   clang libclang-rt-14-dev
   # test peers and tools
   ffmpeg nginx libnginx-mod-rtmp curl procps nodejs
+  # cluster tests: a throwaway PostgreSQL server (initdb, postgres) per test run
+  postgresql util-linux
   # benchmarks
   wrk
 )

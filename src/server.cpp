@@ -6,6 +6,8 @@
 
 #include <curl/curl.h>
 
+#include <unistd.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <filesystem>
@@ -20,6 +22,7 @@
 #include "media/av_logging.h"
 #include "net/egress_policy.h"
 #include "notify/callback_dispatcher.h"
+#include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "task/task_service.h"
 
@@ -79,17 +82,29 @@ int run_server(const ServerConfig& config) {
   auto authenticator = make_authenticator(config, address, clock);
   if (!authenticator) return 2;
 
-  std::error_code fs_error;
-  std::filesystem::create_directories(config.data_dir, fs_error);
-  std::string db_path = (std::filesystem::path(config.data_dir) / "streamrelay.db").string();
-  std::unique_ptr<store::SqliteStore> store_owner;
+  std::string node_id = config.node_id;
+  if (node_id.empty()) {
+    char host[256] = {};
+    gethostname(host, sizeof(host) - 1);
+    node_id = std::string(host) + ":" + std::to_string(address.port);
+  }
+  std::unique_ptr<store::Store> store_owner;
+  std::string store_name;
   try {
-    store_owner = std::make_unique<store::SqliteStore>(db_path);
+    if (!config.database.empty()) {
+      store_name = "postgres";
+      store_owner = std::make_unique<store::PostgresStore>(config.database, node_id);
+    } else {
+      std::error_code fs_error;
+      std::filesystem::create_directories(config.data_dir, fs_error);
+      store_name = (std::filesystem::path(config.data_dir) / "streamrelay.db").string();
+      store_owner = std::make_unique<store::SqliteStore>(store_name);
+    }
   } catch (const std::exception& error) {
-    spdlog::critical("event=startup_refused error=\"store {}: {}\"", db_path, error.what());
+    spdlog::critical("event=startup_refused error=\"store {}: {}\"", store_name, error.what());
     return 1;
   }
-  store::SqliteStore& store = *store_owner;
+  store::Store& store = *store_owner;
 
   net::EgressPolicy egress{config.allows_private_egress, config.allows_loopback_egress};
   net::set_process_egress_policy(egress);
@@ -107,7 +122,10 @@ int run_server(const ServerConfig& config) {
   task::TaskService service(store, clock, service_settings);
   control::MediaRelayFactory factory(relay_settings_of(config),
                                      std::chrono::milliseconds(config.failback_window_ms));
-  control::Supervisor supervisor(store, clock, factory);
+  control::SupervisorSettings supervisor_settings;
+  supervisor_settings.node = {node_id, config.served_regions, config.capacity};
+  supervisor_settings.lease_ttl = std::chrono::seconds(config.lease_ttl_s);
+  control::Supervisor supervisor(store, clock, factory, supervisor_settings);
   service.set_listener(&supervisor);
   api::RateLimiter limiter(config.rate_limit_rps, config.rate_limit_rps * 2);
   api::Router router(service, *authenticator, &limiter);
@@ -133,8 +151,12 @@ int run_server(const ServerConfig& config) {
   supervisor.start();
   dispatcher.start();
   http.start();
-  spdlog::info("event=listening address={}:{} data_dir={} region={}", address.host, http.port(),
-               config.data_dir, config.region);
+  spdlog::info("event=listening address={}:{} store={} region={}", address.host, http.port(),
+               store_name, config.region);
+  if (store.is_shared()) {
+    spdlog::info("event=cluster_node node={} capacity={} lease_ttl_s={}", node_id, config.capacity,
+                 config.lease_ttl_s);
+  }
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int signal) {

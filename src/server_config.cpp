@@ -18,6 +18,19 @@ void add_serve_options(CLI::App& command, ServerConfig& config) {
       ->capture_default_str();
   command.add_option("--serve-region", config.served_regions,
                      "regions this deployment serves (repeatable; default: every region)");
+  command.add_option("--database", config.database,
+                     "PostgreSQL connection string shared by the nodes of a cluster (instead of "
+                     "the SQLite file), e.g. \"host=db user=relay dbname=relay\"");
+  command.add_option("--node-id", config.node_id,
+                     "this node's name in a cluster, unique (default: hostname:port)");
+  command.add_option("--capacity", config.capacity, "relays this node runs at most in a cluster")
+      ->check(CLI::Range(int64_t{1}, int64_t{1000000}))
+      ->capture_default_str();
+  command
+      .add_option("--lease-ttl-s", config.lease_ttl_s,
+                  "a dead node's tasks are taken over by the others after this")
+      ->check(CLI::Range(int64_t{2}, int64_t{600}))
+      ->capture_default_str();
   command.add_option("--credentials", config.credentials_file,
                      "credentials file (JSON); without one the API is open, on loopback only");
   command.add_option("--log-level", config.log_level, "trace, debug, info, warn, error")

@@ -34,6 +34,11 @@ struct ServerConfig {
   int64_t slate_hold_s = 60;
   std::string callback_signing_key;  // empty: callbacks are not signed
   int64_t callback_max_retry_s = 600;
+  // Cluster mode: a PostgreSQL connection string shared by every node (empty: SQLite, one node).
+  std::string database;
+  std::string node_id;  // empty: hostname:port
+  int64_t capacity = 1000;
+  int64_t lease_ttl_s = 10;
 };
 
 // Declares the flags of `serve` on a CLI11 command (and --config, read by expand_config_file).

@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <exception>
+#include <utility>
 
 #include "task/task_event.h"
 
@@ -74,7 +76,11 @@ void move_breakpoint(task::TaskRuntime& runtime, const task::TaskSpec& before,
 
 Supervisor::Supervisor(store::Store& store, const task::Clock& clock, RelayFactory& factory,
                        SupervisorSettings settings)
-    : store_(store), clock_(clock), factory_(factory), settings_(settings) {}
+    : store_(store),
+      clock_(clock),
+      factory_(factory),
+      settings_(std::move(settings)),
+      is_clustered_(store.is_shared()) {}
 
 Supervisor::~Supervisor() {
   stop();
@@ -126,6 +132,8 @@ void Supervisor::run() {
     int64_t now = clock_.now_seconds();
     record_relay_events(now);
     write_runtimes(now);
+    // Every relay has stopped: the others may take the tasks over at once.
+    if (is_clustered_) store_.release_leases(settings_.node.node_id);
   } catch (const std::exception& error) {
     spdlog::error("event=final_write_failed error=\"{}\"", error.what());
   }
@@ -141,6 +149,14 @@ void Supervisor::tick() {
     wake_at_.erase(wake_at_.begin());
   }
   due_.insert(relayed_.begin(), relayed_.end());
+  if (is_clustered_) {
+    bool wants_more = std::any_of(due_.begin(), due_.end(), [&](const std::string& id) {
+      auto found = entries_.find(id);
+      return found != entries_.end() && !is_owned(id) &&
+             task::should_run(found->second.record, now);
+    });
+    renew_leases(wants_more);
+  }
   for (const std::string& id : due_) {
     auto found = entries_.find(id);
     if (found == entries_.end()) continue;
@@ -200,6 +216,10 @@ void Supervisor::reconcile(Entry& entry, int64_t now) {
   if (entry.relay && entry.relay->has_failed()) {
     spdlog::error("task_id={} event=relay_failed note=\"restarting it\"", record.spec.task_id);
     stop_relay(entry);
+  }
+  if (!is_owned(record.spec.task_id)) {
+    stop_relay(entry);  // another node runs it (or nobody yet)
+    return;
   }
   bool is_in_window = !record.is_deleted && record.finish_reason == task::FinishReason::none &&
                       record.spec.start_time <= now && now < record.spec.end_time;
@@ -350,7 +370,7 @@ void Supervisor::write_runtimes(int64_t now) {
   std::vector<store::RuntimeUpdate> updates;
   for (const std::string& id : dirty_) {
     auto found = entries_.find(id);
-    if (found == entries_.end() || found->second.record.is_deleted) continue;
+    if (found == entries_.end() || found->second.record.is_deleted || !is_owned(id)) continue;
     Entry& entry = found->second;
     task::TaskRuntime& runtime = entry.record.runtime;
     if (entry.relay) {
@@ -372,10 +392,75 @@ void Supervisor::write_runtimes(int64_t now) {
       }
     }
     runtime.updated_at = now;
-    updates.push_back({id, runtime});
+    auto lease = leases_.find(id);
+    updates.push_back({id, runtime, lease == leases_.end() ? 0 : lease->second});
   }
   dirty_.clear();
   store_.save_runtimes(updates);
+}
+
+void Supervisor::renew_leases(bool is_urgent) {
+  auto now = std::chrono::steady_clock::now();
+  // Claiming a task that just became due may not wait a full interval, but is not retried on
+  // every wake-up either.
+  auto wait = is_urgent ? std::min(settings_.lease_interval, std::chrono::milliseconds(200))
+                        : settings_.lease_interval;
+  if (now - last_lease_attempt_ < wait) return;
+  last_lease_attempt_ = now;
+  int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  std::vector<store::Lease> held;
+  try {
+    held = store_.acquire_leases(settings_.node, now_ms, settings_.lease_ttl.count());
+  } catch (const std::exception& error) {
+    // Without the store a node cannot tell whether its leases still hold: it stops its relays
+    // before they could run out, so another node never pushes the same task alongside it.
+    if (!leases_.empty() && now - last_lease_renewal_ > settings_.lease_ttl * 6 / 10) {
+      give_up_leases(error.what());
+    }
+    throw;
+  }
+  last_lease_renewal_ = now;
+  std::unordered_map<std::string, int64_t> next;
+  for (const store::Lease& lease : held) {
+    next[lease.task_id] = lease.epoch;
+    auto before = leases_.find(lease.task_id);
+    if (before != leases_.end() && before->second == lease.epoch) continue;
+    // A task taken over resumes where its last owner left it (a playlist's breakpoint).
+    auto entry = entries_.find(lease.task_id);
+    if (entry != entries_.end() && before != leases_.end()) {
+      stop_relay(entry->second);  // held by someone else in between: start afresh
+    }
+    if (entry != entries_.end()) {
+      if (auto runtime = store_.stored_runtime(lease.task_id))
+        entry->second.record.runtime = *runtime;
+    }
+    due_.insert(lease.task_id);
+    spdlog::info("task_id={} event=lease_acquired node={} epoch={}", lease.task_id,
+                 settings_.node.node_id, lease.epoch);
+  }
+  for (const auto& [id, epoch] : leases_) {
+    if (next.contains(id)) continue;
+    due_.insert(id);
+    if (relayed_.contains(id)) {
+      spdlog::warn("task_id={} event=lease_lost node={} epoch={}", id, settings_.node.node_id,
+                   epoch);
+    }
+  }
+  leases_ = std::move(next);
+  leased_count_ = leases_.size();
+}
+
+void Supervisor::give_up_leases(const std::string& reason) {
+  spdlog::error("event=leases_given_up node={} tasks={} error=\"{}\"", settings_.node.node_id,
+                leases_.size(), reason);
+  for (const auto& [id, epoch] : leases_) {
+    auto found = entries_.find(id);
+    if (found != entries_.end()) stop_relay(found->second);
+  }
+  leases_.clear();
+  leased_count_ = 0;
 }
 
 }  // namespace streamrelay::control

@@ -25,11 +25,17 @@ struct SupervisorSettings {
   std::chrono::milliseconds poll_interval{200};
   // How often relays' runtime reports (and playlist breakpoints) are written to the store.
   std::chrono::milliseconds runtime_interval{500};
+  // Cluster mode (a shared store): this node, how long its leases last and how often it renews
+  // them and claims tasks nobody runs.
+  store::NodeInfo node;
+  std::chrono::milliseconds lease_ttl{10000};
+  std::chrono::milliseconds lease_interval{1000};
 };
 
 // Decides which tasks run: starts a relay when a task's window opens, stops it at its end or on
 // delete, pauses it, hands it new sources, records its events in the outbox and writes its
-// runtime report (with a playlist's breakpoint) to the store.
+// runtime report (with a playlist's breakpoint) to the store. On a shared store it runs only the
+// tasks it holds a lease on, and stops a relay the moment its lease is lost.
 class Supervisor final : public task::ChangeListener, public media::RelayObserver {
  public:
   Supervisor(store::Store& store, const task::Clock& clock, RelayFactory& factory,
@@ -44,6 +50,8 @@ class Supervisor final : public task::ChangeListener, public media::RelayObserve
   void on_relay_event(const std::string& task_id, const media::RelayEvent& event) override;
 
   size_t running_relays() const { return running_relays_; }
+  // Tasks this node holds a lease on (cluster mode).
+  size_t leased_tasks() const { return leased_count_; }
 
  private:
   struct Entry {
@@ -73,6 +81,12 @@ class Supervisor final : public task::ChangeListener, public media::RelayObserve
   void schedule(const Entry& entry, int64_t now);
   void record_relay_events(int64_t now);
   void write_runtimes(int64_t now);
+  // Cluster mode: renews this node's leases and claims tasks; `is_urgent` skips the interval.
+  void renew_leases(bool is_urgent);
+  void give_up_leases(const std::string& reason);
+  bool is_owned(const std::string& task_id) const {
+    return !is_clustered_ || leases_.contains(task_id);
+  }
 
   store::Store& store_;
   const task::Clock& clock_;
@@ -90,6 +104,12 @@ class Supervisor final : public task::ChangeListener, public media::RelayObserve
   int64_t revision_ = 0;
   std::chrono::steady_clock::time_point last_runtime_write_{};
   std::atomic<size_t> running_relays_{0};
+
+  bool is_clustered_ = false;
+  std::unordered_map<std::string, int64_t> leases_;  // task_id -> fencing epoch
+  std::chrono::steady_clock::time_point last_lease_attempt_{};
+  std::chrono::steady_clock::time_point last_lease_renewal_{};
+  std::atomic<size_t> leased_count_{0};
 
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -27,10 +27,25 @@ struct StoredEvent {
   int64_t attempts = 0;
 };
 
-// One task's runtime report, as control writes it.
+// One task's runtime report, as control writes it. In a cluster it is written only while the
+// writer still holds the task's lease at this epoch.
 struct RuntimeUpdate {
   std::string task_id;
   task::TaskRuntime runtime;
+  int64_t lease_epoch = 0;
+};
+
+// A node of a cluster: who it is, what it may run.
+struct NodeInfo {
+  std::string node_id;
+  std::vector<std::string> regions;  // empty: every region
+  int64_t capacity = 1000;           // relays
+};
+
+// A task this node runs, under a lease with a fencing epoch.
+struct Lease {
+  std::string task_id;
+  int64_t epoch = 0;
 };
 
 // The durable state of every task. Each call is one committed transaction.
@@ -85,6 +100,23 @@ class Store {
 
   // Removes a deleted task for good.
   virtual void purge_task(const std::string& task_id) = 0;
+
+  // The task's runtime as stored (a node taking a task over resumes from its breakpoint).
+  virtual std::optional<task::TaskRuntime> stored_runtime(const std::string& task_id) = 0;
+
+  // The schema version the store is at (its migrations are applied on open).
+  virtual int schema_version() = 0;
+
+  // Cluster mode: several nodes share the store. A single-node store runs everything itself.
+  virtual bool is_shared() const { return false; }
+  // Heartbeats the node, renews its leases and claims tasks that should run and nobody holds
+  // (or whose lease expired), up to its capacity. The leases held afterwards.
+  virtual std::vector<Lease> acquire_leases(const NodeInfo& node, int64_t now_ms, int64_t ttl_ms) {
+    (void)node, (void)now_ms, (void)ttl_ms;
+    return {};
+  }
+  // Gives every lease of the node back (graceful stop): others take the tasks at once.
+  virtual void release_leases(const std::string& node_id) { (void)node_id; }
 };
 
 }  // namespace streamrelay::store

@@ -427,6 +427,14 @@ void SqliteStore::save_runtimes(const std::vector<RuntimeUpdate>& updates) {
   tx.commit();
 }
 
+std::optional<task::TaskRuntime> SqliteStore::stored_runtime(const std::string& task_id) {
+  std::lock_guard lock(mutex_);
+  Statement stmt(db_.get(), "SELECT " + std::string(kRecordColumns) + "WHERE t.task_id = ?");
+  stmt.bind(1, task_id);
+  if (!stmt.step()) return std::nullopt;
+  return read_record(stmt, specs_).runtime;
+}
+
 void SqliteStore::purge_task(const std::string& task_id) {
   std::lock_guard lock(mutex_);
   Transaction tx(db_.get());

@@ -38,8 +38,9 @@ class SqliteStore final : public Store {
                          const std::string& error, bool is_expired) override;
   void save_runtimes(const std::vector<RuntimeUpdate>& updates) override;
   void purge_task(const std::string& task_id) override;
+  std::optional<task::TaskRuntime> stored_runtime(const std::string& task_id) override;
 
-  int schema_version();
+  int schema_version() override;
 
   // Imports many tasks in one transaction (no destination or quota checks): for imports and
   // benchmarks.

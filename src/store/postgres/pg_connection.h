@@ -1,0 +1,75 @@
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace streamrelay::store {
+
+struct PgResultDeleter {
+  void operator()(PGresult* result) const { PQclear(result); }
+};
+
+// A query's rows, read as text (`is_null` for NULLs).
+class PgRows {
+ public:
+  explicit PgRows(PGresult* result) : result_(result) {}
+  int size() const { return PQntuples(result_.get()); }
+  std::string text(int row, int column) const { return PQgetvalue(result_.get(), row, column); }
+  int64_t integer(int row, int column) const {
+    return std::atoll(PQgetvalue(result_.get(), row, column));
+  }
+  double real(int row, int column) const {
+    return std::atof(PQgetvalue(result_.get(), row, column));
+  }
+  bool boolean(int row, int column) const { return text(row, column) == "t"; }
+  bool is_null(int row, int column) const { return PQgetisnull(result_.get(), row, column) != 0; }
+  int64_t affected() const { return std::atoll(PQcmdTuples(result_.get())); }
+
+ private:
+  std::unique_ptr<PGresult, PgResultDeleter> result_;
+};
+
+using PgParams = std::vector<std::optional<std::string>>;
+
+// One libpq connection; every call throws StoreError when the database fails.
+class PgConnection {
+ public:
+  explicit PgConnection(const std::string& conninfo);
+  ~PgConnection();
+  PgConnection(const PgConnection&) = delete;
+  PgConnection& operator=(const PgConnection&) = delete;
+
+  PgRows exec(std::string_view sql, const PgParams& params = {});
+  // Several statements without parameters (a migration).
+  void exec_script(const std::string& sql);
+  // Reconnects when the connection was lost (the server restarted).
+  void ensure_open();
+
+ private:
+  std::string conninfo_;
+  PGconn* connection_ = nullptr;
+};
+
+// BEGIN ... COMMIT, rolled back when left without commit().
+class PgTransaction {
+ public:
+  explicit PgTransaction(PgConnection& connection) : connection_(connection) {
+    connection_.exec("BEGIN");
+  }
+  ~PgTransaction();
+  PgTransaction(const PgTransaction&) = delete;
+  PgTransaction& operator=(const PgTransaction&) = delete;
+  void commit();
+
+ private:
+  PgConnection& connection_;
+  bool is_open_ = true;
+};
+
+}  // namespace streamrelay::store

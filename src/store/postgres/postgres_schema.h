@@ -1,0 +1,82 @@
+#pragma once
+
+#include <string_view>
+
+namespace streamrelay::store {
+
+// PostgreSQL schema migrations, applied in order under an advisory lock (nodes may start
+// together); migration i brings the schema to version i + 1. Never edit a released one.
+inline constexpr std::string_view kPostgresMigrations[] = {
+    R"sql(
+CREATE TABLE meta (key TEXT PRIMARY KEY, value BIGINT NOT NULL);
+INSERT INTO meta (key, value) VALUES ('revision', 0);
+CREATE TABLE tasks (
+  seq BIGSERIAL PRIMARY KEY,
+  task_id TEXT NOT NULL UNIQUE,
+  project_id TEXT NOT NULL,
+  region TEXT NOT NULL,
+  destination_key TEXT NOT NULL,
+  start_time BIGINT NOT NULL,
+  end_time BIGINT NOT NULL,
+  is_paused BOOLEAN NOT NULL DEFAULT false,
+  is_vod BOOLEAN NOT NULL DEFAULT false,
+  spec TEXT NOT NULL,
+  is_deleted BOOLEAN NOT NULL DEFAULT false,
+  finish_reason TEXT NOT NULL DEFAULT '',
+  revision BIGINT NOT NULL,
+  owner_node TEXT,
+  lease_epoch BIGINT NOT NULL DEFAULT 0,
+  lease_expires_at BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX tasks_by_project ON tasks (project_id, is_deleted, seq);
+CREATE INDEX tasks_by_project_region ON tasks (project_id, region, is_deleted, seq);
+CREATE INDEX tasks_by_destination ON tasks (destination_key);
+CREATE INDEX tasks_by_revision ON tasks (revision);
+CREATE INDEX tasks_by_owner ON tasks (owner_node);
+CREATE TABLE task_runtime (
+  task_id TEXT PRIMARY KEY,
+  relay_state TEXT NOT NULL DEFAULT 'idle',
+  source TEXT NOT NULL DEFAULT 'primary',
+  source_url TEXT NOT NULL DEFAULT '',
+  file_index BIGINT NOT NULL DEFAULT 0,
+  file_offset_seconds DOUBLE PRECISION NOT NULL DEFAULT 0,
+  looped_times BIGINT NOT NULL DEFAULT 0,
+  started_at BIGINT NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '',
+  bytes_in BIGINT NOT NULL DEFAULT 0,
+  bytes_out BIGINT NOT NULL DEFAULT 0,
+  bitrate_kbps BIGINT NOT NULL DEFAULT 0,
+  reconnects BIGINT NOT NULL DEFAULT 0,
+  updated_at BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE event_sequences (task_id TEXT PRIMARY KEY, last BIGINT NOT NULL);
+CREATE TABLE events (
+  id BIGSERIAL PRIMARY KEY,
+  event_id TEXT NOT NULL UNIQUE,
+  task_id TEXT NOT NULL,
+  project_id TEXT NOT NULL,
+  source_type TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  sequence BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  data TEXT NOT NULL,
+  callback_url TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempts BIGINT NOT NULL DEFAULT 0,
+  next_attempt_at BIGINT NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '',
+  claimed_by TEXT,
+  claim_until BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX events_by_task ON events (task_id, sequence);
+CREATE INDEX events_pending ON events (state, next_attempt_at);
+CREATE TABLE nodes (
+  node_id TEXT PRIMARY KEY,
+  regions TEXT NOT NULL,
+  capacity BIGINT NOT NULL,
+  heartbeat_at BIGINT NOT NULL
+);
+)sql",
+};
+
+}  // namespace streamrelay::store

@@ -1,0 +1,353 @@
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <memory>
+
+#include "store/postgres/postgres_store.h"
+#include "store/sqlite/sqlite_store.h"
+#include "support/postgres_server.h"
+#include "support/temp_dir.h"
+
+// One suite for every Store implementation: SQLite (a single node) and PostgreSQL (a cluster),
+// each against the real engine.
+
+using namespace streamrelay;
+
+namespace {
+
+constexpr int64_t kNow = 1'800'000'000;
+constexpr int64_t kNowMs = kNow * 1000;
+constexpr int64_t kTtlMs = 10'000;
+
+task::TaskSpec spec_of(const std::string& id, const std::string& project = "p1",
+                       const std::string& region = "local") {
+  task::TaskSpec spec;
+  spec.task_id = id;
+  spec.project_id = project;
+  spec.region = region;
+  spec.source_urls = {"rtmp://src/live/a"};
+  spec.destination_url = "rtmp://dst/live/" + id;
+  spec.start_time = kNow;
+  spec.end_time = kNow + 3600;
+  spec.create_time = kNow;
+  return spec;
+}
+
+// Where a test's store lives; open() opens it (again) as a node would.
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::unique_ptr<store::Store> open(const std::string& node_id = "node-a") = 0;
+};
+
+class SqliteBackend final : public Backend {
+ public:
+  std::unique_ptr<store::Store> open(const std::string&) override {
+    return std::make_unique<store::SqliteStore>(dir_.file("db"));
+  }
+
+ private:
+  test_support::TempDir dir_;
+};
+
+// One server for the whole run; every test gets a database of its own.
+test_support::PostgresServer& postgres() {
+  static test_support::TempDir folder;
+  static test_support::PostgresServer server(folder.path().string());
+  return server;
+}
+
+class PostgresBackend final : public Backend {
+ public:
+  PostgresBackend() {
+    static std::atomic<int> counter{0};
+    conninfo_ = postgres().create_database("store_test_" + std::to_string(++counter));
+  }
+  std::unique_ptr<store::Store> open(const std::string& node_id) override {
+    return std::make_unique<store::PostgresStore>(conninfo_, node_id);
+  }
+
+ private:
+  std::string conninfo_;
+};
+
+class StoreTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  std::unique_ptr<Backend> backend = make_backend();
+  std::unique_ptr<store::Store> store = backend->open();
+
+  static std::unique_ptr<Backend> make_backend() {
+    if (GetParam() == "postgres") return std::make_unique<PostgresBackend>();
+    return std::make_unique<SqliteBackend>();
+  }
+
+  void create(const task::TaskSpec& spec, const std::string& key = "") {
+    ASSERT_TRUE(store->create_task(spec, key.empty() ? spec.task_id : key, kNow, 0).ok());
+  }
+  // The epoch this node holds the task at (0 on a single node, where nothing is leased).
+  int64_t lease_of(const std::string& task_id) {
+    for (const auto& lease : store->acquire_leases({"node-a", {}, 1000}, kNowMs, kTtlMs)) {
+      if (lease.task_id == task_id) return lease.epoch;
+    }
+    return 0;
+  }
+};
+
+std::vector<std::string> ids_of(const std::vector<store::Lease>& leases) {
+  std::vector<std::string> ids;
+  for (const auto& lease : leases) ids.push_back(lease.task_id);
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+}  // namespace
+
+INSTANTIATE_TEST_SUITE_P(Engines, StoreTest, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
+
+TEST_P(StoreTest, ACreatedTaskIsFoundInItsProjectOnly) {
+  create(spec_of("t1"));
+  auto found = store->find_task("p1", "t1");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->spec.destination_url, "rtmp://dst/live/t1");
+  EXPECT_FALSE(store->find_task("p2", "t1"));
+}
+
+TEST_P(StoreTest, ListIsNewestFirstStableAcrossPagesAndCountsAll) {
+  for (int i = 0; i < 25; ++i) create(spec_of("t" + std::to_string(i)));
+  create(spec_of("other", "p2"));
+  task::ListQuery query;
+  query.limit = 10;
+  auto first = store->list_tasks("p1", query);
+  EXPECT_EQ(first.total, 25);
+  ASSERT_EQ(first.records.size(), 10u);
+  EXPECT_EQ(first.records.front().spec.task_id, "t24");
+  query.offset = 20;
+  auto last = store->list_tasks("p1", query);
+  ASSERT_EQ(last.records.size(), 5u);
+  EXPECT_EQ(last.records.back().spec.task_id, "t0");
+}
+
+TEST_P(StoreTest, ListFiltersByRegionAndTaskId) {
+  create(spec_of("a", "p1", "r1"));
+  create(spec_of("b", "p1", "r2"));
+  task::ListQuery query;
+  query.region = "r2";
+  EXPECT_EQ(store->list_tasks("p1", query).records.at(0).spec.task_id, "b");
+  query.region.reset();
+  query.task_id = "a";
+  EXPECT_EQ(store->list_tasks("p1", query).total, 1);
+}
+
+TEST_P(StoreTest, TwoActiveTasksCannotShareADestination) {
+  create(spec_of("a"), "rtmp://dst:1935/live/x");
+  auto status = store->create_task(spec_of("b"), "rtmp://dst:1935/live/x", kNow, 0);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().kind, task::ErrorKind::conflict);
+}
+
+TEST_P(StoreTest, AFinishedTaskFreesItsDestination) {
+  create(spec_of("a"), "rtmp://dst:1935/live/x");
+  auto record = store->find_task("p1", "a");
+  ASSERT_TRUE(store->finish_task("a", task::FinishReason::end_time_reached, record->revision, {}));
+  EXPECT_TRUE(store->create_task(spec_of("b"), "rtmp://dst:1935/live/x", kNow, 0).ok());
+}
+
+TEST_P(StoreTest, AnUpdateFromAStaleRevisionIsRefused) {
+  create(spec_of("a"));
+  auto record = store->find_task("p1", "a");
+  task::TaskSpec changed = record->spec;
+  changed.is_paused = true;
+  ASSERT_TRUE(store->update_task(changed, record->revision, false, "a", kNow, {}).ok());
+  auto stale = store->update_task(changed, record->revision, false, "a", kNow, {});
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.error().kind, task::ErrorKind::bad_state);
+  EXPECT_TRUE(store->find_task("p1", "a")->spec.is_paused);
+}
+
+TEST_P(StoreTest, ChangesAreSeenInRevisionOrderDeletesIncluded) {
+  create(spec_of("a"));
+  create(spec_of("b"));
+  auto all = store->tasks_changed_since(0);
+  ASSERT_EQ(all.size(), 2u);
+  int64_t seen = all.back().revision;
+  ASSERT_TRUE(store->delete_task("p1", "a", {}).ok());
+  auto changes = store->tasks_changed_since(seen);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_TRUE(changes[0].is_deleted);
+  EXPECT_FALSE(store->find_task("p1", "a"));
+  store->purge_task("a");
+  EXPECT_TRUE(store->tasks_changed_since(0).size() == 1u);
+}
+
+TEST_P(StoreTest, RuntimeReportsAreKeptApartFromTheSpec) {
+  create(spec_of("a"));
+  task::TaskRuntime runtime;
+  runtime.relay_state = task::RelayState::flowing;
+  runtime.bytes_out = 1234;
+  runtime.last_error = "x";
+  store->save_runtimes({{"a", runtime, lease_of("a")}});
+  auto record = store->find_task("p1", "a");
+  EXPECT_EQ(record->runtime.relay_state, task::RelayState::flowing);
+  EXPECT_EQ(record->runtime.bytes_out, 1234);
+  EXPECT_EQ(record->revision, store->tasks_changed_since(0).at(0).revision);
+}
+
+TEST_P(StoreTest, ReopeningKeepsEverythingAndTheSchemaVersion) {
+  create(spec_of("a"));
+  int version = store->schema_version();
+  EXPECT_GE(version, 1);
+  store.reset();
+  store = backend->open();
+  EXPECT_EQ(store->schema_version(), version);
+  EXPECT_TRUE(store->find_task("p1", "a"));
+}
+
+TEST_P(StoreTest, EventsAreNumberedPerTaskAndKeptWithTheChangeThatMadeThem) {
+  create(spec_of("a"));
+  task::TaskSpec spec = spec_of("a");
+  spec.callback_url = "cb.example.com";
+  store->append_events({task::task_start_event(spec, "rtmp://src/live/a", kNow),
+                        task::alarm_event(spec, "SourceInterrupted", "gone", kNow)});
+  auto record = store->find_task("p1", "a");
+  ASSERT_TRUE(
+      store->delete_task("p1", "a", {task::task_exit_event(spec, "Deleted", "", kNow)}).ok());
+  auto events = store->task_events("a", 10);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].event.sequence, 1);
+  EXPECT_EQ(events[2].event.sequence, 3);
+  EXPECT_EQ(events[2].event.event_type, "TaskExit");
+  EXPECT_EQ(events[0].state, "pending");
+  EXPECT_EQ(events[0].event.callback_url, "http://cb.example.com");
+}
+
+TEST_P(StoreTest, EventsOfATaskWithoutCallbackUrlAreKeptButNotDelivered) {
+  create(spec_of("a"));
+  store->append_events({task::task_start_event(spec_of("a"), "x", kNow)});
+  EXPECT_EQ(store->task_events("a", 10).at(0).state, "skipped");
+}
+
+TEST_P(StoreTest, AProjectOverItsQuotaIsRefusedOthersAreNot) {
+  ASSERT_TRUE(store->create_task(spec_of("a"), "a", kNow, 2).ok());
+  ASSERT_TRUE(store->create_task(spec_of("b"), "b", kNow, 2).ok());
+  auto refused = store->create_task(spec_of("c"), "c", kNow, 2);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, task::ErrorKind::rate_limited);
+  EXPECT_TRUE(store->create_task(spec_of("d", "p2"), "d", kNow, 2).ok());
+  ASSERT_TRUE(store->delete_task("p1", "a", {}).ok());
+  EXPECT_TRUE(store->create_task(spec_of("c"), "c", kNow, 2).ok());
+}
+
+TEST_P(StoreTest, ASingleNodeStoreIsNotShared) {
+  EXPECT_EQ(store->is_shared(), GetParam() == "postgres");
+}
+
+TEST_P(StoreTest, StoredRuntimeIsTheLastOneWritten) {
+  create(spec_of("a"));
+  EXPECT_EQ(store->stored_runtime("a")->file_index, 0);
+  auto leases = store->acquire_leases({"node-a", {}, 10}, kNowMs, kTtlMs);
+  task::TaskRuntime runtime;
+  runtime.file_index = 2;
+  runtime.file_offset_seconds = 12.5;
+  runtime.looped_times = 1;
+  store->save_runtimes({{"a", runtime, leases.empty() ? 0 : leases[0].epoch}});
+  auto stored = store->stored_runtime("a");
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->file_index, 2);
+  EXPECT_DOUBLE_EQ(stored->file_offset_seconds, 12.5);
+  EXPECT_EQ(stored->looped_times, 1);
+  EXPECT_FALSE(store->stored_runtime("nope"));
+}
+
+TEST_P(StoreTest, NodesClaimTasksUpToTheirCapacityAndNeverTheSameOne) {
+  if (!store->is_shared()) GTEST_SKIP() << "a single-node store runs every task itself";
+  for (int i = 0; i < 5; ++i) create(spec_of("t" + std::to_string(i)));
+  auto other = backend->open("node-b");
+  auto a = store->acquire_leases({"node-a", {}, 3}, kNowMs, kTtlMs);
+  auto b = other->acquire_leases({"node-b", {}, 10}, kNowMs, kTtlMs);
+  EXPECT_EQ(a.size(), 3u);
+  EXPECT_EQ(b.size(), 2u);
+  for (const auto& lease : a) {
+    for (const auto& theirs : b) EXPECT_NE(lease.task_id, theirs.task_id);
+    EXPECT_EQ(lease.epoch, 1);
+  }
+  // Renewing keeps the same tasks at the same epochs.
+  EXPECT_EQ(ids_of(store->acquire_leases({"node-a", {}, 3}, kNowMs + 1000, kTtlMs)), ids_of(a));
+}
+
+TEST_P(StoreTest, OnlyTasksThatShouldRunAreClaimed) {
+  if (!store->is_shared()) GTEST_SKIP() << "a single-node store runs every task itself";
+  create(spec_of("runs"));
+  task::TaskSpec later = spec_of("later");
+  later.start_time = kNow + 60;
+  create(later);
+  task::TaskSpec paused = spec_of("paused");
+  paused.is_paused = true;
+  create(paused);
+  task::TaskSpec paused_playlist = spec_of("paused-playlist");
+  paused_playlist.source_type = task::SourceType::vod;
+  paused_playlist.is_paused = true;
+  create(paused_playlist);
+  create(spec_of("elsewhere", "p1", "far"));
+  create(spec_of("deleted"));
+  ASSERT_TRUE(store->delete_task("p1", "deleted", {}).ok());
+  auto leases = store->acquire_leases({"node-a", {"local"}, 10}, kNowMs, kTtlMs);
+  // A paused playlist keeps its destination session (it shows the slate), so it runs.
+  EXPECT_EQ(ids_of(leases), (std::vector<std::string>{"paused-playlist", "runs"}));
+  auto any_region = backend->open("node-b")->acquire_leases({"node-b", {}, 10}, kNowMs, kTtlMs);
+  EXPECT_EQ(ids_of(any_region), (std::vector<std::string>{"elsewhere"}));
+}
+
+TEST_P(StoreTest, AnExpiredLeaseIsTakenOverAtAHigherEpochAndTheOldOwnerIsFenced) {
+  if (!store->is_shared()) GTEST_SKIP() << "a single-node store runs every task itself";
+  create(spec_of("a"));
+  auto other = backend->open("node-b");
+  auto held = store->acquire_leases({"node-a", {}, 10}, kNowMs, kTtlMs);
+  ASSERT_EQ(held.size(), 1u);
+  EXPECT_TRUE(other->acquire_leases({"node-b", {}, 10}, kNowMs + kTtlMs - 1, kTtlMs).empty());
+  auto taken = other->acquire_leases({"node-b", {}, 10}, kNowMs + kTtlMs + 1, kTtlMs);
+  ASSERT_EQ(taken.size(), 1u);
+  EXPECT_EQ(taken[0].epoch, held[0].epoch + 1);
+  // The old owner wakes up: its lease is gone and its runtime writes are refused.
+  EXPECT_TRUE(store->acquire_leases({"node-a", {}, 10}, kNowMs + kTtlMs + 2, kTtlMs).empty());
+  task::TaskRuntime stale;
+  stale.file_index = 7;
+  store->save_runtimes({{"a", stale, held[0].epoch}});
+  EXPECT_EQ(store->stored_runtime("a")->file_index, 0);
+  task::TaskRuntime fresh;
+  fresh.file_index = 3;
+  other->save_runtimes({{"a", fresh, taken[0].epoch}});
+  EXPECT_EQ(store->stored_runtime("a")->file_index, 3);
+}
+
+TEST_P(StoreTest, ReleasedLeasesAreClaimedAtOnceAndFinishedTasksGivenBack) {
+  if (!store->is_shared()) GTEST_SKIP() << "a single-node store runs every task itself";
+  create(spec_of("a"));
+  create(spec_of("b"));
+  auto other = backend->open("node-b");
+  ASSERT_EQ(store->acquire_leases({"node-a", {}, 10}, kNowMs, kTtlMs).size(), 2u);
+  auto record = store->find_task("p1", "b");
+  ASSERT_TRUE(store->finish_task("b", task::FinishReason::end_time_reached, record->revision, {}));
+  EXPECT_EQ(ids_of(store->acquire_leases({"node-a", {}, 10}, kNowMs + 100, kTtlMs)),
+            (std::vector<std::string>{"a"}));
+  store->release_leases("node-a");
+  auto taken = other->acquire_leases({"node-b", {}, 10}, kNowMs + 200, kTtlMs);
+  EXPECT_EQ(ids_of(taken), (std::vector<std::string>{"a"}));
+  EXPECT_EQ(taken[0].epoch, 2);
+}
+
+TEST_P(StoreTest, AnEventIsHandedToOneNodeAtATimeAndOfferedAgainIfItsNodeDies) {
+  if (!store->is_shared()) GTEST_SKIP() << "a single-node store runs every task itself";
+  task::TaskSpec spec = spec_of("a");
+  spec.callback_url = "cb.example.com";
+  create(spec);
+  store->append_events({task::task_start_event(spec, "x", kNow)});
+  auto other = backend->open("node-b");
+  ASSERT_EQ(store->due_events(kNow, 10).size(), 1u);
+  EXPECT_TRUE(other->due_events(kNow, 10).empty());
+  // node-a never reports back (it died): the claim runs out and node-b sends it.
+  auto later = other->due_events(kNow + 120, 10);
+  ASSERT_EQ(later.size(), 1u);
+  other->mark_event_delivered(later[0].event.event_id);
+  EXPECT_TRUE(store->due_events(kNow + 300, 10).empty());
+}

@@ -15,6 +15,8 @@ packages=(
   ffmpeg nginx libnginx-mod-rtmp curl procps nodejs
   # cluster tests: a throwaway PostgreSQL server (initdb, postgres) per test run
   postgresql util-linux
+  # console test: a real browser, driven headless
+  chromium
   # benchmarks
   wrk
 )

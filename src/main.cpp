@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "cli/task_cli.h"
 #include "observe/logging.h"
 #include "server.h"
 
@@ -13,6 +14,8 @@ int main(int argc, char** argv) {
   streamrelay::ServerConfig config;
   CLI::App* serve = app.add_subcommand("serve", "run the service");
   streamrelay::add_serve_options(*serve, config);
+  streamrelay::cli::TaskCliOptions task_options;
+  CLI::App* task = streamrelay::cli::add_task_commands(app, task_options);
 
   std::string error;
   std::vector<std::string> args = streamrelay::expand_config_file({argv + 1, argv + argc}, error);
@@ -26,6 +29,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& parse_error) {
     return app.exit(parse_error);
   }
+
+  if (task->parsed()) return streamrelay::cli::run_task_command(task_options);
 
   if (!streamrelay::observe::setup_logging(config.log_level)) {
     spdlog::warn("event=config_warning note=\"unknown log level {}, using info\"",

@@ -8,6 +8,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <filesystem>
@@ -16,17 +17,27 @@
 
 #include "api/auth/credentials.h"
 #include "api/http_server.h"
+#include "api/ops_endpoints.h"
 #include "api/router.h"
 #include "control/relay_factory.h"
 #include "control/supervisor.h"
 #include "media/av_logging.h"
 #include "net/egress_policy.h"
 #include "notify/callback_dispatcher.h"
+#include "observe/metrics.h"
 #include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
+#include "store/timed_store.h"
 #include "task/task_service.h"
 
 namespace streamrelay {
+
+namespace api {
+// The web console's files (generated at build time).
+extern const Asset kConsoleAssets[];
+extern const size_t kConsoleAssetCount;
+}  // namespace api
+
 namespace {
 
 media::RelaySettings relay_settings_of(const ServerConfig& config) {
@@ -104,7 +115,7 @@ int run_server(const ServerConfig& config) {
     spdlog::critical("event=startup_refused error=\"store {}: {}\"", store_name, error.what());
     return 1;
   }
-  store::Store& store = *store_owner;
+  store::TimedStore store(*store_owner);
 
   net::EgressPolicy egress{config.allows_private_egress, config.allows_loopback_egress};
   net::set_process_egress_policy(egress);
@@ -129,6 +140,18 @@ int run_server(const ServerConfig& config) {
   service.set_listener(&supervisor);
   api::RateLimiter limiter(config.rate_limit_rps, config.rate_limit_rps * 2);
   api::Router router(service, *authenticator, &limiter);
+  std::atomic<bool> is_stopping{false};
+  api::OpsEndpoints ops(
+      [&]() -> std::string {
+        if (is_stopping) return "shutting down";
+        try {
+          store.schema_version();
+        } catch (const std::exception& error) {
+          return std::string("store unreachable: ") + error.what();
+        }
+        return "";
+      },
+      api::kConsoleAssets, api::kConsoleAssetCount);
 
   boost::asio::io_context io;
   api::HttpLimits limits;
@@ -137,7 +160,11 @@ int run_server(const ServerConfig& config) {
   try {
     http_owner = std::make_unique<api::HttpServer>(
         io, address.host, address.port,
-        [&router](const api::HttpRequest& request) { return router.handle(request); }, limits);
+        [&router, &ops](const api::HttpRequest& request) {
+          if (auto answer = ops.handle(request)) return *answer;
+          return router.handle(request);
+        },
+        limits);
   } catch (const std::exception& error) {
     spdlog::critical("event=startup_refused error=\"cannot listen on {}: {}\"", config.listen,
                      error.what());
@@ -148,6 +175,34 @@ int run_server(const ServerConfig& config) {
   dispatcher_settings.signing_key = config.callback_signing_key;
   dispatcher_settings.longest_retry = std::chrono::seconds(config.callback_max_retry_s);
   notify::CallbackDispatcher dispatcher(store, clock, dispatcher_settings);
+  observe::metrics().add_gauges([&supervisor, &store] {
+    std::vector<observe::GaugeSample> samples;
+    for (const auto& [status, count] : supervisor.status_counts()) {
+      samples.push_back({"streamrelay_tasks",
+                         "tasks by status",
+                         {{"status", status}},
+                         static_cast<double>(count)});
+    }
+    samples.push_back({"streamrelay_relays_running",
+                       "relays this node runs",
+                       {},
+                       static_cast<double>(supervisor.running_relays())});
+    if (store.is_shared()) {
+      samples.push_back({"streamrelay_leased_tasks",
+                         "tasks this node holds a lease on",
+                         {},
+                         static_cast<double>(supervisor.leased_tasks())});
+    }
+    try {
+      samples.push_back({"streamrelay_callback_backlog",
+                         "callback events waiting for delivery",
+                         {},
+                         static_cast<double>(store.pending_event_count())});
+    } catch (const std::exception&) {
+      // the store is down: the backlog is unknown, the latency histogram shows why
+    }
+    return samples;
+  });
   supervisor.start();
   dispatcher.start();
   http.start();
@@ -161,6 +216,7 @@ int run_server(const ServerConfig& config) {
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int signal) {
     spdlog::info("event=shutdown signal={}", signal);
+    is_stopping = true;
     http.stop();
     io.stop();
   });

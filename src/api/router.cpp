@@ -8,6 +8,7 @@
 
 #include "api/json_codec.h"
 #include "api/url_query.h"
+#include "observe/metrics.h"
 #include "task/uuid.h"
 
 namespace streamrelay::api {
@@ -100,6 +101,29 @@ task::Error transport_error(TransportError error) {
   return task::invalid("malformed HTTP request");
 }
 
+bool is_task_path(const std::vector<std::string>& segments) {
+  return segments.size() == 5 && segments[0] == "v1" && segments[2] == "pull" &&
+         segments[3] == "stream" && segments[4] == "task";
+}
+
+// GET /v1/{project_id}/pull/stream/task/events: a task's recent events (beyond the contract).
+bool is_task_events_path(const std::vector<std::string>& segments) {
+  return segments.size() == 6 && segments[5] == "events" &&
+         is_task_path({segments.begin(), segments.begin() + 5});
+}
+
+// The route label of a request's metrics: the operation, so label values stay few.
+std::string route_of(const HttpRequest& request) {
+  auto segments = split_path(split_target(request.target).first);
+  if (is_task_events_path(segments)) return "events";
+  if (!is_task_path(segments)) return "other";
+  if (request.method == "POST") return "create";
+  if (request.method == "GET") return "list";
+  if (request.method == "PUT") return "modify";
+  if (request.method == "DELETE") return "delete";
+  return "other";
+}
+
 }  // namespace
 
 HttpResponse error_response(const task::Error& error, const std::string& request_id) {
@@ -128,6 +152,10 @@ HttpResponse Router::handle(const HttpRequest& request) {
   auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
                     std::chrono::steady_clock::now() - started)
                     .count();
+  std::string route = route_of(request);
+  observe::metrics().api_requests.add(
+      {{"route", route}, {"code", std::to_string(response.status)}});
+  observe::metrics().api_latency.observe({{"route", route}}, static_cast<double>(micros) / 1e6);
   spdlog::debug("request_id={} event=request method={} path={} status={} duration_us={}",
                 request_id, request.method, request.target.substr(0, request.target.find('?')),
                 response.status, micros);
@@ -137,15 +165,21 @@ HttpResponse Router::handle(const HttpRequest& request) {
 HttpResponse Router::dispatch(const HttpRequest& request, const std::string& request_id) {
   auto [path, query] = split_target(request.target);
   auto segments = split_path(path);
-  bool is_task_path = segments.size() == 5 && segments[0] == "v1" && segments[2] == "pull" &&
-                      segments[3] == "stream" && segments[4] == "task";
-  if (!is_task_path) {
+  bool is_events_path = is_task_events_path(segments);
+  if (!is_task_path(segments) && !is_events_path) {
     return error_response({task::ErrorKind::not_found, "no such path: " + path}, request_id);
   }
   const std::string& project_id = segments[1];
   if (!is_valid_project_id(project_id)) {
     return error_response(
         task::invalid("project_id must be 1 to 64 letters, digits, '-', '_' or '.'"), request_id);
+  }
+  if (is_events_path && request.method != "GET") {
+    HttpResponse response = error_response(
+        task::invalid("method " + request.method + " is not allowed on this path"), request_id);
+    response.status = 405;
+    response.headers.emplace_back("Allow", "GET");
+    return response;
   }
   std::string_view action = request.method == "POST"     ? kCreateAction
                             : request.method == "GET"    ? kListAction
@@ -166,6 +200,7 @@ HttpResponse Router::dispatch(const HttpRequest& request, const std::string& req
                            "request rate limit exceeded for these credentials; retry later"},
                           request_id);
   }
+  if (is_events_path) return events(query, project_id, request_id);
   if (request.method == "POST") return create(request, project_id, request_id);
   if (request.method == "GET") return list(query, project_id, request_id);
   if (request.method == "PUT") return modify(request, project_id, request_id);
@@ -224,6 +259,26 @@ HttpResponse Router::remove(const std::string& query, const std::string& project
   if (!task_id) return error_response(task_id.error(), request_id);
   spdlog::info("request_id={} task_id={} event=task_deleted_by_request", request_id, *task_id);
   return task_id_response(*task_id, request_id);
+}
+
+HttpResponse Router::events(const std::string& query, const std::string& project_id,
+                            const std::string& request_id) {
+  auto params = parse_query(query);
+  auto stored =
+      service_.events(project_id, query_value(params, "task_id"), query_value(params, "limit"));
+  if (!stored) return error_response(stored.error(), request_id);
+  json events = json::array();
+  for (const store::StoredEvent& item : *stored) {
+    const task::TaskEvent& event = item.event;
+    events.push_back({{"event_id", event.event_id},
+                      {"event_type", event.event_type},
+                      {"sequence", event.sequence},
+                      {"timestamp", event.timestamp},
+                      {"data", json::parse(event.data, nullptr, false)},
+                      {"delivery", item.state},
+                      {"attempts", item.attempts}});
+  }
+  return json_response(200, {{"events", events}, {"request_id", request_id}}, request_id);
 }
 
 }  // namespace streamrelay::api

@@ -27,6 +27,8 @@ class Router {
                       const std::string& request_id);
   HttpResponse remove(const std::string& query, const std::string& project_id,
                       const std::string& request_id);
+  HttpResponse events(const std::string& query, const std::string& project_id,
+                      const std::string& request_id);
 
   task::TaskService& service_;
   Authenticator& authenticator_;

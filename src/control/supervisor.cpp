@@ -6,6 +6,7 @@
 #include <exception>
 #include <utility>
 
+#include "observe/metrics.h"
 #include "task/task_event.h"
 
 namespace streamrelay::control {
@@ -175,6 +176,30 @@ void Supervisor::tick() {
   reap_stopped_relays();
   auto since_write = std::chrono::steady_clock::now() - last_runtime_write_;
   if (since_write >= settings_.runtime_interval) write_runtimes(now);
+  count_statuses(now);
+}
+
+void Supervisor::count_statuses(int64_t now) {
+  // Walking every task is cheap next to a scrape interval, not next to a tick.
+  constexpr auto kEvery = std::chrono::seconds(2);
+  auto at = std::chrono::steady_clock::now();
+  if (at - last_status_count_ < kEvery) return;
+  last_status_count_ = at;
+  std::map<std::string, int64_t> counts;
+  for (const char* status : {"waiting", "running", "abnormal", "paused", "finished"}) {
+    counts[status] = 0;
+  }
+  for (const auto& [id, entry] : entries_) {
+    if (entry.record.is_deleted || (is_clustered_ && !leases_.contains(id))) continue;
+    ++counts[std::string(task::to_string(task::derive_status(entry.record, now)))];
+  }
+  std::lock_guard lock(counts_mutex_);
+  status_counts_ = std::move(counts);
+}
+
+std::map<std::string, int64_t> Supervisor::status_counts() {
+  std::lock_guard lock(counts_mutex_);
+  return status_counts_;
 }
 
 void Supervisor::load_changes() {
@@ -338,6 +363,11 @@ void Supervisor::record_relay_events(int64_t now) {
     if (found == entries_.end()) continue;  // deleted meanwhile
     const task::TaskSpec& spec = found->second.record.spec;
     const media::RelayEvent& event = item.event;
+    if (event.kind == media::RelayEventKind::failover_to_backup) {
+      observe::metrics().failovers.add({{"to", "standby"}});
+    } else if (event.kind == media::RelayEventKind::failback_to_primary) {
+      observe::metrics().failovers.add({{"to", "primary"}});
+    }
     if (const char* alarm = alarm_of(event.kind)) {
       bool is_recovery = event.kind == media::RelayEventKind::source_recovered ||
                          event.kind == media::RelayEventKind::push_recovered;
@@ -361,7 +391,7 @@ void Supervisor::record_relay_events(int64_t now) {
                                                event.played_seconds, now));
     }
   }
-  store_.append_events(events);
+  if (!events.empty()) store_.append_events(events);
 }
 
 void Supervisor::write_runtimes(int64_t now) {

@@ -52,6 +52,9 @@ class Supervisor final : public task::ChangeListener, public media::RelayObserve
   size_t running_relays() const { return running_relays_; }
   // Tasks this node holds a lease on (cluster mode).
   size_t leased_tasks() const { return leased_count_; }
+  // How many tasks are in each status ("running", "waiting", ...), as of the last few seconds:
+  // every task on a single node, the tasks this node holds in a cluster.
+  std::map<std::string, int64_t> status_counts();
 
  private:
   struct Entry {
@@ -81,6 +84,7 @@ class Supervisor final : public task::ChangeListener, public media::RelayObserve
   void schedule(const Entry& entry, int64_t now);
   void record_relay_events(int64_t now);
   void write_runtimes(int64_t now);
+  void count_statuses(int64_t now);
   // Cluster mode: renews this node's leases and claims tasks; `is_urgent` skips the interval.
   void renew_leases(bool is_urgent);
   void give_up_leases(const std::string& reason);
@@ -110,6 +114,9 @@ class Supervisor final : public task::ChangeListener, public media::RelayObserve
   std::chrono::steady_clock::time_point last_lease_attempt_{};
   std::chrono::steady_clock::time_point last_lease_renewal_{};
   std::atomic<size_t> leased_count_{0};
+  std::chrono::steady_clock::time_point last_status_count_{};
+  std::mutex counts_mutex_;
+  std::map<std::string, int64_t> status_counts_;
 
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -19,6 +19,7 @@ RelayStatus::RelayStatus(std::chrono::milliseconds stall_threshold)
 
 void RelayStatus::on_packet_written(int64_t bytes) {
   bytes_out_ += bytes;
+  observe::metrics().bytes_out.add(bytes);
   last_write_ns_ = Clock::now().time_since_epoch().count();
   if (started_at_ == 0) started_at_ = unix_now();
 }

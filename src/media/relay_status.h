@@ -7,6 +7,7 @@
 #include <string>
 
 #include "media/relay.h"
+#include "observe/metrics.h"
 
 namespace streamrelay::media {
 
@@ -17,12 +18,21 @@ class RelayStatus {
 
   explicit RelayStatus(std::chrono::milliseconds stall_threshold);
 
-  void add_bytes_in(int64_t bytes) { bytes_in_ += bytes; }
+  void add_bytes_in(int64_t bytes) {
+    bytes_in_ += bytes;
+    observe::metrics().bytes_in.add(bytes);
+  }
   void on_packet_written(int64_t bytes);
   // Slate bytes count as output but not as the relay flowing.
-  void on_filler_written(int64_t bytes) { bytes_out_ += bytes; }
+  void on_filler_written(int64_t bytes) {
+    bytes_out_ += bytes;
+    observe::metrics().bytes_out.add(bytes);
+  }
   void on_failure(const std::string& error);
-  void on_reconnect() { ++reconnects_; }
+  void on_reconnect() {
+    ++reconnects_;
+    observe::metrics().reconnects.add(1);
+  }
   void set_source(const std::string& role, const std::string& masked_url);
   void set_source_url(const std::string& masked_url);
   void set_source_role(const std::string& role);

@@ -1,5 +1,7 @@
 #include "notify/callback_dispatcher.h"
 
+#include "observe/metrics.h"
+
 #include <curl/curl.h>
 #include <spdlog/spdlog.h>
 
@@ -148,6 +150,7 @@ void CallbackDispatcher::record(const Attempt& attempt, int64_t now) {
   const task::TaskEvent& event = attempt.stored.event;
   if (attempt.status >= 200 && attempt.status < 300) {
     store_.mark_event_delivered(event.event_id);
+    observe::metrics().callbacks.add({{"result", "delivered"}});
     spdlog::debug("task_id={} event=callback_delivered event_id={} type={} sequence={}",
                   event.task_id, event.event_id, event.event_type, event.sequence);
     return;
@@ -161,6 +164,7 @@ void CallbackDispatcher::record(const Attempt& attempt, int64_t now) {
       now - event.timestamp >
       std::chrono::duration_cast<std::chrono::seconds>(settings_.give_up_after).count();
   store_.mark_event_failed(event.event_id, now + delay, error, is_expired);
+  observe::metrics().callbacks.add({{"result", is_expired ? "expired" : "failed"}});
   auto level = is_expired ? spdlog::level::err : spdlog::level::warn;
   spdlog::log(level,
               "task_id={} event=callback_failed event_id={} type={} url={} error=\"{}\" "

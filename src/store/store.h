@@ -91,6 +91,8 @@ class Store {
   // Pending events due by `now` that are next in line for their task (the lowest pending
   // sequence), so delivery keeps each task's order; at most `limit`.
   virtual std::vector<StoredEvent> due_events(int64_t now, int64_t limit) = 0;
+  // Events waiting to be delivered (the callback backlog).
+  virtual int64_t pending_event_count() = 0;
   virtual void mark_event_delivered(const std::string& event_id) = 0;
   // A failed attempt: tried again at `next_attempt_at`, or given up when `is_expired`.
   virtual void mark_event_failed(const std::string& event_id, int64_t next_attempt_at,

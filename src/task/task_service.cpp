@@ -1,5 +1,7 @@
 #include "task/task_service.h"
 
+#include <cstdlib>
+
 #include "task/destination.h"
 #include "task/task_event.h"
 #include "task/time_format.h"
@@ -58,6 +60,24 @@ Result<store::TaskPage> TaskService::list(const std::string& project_id,
   store::TaskPage page = store_.list_tasks(project_id, *query);
   if (query->task_id && page.total == 0) return not_found(*query->task_id);
   return page;
+}
+
+Result<std::vector<store::StoredEvent>> TaskService::events(
+    const std::string& project_id, const std::optional<std::string>& task_id,
+    const std::optional<std::string>& limit) {
+  constexpr int64_t kMaxEvents = 200;  // a page a console shows, not an export
+  if (!task_id || task_id->empty()) return invalid("task_id is required");
+  int64_t count = 50;
+  if (limit) {
+    char* end = nullptr;
+    count = std::strtoll(limit->c_str(), &end, 10);
+    if (limit->empty() || *end != '\0' || count < 1 || count > kMaxEvents) {
+      return invalid("limit must be an integer from 1 to " + std::to_string(kMaxEvents));
+    }
+  }
+  auto record = find(project_id, *task_id, std::nullopt);
+  if (!record) return record.error();
+  return store_.task_events(*task_id, count);
 }
 
 Result<TaskRecord> TaskService::find(const std::string& project_id, const std::string& task_id,

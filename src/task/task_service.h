@@ -39,6 +39,11 @@ class TaskService {
                              const std::optional<std::string>& task_id,
                              const std::optional<std::string>& region);
 
+  // A task's most recent events (its callbacks and their delivery), oldest first.
+  Result<std::vector<store::StoredEvent>> events(const std::string& project_id,
+                                                 const std::optional<std::string>& task_id,
+                                                 const std::optional<std::string>& limit);
+
   int64_t now() const { return clock_.now_seconds(); }
 
  private:

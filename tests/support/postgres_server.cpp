@@ -99,6 +99,10 @@ PostgresServer::PostgresServer(std::string folder)
 }
 
 PostgresServer::~PostgresServer() {
+  stop();
+}
+
+void PostgresServer::stop() {
   // SIGINT: the fast shutdown (clients are disconnected, no checkpoint wait).
   process_.stop(SIGINT, std::chrono::seconds(10));
 }

@@ -18,6 +18,8 @@ class PostgresServer {
   PostgresServer& operator=(const PostgresServer&) = delete;
 
   int port() const { return port_; }
+  // Shuts the server down (clients see the database gone).
+  void stop();
   // A libpq connection string for `database`.
   std::string conninfo(const std::string& database = "postgres") const;
   // Creates an empty database and returns its connection string.

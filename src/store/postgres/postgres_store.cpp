@@ -325,6 +325,11 @@ std::vector<StoredEvent> PostgresStore::due_events(int64_t now, int64_t limit) {
       {node_id_, num(now + kEventClaimSeconds), num(now), num(limit)}));
 }
 
+int64_t PostgresStore::pending_event_count() {
+  std::lock_guard lock(mutex_);
+  return db_.exec("SELECT COUNT(*) FROM events WHERE state = 'pending'").integer(0, 0);
+}
+
 void PostgresStore::mark_event_delivered(const std::string& event_id) {
   std::lock_guard lock(mutex_);
   db_.exec(

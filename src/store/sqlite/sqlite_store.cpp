@@ -305,6 +305,13 @@ std::vector<StoredEvent> SqliteStore::due_events(int64_t now, int64_t limit) {
   return read_events(stmt);
 }
 
+int64_t SqliteStore::pending_event_count() {
+  std::lock_guard lock(mutex_);
+  Statement count(db_.get(), "SELECT COUNT(*) FROM events WHERE state = 'pending'");
+  count.step();
+  return count.integer(0);
+}
+
 void SqliteStore::mark_event_delivered(const std::string& event_id) {
   std::lock_guard lock(mutex_);
   Statement(db_.get(),

@@ -33,6 +33,7 @@ class SqliteStore final : public Store {
   void append_events(const Events& events) override;
   std::vector<StoredEvent> task_events(const std::string& task_id, int64_t limit) override;
   std::vector<StoredEvent> due_events(int64_t now, int64_t limit) override;
+  int64_t pending_event_count() override;
   void mark_event_delivered(const std::string& event_id) override;
   void mark_event_failed(const std::string& event_id, int64_t next_attempt_at,
                          const std::string& error, bool is_expired) override;

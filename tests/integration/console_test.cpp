@@ -1,0 +1,85 @@
+// The web console in a real browser: Debian's Chromium, headless, driven by playwright-core from
+// the npm registry, against the service playing files into a real nginx-rtmp.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <regex>
+
+#include "support/media_files.h"
+#include "support/nginx_rtmp.h"
+#include "support/relay_server.h"
+#include "support/temp_dir.h"
+
+using namespace streamrelay::test_support;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+// playwright-core, installed once into the build tree (the browser is Debian's, not a download).
+std::string install_playwright(std::string& log) {
+  std::string folder = std::string(STREAMRELAY_ARTIFACT_DIR) + "/../playwright";
+  if (std::filesystem::exists(folder + "/node_modules/playwright-core/package.json")) return folder;
+  std::filesystem::create_directories(folder);
+  Process npm({"npm", "install", "--prefix", folder, "--no-audit", "--no-fund", "--loglevel=error",
+               "playwright-core@1"},
+              folder + "/npm.log");
+  bool is_ok = npm.wait(240s) == 0;
+  log = read_file(folder + "/npm.log");
+  return is_ok ? folder : "";
+}
+
+}  // namespace
+
+TEST(ConsoleTest, AUserCreatesWatchesModifiesAndDeletesATaskInTheBrowser) {
+  TempDir dir;
+  NginxRtmp nginx(dir.file("nginx"));
+  std::string media = dir.file("media");
+  std::filesystem::create_directories(media);
+  std::vector<std::string> files;
+  for (int i = 0; i < 3; ++i) {
+    ClipOptions clip;
+    clip.seconds = 6;
+    clip.file_index = i;
+    clip.size = "320x240";
+    std::string path = media + "/clip" + std::to_string(i) + ".mp4";
+    make_clip(path, clip);
+    files.push_back("file://" + path);
+  }
+  RelayServer server(dir.file("relay"), {"--media-root", media});
+  std::string npm_log;
+  std::string playwright = install_playwright(npm_log);
+  ASSERT_FALSE(playwright.empty()) << "npm install playwright-core failed: " << npm_log;
+
+  std::filesystem::create_directories(STREAMRELAY_ARTIFACT_DIR);
+  std::string screenshot = std::string(STREAMRELAY_ARTIFACT_DIR) + "/console.png";
+  std::filesystem::remove(screenshot);
+  std::vector<std::string> argv = {
+      "node",     STREAMRELAY_TEST_SOURCE_DIR "/support/console/console_flow.js",
+      playwright, server.base_url(),
+      "p1",       nginx.url("console"),
+      screenshot};
+  argv.insert(argv.end(), files.begin(), files.end());
+  Process browser(argv, dir.file("browser.log"));
+  int exit_code = browser.wait(150s);
+  std::string output = read_file(dir.file("browser.log"));
+  ASSERT_EQ(exit_code, 0) << output << "\n---- server log ----\n" << server.log().substr(0, 20000);
+
+  std::smatch match;
+  ASSERT_TRUE(
+      std::regex_search(output, match, std::regex(R"(result: \{"task_id":"([0-9a-f-]+)\"\})")))
+      << output;
+  std::string id = match[1];
+  // What the browser did went through the API and reached the stream.
+  std::string log = server.log();
+  EXPECT_NE(log.find("task_id=" + id + " event=task_created"), std::string::npos);
+  EXPECT_NE(log.find("task_id=" + id + " event=task_modified"), std::string::npos);
+  EXPECT_NE(log.find("task_id=" + id + " event=sources_updated refresh=continue_from_break_point"),
+            std::string::npos);
+  EXPECT_EQ(server.call("GET", "/v1/p1/pull/stream/task").json()["total"], 0);
+  // The edit did not reconnect the destination: one publish session, ended by the delete.
+  EXPECT_TRUE(eventually([&] { return !nginx.is_publishing("console"); }, 5s));
+  EXPECT_EQ(nginx.ended_publish_sessions("console"), 1);
+  ASSERT_TRUE(std::filesystem::exists(screenshot));
+  EXPECT_GT(std::filesystem::file_size(screenshot), 20000u);
+}

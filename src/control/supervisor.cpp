@@ -119,7 +119,7 @@ void Supervisor::run() {
       tick();
     } catch (const std::exception& error) {
       // A failing store must not end scheduling: the next tick tries again.
-      spdlog::error("event=supervisor_tick_failed error=\"{}\"", error.what());
+      on_tick_failed(error.what());
     }
     std::unique_lock lock(mutex_);
     wake_.wait_for(lock, settings_.poll_interval,
@@ -440,17 +440,8 @@ void Supervisor::renew_leases(bool is_urgent) {
   int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
-  std::vector<store::Lease> held;
-  try {
-    held = store_.acquire_leases(settings_.node, now_ms, settings_.lease_ttl.count());
-  } catch (const std::exception& error) {
-    // Without the store a node cannot tell whether its leases still hold: it stops its relays
-    // before they could run out, so another node never pushes the same task alongside it.
-    if (!leases_.empty() && now - last_lease_renewal_ > settings_.lease_ttl * 6 / 10) {
-      give_up_leases(error.what());
-    }
-    throw;
-  }
+  std::vector<store::Lease> held =
+      store_.acquire_leases(settings_.node, now_ms, settings_.lease_ttl.count());
   last_lease_renewal_ = now;
   std::unordered_map<std::string, int64_t> next;
   for (const store::Lease& lease : held) {
@@ -480,6 +471,24 @@ void Supervisor::renew_leases(bool is_urgent) {
   }
   leases_ = std::move(next);
   leased_count_ = leases_.size();
+}
+
+void Supervisor::on_tick_failed(const std::string& error) {
+  // Said once every few seconds while the store stays down, not on every tick.
+  constexpr auto kLogEvery = std::chrono::seconds(5);
+  auto now = std::chrono::steady_clock::now();
+  ++failed_ticks_;
+  if (now - last_failure_log_ >= kLogEvery) {
+    spdlog::error("event=supervisor_tick_failed failures={} error=\"{}\"", failed_ticks_, error);
+    last_failure_log_ = now;
+    failed_ticks_ = 0;
+  }
+  // Without the store a node cannot tell whether its leases still hold: it stops its relays
+  // before they could run out, so another node never pushes the same task alongside it.
+  if (is_clustered_ && !leases_.empty() &&
+      now - last_lease_renewal_ > settings_.lease_ttl * 6 / 10) {
+    give_up_leases(error);
+  }
 }
 
 void Supervisor::give_up_leases(const std::string& reason) {

@@ -88,6 +88,7 @@ class Supervisor final : public task::ChangeListener, public media::RelayObserve
   // Cluster mode: renews this node's leases and claims tasks; `is_urgent` skips the interval.
   void renew_leases(bool is_urgent);
   void give_up_leases(const std::string& reason);
+  void on_tick_failed(const std::string& error);
   bool is_owned(const std::string& task_id) const {
     return !is_clustered_ || leases_.contains(task_id);
   }
@@ -115,6 +116,8 @@ class Supervisor final : public task::ChangeListener, public media::RelayObserve
   std::chrono::steady_clock::time_point last_lease_renewal_{};
   std::atomic<size_t> leased_count_{0};
   std::chrono::steady_clock::time_point last_status_count_{};
+  std::chrono::steady_clock::time_point last_failure_log_{};
+  int64_t failed_ticks_ = 0;
   std::mutex counts_mutex_;
   std::map<std::string, int64_t> status_counts_;
 

@@ -12,6 +12,8 @@ extern "C" {
 namespace streamrelay::media {
 namespace {
 
+thread_local std::string thread_task_id;
+
 void on_ffmpeg_log(void* context, int level, const char* format, va_list args) {
   if (level > AV_LOG_INFO) return;
   auto spd_level = level <= AV_LOG_WARNING ? spdlog::level::debug : spdlog::level::trace;
@@ -22,10 +24,18 @@ void on_ffmpeg_log(void* context, int level, const char* format, va_list args) {
   std::string text(line);
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
   if (text.empty()) return;
-  spdlog::log(spd_level, "event=ffmpeg message=\"{}\"", text);
+  if (thread_task_id.empty()) {
+    spdlog::log(spd_level, "event=ffmpeg message=\"{}\"", text);
+  } else {
+    spdlog::log(spd_level, "task_id={} event=ffmpeg message=\"{}\"", thread_task_id, text);
+  }
 }
 
 }  // namespace
+
+void set_thread_task_id(const std::string& task_id) {
+  thread_task_id = task_id;
+}
 
 void route_ffmpeg_logs() {
   av_log_set_level(AV_LOG_INFO);

@@ -1,5 +1,7 @@
 #include "media/failover_leg.h"
 
+#include "media/av_logging.h"
+
 #include <spdlog/spdlog.h>
 
 namespace streamrelay::media {
@@ -83,8 +85,14 @@ void FailoverLeg::on_feed_event(bool is_standby, const RelayEvent& event) {
 }
 
 void FailoverLeg::run() {
-  primary_->thread = std::thread([this] { primary_->leg->run(); });
-  standby_->thread = std::thread([this] { standby_->leg->run(); });
+  primary_->thread = std::thread([this] {
+    set_thread_task_id(context_.task_id);
+    primary_->leg->run();
+  });
+  standby_->thread = std::thread([this] {
+    set_thread_task_id(context_.task_id);
+    standby_->leg->run();
+  });
   while (!context_.stop_requested) {
     drain_idle(idle());
     if (auto item = active().queue.pop(kPollInterval)) take(active(), *item, true);

@@ -1,5 +1,7 @@
 #include "media/pipeline_relay.h"
 
+#include "media/av_logging.h"
+
 #include <spdlog/spdlog.h>
 
 #include "media/sinks/flv/flv_sink.h"
@@ -40,6 +42,7 @@ void PipelineRelay::request_stop() {
 }
 
 void PipelineRelay::run_guarded(const char* leg, const std::function<void()>& body) {
+  set_thread_task_id(spec_.task_id);
   try {
     body();
   } catch (const std::exception& error) {

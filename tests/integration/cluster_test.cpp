@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "support/callback_receiver.h"
+#include "support/http_client.h"
 #include "support/media_files.h"
 #include "support/media_tools.h"
 #include "support/nginx_rtmp.h"
@@ -386,4 +387,32 @@ TEST_F(ClusterTest, ThreeNodesShareTasksAndHandThemOverWithoutEverPushingOneTwic
     EXPECT_GT(body["sequence"].get<int64_t>(), last) << body.dump();
     last = body["sequence"].get<int64_t>();
   }
+}
+
+TEST(ClusterDatabaseLossTest, ANodeThatLosesTheDatabaseStopsItsRelaysBeforeItsLeasesRunOut) {
+  TempDir dir;
+  PostgresServer postgres(dir.file("postgres"));
+  std::string conninfo = postgres.create_database("relay");
+  NginxRtmp nginx(dir.file("nginx"));
+  PublisherOptions options;
+  options.size = "160x120";
+  LivePublisher publisher(nginx.url("src"), dir.file("publisher.log"), options);
+  publisher.start();
+  RelayServer node(dir.file("node"), {"--database", conninfo, "--node-id", "lonely"});
+  std::string id = node.create_task(live_task(nginx.url("src"), nginx.url("out")));
+  ASSERT_TRUE(eventually([&] { return nginx.is_publishing("out"); }, 20s));
+
+  // Without the database the node cannot tell whether another took its tasks: it must stop
+  // pushing before the lease (10 s) could have run out.
+  auto lost_at = std::chrono::steady_clock::now();
+  postgres.stop();
+  ASSERT_TRUE(eventually([&] { return !nginx.is_publishing("out"); }, 10s)) << node.log();
+  double stopped_after =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - lost_at).count();
+  std::cerr << "relay stopped " << stopped_after << " s after the database went away\n";
+  EXPECT_NE(node.log().find("event=leases_given_up node=lonely"), std::string::npos);
+  // The process itself carries on, and says it is not ready.
+  HttpClient http;
+  EXPECT_EQ(http.request("GET", node.base_url() + "/healthz").status, 200);
+  EXPECT_EQ(http.request("GET", node.base_url() + "/readyz").status, 503);
 }

@@ -1,8 +1,16 @@
 #include "media/pull_leg.h"
 
+#include <thread>
+
 #include <spdlog/spdlog.h>
 
 namespace streamrelay::media {
+namespace {
+
+// A read that takes longer than this waited for the network rather than found data buffered.
+constexpr auto kCaughtUpRead = std::chrono::milliseconds(2);
+
+}  // namespace
 
 PullLeg::PullLeg(LegContext context, std::unique_ptr<Source> source, std::vector<SourceUrl> urls)
     : context_(std::move(context)),
@@ -54,9 +62,15 @@ void PullLeg::pump(const SourceUrl& source_url) {
   bool has_recovered = false;
   while (!context_.stop_requested && !has_new_urls_) {
     MediaPacket packet;
+    auto read_started = Clock::now();
     if (auto error = source_->read(packet)) {
       on_source_failure(masked, error->message, false);
       return;
+    }
+    // A read that had to wait means the relay has caught up with the live source: it lets data
+    // gather for a moment, so the next wake-up reads several packets instead of one.
+    if (Clock::now() - read_started > kCaughtUpRead) {
+      std::this_thread::sleep_for(context_.settings.live_read_batch);
     }
     context_.status.add_bytes_in(static_cast<int64_t>(packet.size()));
     context_.queue.push(std::move(packet));

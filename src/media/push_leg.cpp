@@ -46,6 +46,9 @@ void PushLeg::run() {
     } else {
       needs_keyframe_ = true;  // packets were dropped
     }
+    if (!is_paced_ && context_.queue.size() == 0 && !context_.stop_requested) {
+      std::this_thread::sleep_for(context_.settings.live_write_batch);
+    }
   }
   finish_item();
   sink_->close();

@@ -23,6 +23,11 @@ struct RelaySettings {
   std::chrono::milliseconds probe_duration{300};
   // Files are released at most this far ahead of real time...
   std::chrono::milliseconds pacing_lead{500};
+  // Thread wake-ups were most of a relay's CPU, so live legs that have caught up wait a little
+  // and then handle what gathered meanwhile: the source after a read that had to wait for the
+  // network, the destination after emptying its queue. Each adds at most that much delay.
+  std::chrono::milliseconds live_read_batch{80};
+  std::chrono::milliseconds live_write_batch{20};
   // ...and when they fall further behind than this, the pacing clock moves on instead of
   // bursting.
   std::chrono::milliseconds pacing_max_lag{300};

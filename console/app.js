@@ -70,7 +70,7 @@ async function refresh() {
     }
     renderTasks();
     showBanner('');
-    if (state.eventsTask) await loadEvents(state.eventsTask);
+    if (state.eventsTask) await loadEvents(state.eventsTask, true);
   } catch (error) {
     showBanner(`Cannot list tasks: ${error.message}`);
   }
@@ -274,10 +274,11 @@ function describeEvent(event) {
   return parts.join(' · ');
 }
 
-async function loadEvents(taskId) {
+async function loadEvents(taskId, isRefresh = false) {
   try {
     const reply = await api('GET', `task_id=${encodeURIComponent(taskId)}&limit=50`, undefined,
       '/events');
+    if (isRefresh && state.eventsTask !== taskId) return; // closed or switched meanwhile
     state.eventsTask = taskId;
     $('#events-task').textContent = taskId;
     const body = $('#events tbody');

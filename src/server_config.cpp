@@ -29,7 +29,7 @@ void add_serve_options(CLI::App& command, ServerConfig& config) {
   command
       .add_option("--lease-ttl-s", config.lease_ttl_s,
                   "a dead node's tasks are taken over by the others after this")
-      ->check(CLI::Range(int64_t{2}, int64_t{600}))
+      ->check(CLI::Range(int64_t{8}, int64_t{600}))
       ->capture_default_str();
   command.add_option("--credentials", config.credentials_file,
                      "credentials file (JSON); without one the API is open, on loopback only");

@@ -23,6 +23,15 @@ std::optional<HttpResponse> OpsEndpoints::handle(const HttpRequest& request) {
   bool is_ops = path == "/metrics" || path == "/healthz" || path == "/readyz" ||
                 path == "/console" || path.starts_with("/console/") || path == "/";
   if (!is_ops) return std::nullopt;
+  // Probes of load balancers often use HEAD: the status without the body.
+  bool is_probe = path == "/healthz" || path == "/readyz";
+  if (is_probe && request.method == "HEAD") {
+    HttpRequest as_get = request;
+    as_get.method = "GET";
+    HttpResponse response = *handle(as_get);
+    response.body.clear();
+    return response;
+  }
   if (request.method != "GET") {
     HttpResponse response = text(405, "method not allowed\n");
     response.headers.emplace_back("Allow", "GET");

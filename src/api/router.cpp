@@ -112,6 +112,12 @@ bool is_task_events_path(const std::vector<std::string>& segments) {
          is_task_path({segments.begin(), segments.begin() + 5});
 }
 
+// An event's stored data as JSON (the text itself if it is not, which the server never writes).
+json data_of(const std::string& text) {
+  json data = json::parse(text, nullptr, false);
+  return data.is_discarded() ? json(text) : data;
+}
+
 // The route label of a request's metrics: the operation, so label values stay few.
 std::string route_of(const HttpRequest& request) {
   auto segments = split_path(split_target(request.target).first);
@@ -274,7 +280,7 @@ HttpResponse Router::events(const std::string& query, const std::string& project
                       {"event_type", event.event_type},
                       {"sequence", event.sequence},
                       {"timestamp", event.timestamp},
-                      {"data", json::parse(event.data, nullptr, false)},
+                      {"data", data_of(event.data)},
                       {"delivery", item.state},
                       {"attempts", item.attempts}});
   }

@@ -80,6 +80,7 @@ Reply send(const TaskCliOptions& options, const std::string& method, const std::
     std::vector<std::string> signed_headers = {"content-type", "host", "x-sdk-date"};
     std::string signature = api::sdk_signature(options.secret_key, date,
                                                api::sdk_canonical_request(request, signed_headers));
+    headers.push_back("Host: " + host_of(base));  // exactly the host that was signed
     headers.push_back("X-Sdk-Date: " + date);
     headers.push_back("Authorization: SDK-HMAC-SHA256 Access=" + options.access_key +
                       ", SignedHeaders=content-type;host;x-sdk-date, Signature=" + signature);
@@ -112,6 +113,12 @@ Reply send(const TaskCliOptions& options, const std::string& method, const std::
   return reply;
 }
 
+// The reply's JSON object; an empty object for anything else (a proxy's HTML page, say).
+json object_of(const std::string& body) {
+  json parsed = json::parse(body, nullptr, false);
+  return parsed.is_object() ? parsed : json::object();
+}
+
 std::string url_encode(const std::string& text) {
   return api::sdk_url_encode(text);
 }
@@ -129,9 +136,9 @@ int report_failure(const TaskCliOptions& options, const Reply& reply) {
   if (options.is_json) {
     std::cout << reply.body << "\n";
   } else {
-    json body = json::parse(reply.body, nullptr, false);
+    json body = object_of(reply.body);
     std::cerr << "streamrelay: HTTP " << reply.status;
-    if (body.is_object()) {
+    if (!body.empty()) {
       std::cerr << " " << body.value("error_code", "") << ": " << body.value("error_msg", "")
                 << " (request_id " << body.value("request_id", "") << ")";
     }
@@ -192,7 +199,7 @@ std::optional<json> task_body(const TaskCliOptions& options, const std::string& 
 }
 
 int print_task_id(const TaskCliOptions& options, const Reply& reply) {
-  json body = json::parse(reply.body, nullptr, false);
+  json body = object_of(reply.body);
   if (options.is_json) {
     std::cout << reply.body << "\n";
   } else {
@@ -259,7 +266,7 @@ int list(TaskCliOptions& options) {
     std::cout << reply.body << "\n";
     return 0;
   }
-  json body = json::parse(reply.body, nullptr, false);
+  json body = object_of(reply.body);
   std::vector<std::vector<std::string>> rows;
   for (const json& info : body.value("task_infos", json::array())) rows.push_back(row_of(info));
   std::cout << format_table(
@@ -272,7 +279,7 @@ int get(TaskCliOptions& options) {
   Reply reply =
       send(options, "GET", tasks_path(options), "task_id=" + url_encode(options.task_id), "");
   if (reply.status != 200) return report_failure(options, reply);
-  json body = json::parse(reply.body, nullptr, false);
+  json body = object_of(reply.body);
   json infos = body.value("task_infos", json::array());
   if (infos.empty()) {
     std::cerr << "streamrelay: no task " << options.task_id << "\n";

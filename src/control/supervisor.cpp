@@ -391,7 +391,15 @@ void Supervisor::record_relay_events(int64_t now) {
                                                event.played_seconds, now));
     }
   }
-  if (!events.empty()) store_.append_events(events);
+  if (events.empty()) return;
+  try {
+    store_.append_events(events);
+  } catch (...) {
+    // Kept for the next tick rather than lost while the store is down.
+    std::lock_guard lock(mutex_);
+    pending_events_.insert(pending_events_.begin(), pending.begin(), pending.end());
+    throw;
+  }
 }
 
 void Supervisor::write_runtimes(int64_t now) {
@@ -444,22 +452,16 @@ void Supervisor::renew_leases(bool is_urgent) {
       store_.acquire_leases(settings_.node, now_ms, settings_.lease_ttl.count());
   last_lease_renewal_ = now;
   std::unordered_map<std::string, int64_t> next;
+  std::vector<std::string> claimed;
   for (const store::Lease& lease : held) {
     next[lease.task_id] = lease.epoch;
     auto before = leases_.find(lease.task_id);
     if (before != leases_.end() && before->second == lease.epoch) continue;
-    // A task taken over resumes where its last owner left it (a playlist's breakpoint).
+    claimed.push_back(lease.task_id);
     auto entry = entries_.find(lease.task_id);
     if (entry != entries_.end() && before != leases_.end()) {
       stop_relay(entry->second);  // held by someone else in between: start afresh
     }
-    if (entry != entries_.end()) {
-      if (auto runtime = store_.stored_runtime(lease.task_id))
-        entry->second.record.runtime = *runtime;
-    }
-    due_.insert(lease.task_id);
-    spdlog::info("task_id={} event=lease_acquired node={} epoch={}", lease.task_id,
-                 settings_.node.node_id, lease.epoch);
   }
   for (const auto& [id, epoch] : leases_) {
     if (next.contains(id)) continue;
@@ -469,8 +471,26 @@ void Supervisor::renew_leases(bool is_urgent) {
                    epoch);
     }
   }
+  // Ownership is settled before anything else can fail: a lost task is never kept running.
   leases_ = std::move(next);
   leased_count_ = leases_.size();
+  for (const std::string& id : claimed) {
+    // A task taken over resumes where its last owner left it (a playlist's breakpoint); until
+    // that is read, it is not started.
+    auto entry = entries_.find(id);
+    try {
+      if (entry != entries_.end()) {
+        if (auto runtime = store_.stored_runtime(id)) entry->second.record.runtime = *runtime;
+      }
+    } catch (const std::exception&) {
+      leases_.erase(id);  // seen as newly claimed again at the next renewal
+      leased_count_ = leases_.size();
+      throw;
+    }
+    due_.insert(id);
+    spdlog::info("task_id={} event=lease_acquired node={} epoch={}", id, settings_.node.node_id,
+                 leases_.at(id));
+  }
 }
 
 void Supervisor::on_tick_failed(const std::string& error) {
@@ -485,8 +505,7 @@ void Supervisor::on_tick_failed(const std::string& error) {
   }
   // Without the store a node cannot tell whether its leases still hold: it stops its relays
   // before they could run out, so another node never pushes the same task alongside it.
-  if (is_clustered_ && !leases_.empty() &&
-      now - last_lease_renewal_ > settings_.lease_ttl * 6 / 10) {
+  if (is_clustered_ && !leases_.empty() && now - last_lease_renewal_ > settings_.lease_ttl / 2) {
     give_up_leases(error);
   }
 }

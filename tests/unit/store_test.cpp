@@ -351,3 +351,29 @@ TEST_P(StoreTest, AnEventIsHandedToOneNodeAtATimeAndOfferedAgainIfItsNodeDies) {
   other->mark_event_delivered(later[0].event.event_id);
   EXPECT_TRUE(store->due_events(kNow + 300, 10).empty());
 }
+
+TEST_P(StoreTest, NodesOfOtherRegionsDoNotShrinkANodesShare) {
+  if (!store->is_shared()) GTEST_SKIP() << "a single-node store runs every task itself";
+  for (int i = 0; i < 10; ++i) create(spec_of("eu" + std::to_string(i), "p1", "eu"));
+  auto us = backend->open("node-us");
+  EXPECT_TRUE(us->acquire_leases({"node-us", {"us"}, 1000}, kNowMs, kTtlMs).empty());
+  EXPECT_EQ(store->acquire_leases({"node-eu", {"eu"}, 1000}, kNowMs, kTtlMs).size(), 10u);
+}
+
+TEST_P(StoreTest, ALeaseGivenBackLeavesTheRuntimeIdle) {
+  if (!store->is_shared()) GTEST_SKIP() << "a single-node store runs every task itself";
+  create(spec_of("a"));
+  int64_t epoch = lease_of("a");
+  task::TaskRuntime runtime;
+  runtime.relay_state = task::RelayState::flowing;
+  runtime.bitrate_kbps = 900;
+  store->save_runtimes({{"a", runtime, epoch}});
+  auto record = store->find_task("p1", "a");
+  task::TaskSpec paused = record->spec;
+  paused.is_paused = true;
+  ASSERT_TRUE(store->update_task(paused, record->revision, false, "a", kNow, {}).ok());
+  EXPECT_TRUE(store->acquire_leases({"node-a", {}, 1000}, kNowMs + 1000, kTtlMs).empty());
+  auto stored = store->stored_runtime("a");
+  EXPECT_EQ(stored->relay_state, task::RelayState::idle);
+  EXPECT_EQ(stored->bitrate_kbps, 0);
+}

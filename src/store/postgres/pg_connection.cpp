@@ -15,18 +15,32 @@ PgConnection::~PgConnection() {
 void PgConnection::ensure_open() {
   if (connection_ && PQstatus(connection_) == CONNECTION_OK) return;
   if (connection_) {
-    PQreset(connection_);
-    if (PQstatus(connection_) == CONNECTION_OK) return;
-    PQfinish(connection_);
+    PQfinish(connection_);  // reconnect afresh, so the session settings below apply again
+    connection_ = nullptr;
   }
-  connection_ = PQconnectdb(conninfo_.c_str());
+  // Defaults first, so the user's connection string overrides them: a database that stops
+  // answering fails a call within seconds instead of blocking the node.
+  const char* keys[] = {"connect_timeout",
+                        "tcp_user_timeout",
+                        "keepalives_idle",
+                        "keepalives_interval",
+                        "keepalives_count",
+                        "dbname",
+                        nullptr};
+  const char* values[] = {"3", "3000", "5", "2", "2", conninfo_.c_str(), nullptr};
+  connection_ = PQconnectdbParams(keys, values, 1);
   if (PQstatus(connection_) != CONNECTION_OK) {
     std::string error = PQerrorMessage(connection_);
+    PQfinish(connection_);
+    connection_ = nullptr;
     throw StoreError("postgres connect: " + error);
   }
   // Server notices ("already exists, skipping") are not errors; they are not printed.
   PQsetNoticeProcessor(
       connection_, [](void*, const char*) {}, nullptr);
+  // A statement that hangs (a lock, a network stall) fails instead of freezing the node: the
+  // supervisor then gives its leases up before they could run out.
+  PQclear(PQexec(connection_, "SET statement_timeout = 3000"));
 }
 
 PgRows PgConnection::exec(std::string_view sql, const PgParams& params) {

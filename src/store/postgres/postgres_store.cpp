@@ -415,21 +415,29 @@ std::vector<Lease> PostgresStore::acquire_leases(const NodeInfo& node, int64_t n
   // renewed.
   PgParams give_back_params = {node.node_id, num(now_s)};
   give_back_params.insert(give_back_params.end(), region_param.begin(), region_param.end());
+  // The runtime report goes idle with it: the relay stops in this same round, and its last
+  // write would no longer pass the fence.
   db_.exec(
-      "UPDATE tasks SET owner_node = NULL, lease_expires_at = 0 WHERE owner_node = $1 AND "
-      "NOT (" +
-          runnable(2) + ")",
+      "WITH given AS (UPDATE tasks SET owner_node = NULL, lease_expires_at = 0 WHERE owner_node "
+      "= $1 AND NOT (" +
+          runnable(2) +
+          ") RETURNING task_id) UPDATE task_runtime SET relay_state = 'idle', bitrate_kbps = 0 "
+          "WHERE task_id IN (SELECT task_id FROM given)",
       give_back_params);
   PgRows held = db_.exec(
       "UPDATE tasks SET lease_expires_at = $1 WHERE owner_node = $2 RETURNING task_id, lease_epoch",
       {num(now_ms + ttl_ms), node.node_id});
   std::vector<Lease> leases;
   for (int i = 0; i < held.size(); ++i) leases.push_back({held.text(i, 0), held.integer(i, 1)});
-  // This node's share of the tasks that should run, by capacity among the live nodes, so tasks
-  // spread over the cluster instead of filling the first node that looks.
+  // This node's share of the tasks that should run, by capacity among the live nodes that serve
+  // some of the same regions, so tasks spread over the cluster instead of filling the first node
+  // that looks.
   int64_t live_capacity =
-      db_.exec("SELECT COALESCE(SUM(capacity), 0) FROM nodes WHERE heartbeat_at > $1",
-               {num(now_ms - ttl_ms)})
+      db_.exec(
+             "SELECT COALESCE(SUM(capacity), 0) FROM nodes WHERE heartbeat_at > $1 AND "
+             "(regions = '' OR $2 = '' OR string_to_array(regions, ',') && "
+             "string_to_array($2, ','))",
+             {num(now_ms - ttl_ms), regions_text(node.regions)})
           .integer(0, 0);
   PgParams count_params = {num(now_s)};
   count_params.insert(count_params.end(), region_param.begin(), region_param.end());

@@ -16,6 +16,10 @@ build: deps
 
 run: build
 	mkdir -p $(DATA_DIR) media
+	@# a sample clip to play, so a first playlist needs nothing but a destination
+	[ -f media/sample.mp4 ] || ffmpeg -loglevel error -f lavfi -i testsrc2=size=1280x720:rate=30:duration=30 \
+	  -f lavfi -i sine=frequency=440:duration=30 -c:v libx264 -preset veryfast -g 60 -c:a aac -shortest \
+	  media/sample.mp4
 	$(RELEASE_DIR)/streamrelay serve --listen $(LISTEN) --data-dir $(DATA_DIR) --media-root $(CURDIR)/media \
 	  --allow-loopback-egress
 

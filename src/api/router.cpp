@@ -130,6 +130,15 @@ std::string route_of(const HttpRequest& request) {
   return "other";
 }
 
+HttpResponse method_not_allowed(const std::string& method, const char* allowed,
+                                const std::string& request_id) {
+  HttpResponse response = error_response(
+      task::invalid("method " + method + " is not allowed on this path"), request_id);
+  response.status = 405;
+  response.headers.emplace_back("Allow", allowed);
+  return response;
+}
+
 }  // namespace
 
 HttpResponse error_response(const task::Error& error, const std::string& request_id) {
@@ -181,11 +190,7 @@ HttpResponse Router::dispatch(const HttpRequest& request, const std::string& req
         task::invalid("project_id must be 1 to 64 letters, digits, '-', '_' or '.'"), request_id);
   }
   if (is_events_path && request.method != "GET") {
-    HttpResponse response = error_response(
-        task::invalid("method " + request.method + " is not allowed on this path"), request_id);
-    response.status = 405;
-    response.headers.emplace_back("Allow", "GET");
-    return response;
+    return method_not_allowed(request.method, "GET", request_id);
   }
   std::string_view action = request.method == "POST"     ? kCreateAction
                             : request.method == "GET"    ? kListAction
@@ -193,11 +198,7 @@ HttpResponse Router::dispatch(const HttpRequest& request, const std::string& req
                             : request.method == "DELETE" ? kDeleteAction
                                                          : "";
   if (action.empty()) {
-    HttpResponse response = error_response(
-        task::invalid("method " + request.method + " is not allowed on this path"), request_id);
-    response.status = 405;
-    response.headers.emplace_back("Allow", "GET, POST, PUT, DELETE");
-    return response;
+    return method_not_allowed(request.method, "GET, POST, PUT, DELETE", request_id);
   }
   auto principal = authenticator_.authorize(request, project_id, action);
   if (!principal) return error_response(principal.error(), request_id);

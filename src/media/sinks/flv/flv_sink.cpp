@@ -9,6 +9,8 @@ namespace {
 
 // A clean unpublish gets this long once a stop was requested.
 constexpr std::chrono::milliseconds kCloseBudget{1000};
+// What libavformat buffers between the FLV muxer and our RTMP client.
+constexpr int kIoBufferBytes = 64 * 1024;
 
 size_t slot(TrackKind kind) {
   return kind == TrackKind::video ? 0 : 1;
@@ -49,10 +51,28 @@ std::optional<SinkError> FlvSink::connect(const std::string& url, const SegmentI
     codec_[slot((*track)->kind)] = stream->codecpar->codec_id;
   }
   deadline_.arm(settings_.open_timeout);
-  rc =
-      avio_open2(&output_->pb, url.c_str(), AVIO_FLAG_WRITE, &output_->interrupt_callback, nullptr);
+  rc = AVERROR(EINVAL);
+  if (RtmpClient::handles(url)) {
+    client_ = std::make_unique<RtmpClient>(deadline_);
+    rc = client_->open_for_publishing(url);
+    if (rc == 0) {
+      auto* buffer = static_cast<unsigned char*>(av_malloc(kIoBufferBytes));
+      output_->pb = avio_alloc_context(buffer, kIoBufferBytes, 1, client_.get(), nullptr,
+                                       &RtmpClient::write_packet, nullptr);
+      if (!output_->pb) av_free(buffer);
+      rc = output_->pb ? 0 : AVERROR(ENOMEM);
+      output_->flush_packets = 1;  // each packet goes out as it is written
+    }
+    if (rc == AVERROR(EINVAL)) client_.reset();  // a URL form it does not take
+  }
+  if (!client_) {
+    rc = avio_open2(&output_->pb, url.c_str(), AVIO_FLAG_WRITE, &output_->interrupt_callback,
+                    nullptr);
+  }
   if (rc < 0) {
-    SinkError error = error_from(rc, "connect");
+    SinkError error = client_ && !client_->refusal().empty()
+                          ? SinkError{"connect: " + client_->refusal()}
+                          : error_from(rc, "connect");
     close();
     return error;
   }
@@ -103,6 +123,16 @@ void FlvSink::close() {
   deadline_.set_closing(true);
   deadline_.arm(kCloseBudget);
   if (is_header_written_) av_write_trailer(output_.get());
+  if (client_) {
+    // Our client under a custom context: freed here, not by libavformat's close.
+    if (output_->pb) {
+      avio_flush(output_->pb);
+      av_freep(&output_->pb->buffer);
+      avio_context_free(&output_->pb);
+    }
+    client_->unpublish();
+    client_.reset();
+  }
   output_.reset();
   deadline_.set_closing(false);
   is_header_written_ = false;

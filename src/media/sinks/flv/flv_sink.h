@@ -1,5 +1,9 @@
 #pragma once
 
+#include <memory>
+
+#include "media/rtmp/rtmp_client.h"
+
 #include <array>
 
 #include "media/io_deadline.h"
@@ -25,6 +29,7 @@ class FlvSink final : public Sink {
 
   IoDeadline& deadline_;
   const RelaySettings& settings_;
+  std::unique_ptr<RtmpClient> client_;  // rtmp://: our own client under the output's pb
   AvOutputPtr output_;
   bool is_header_written_ = false;
   // Output stream index per track (video, audio); -1 when the session has no such track.

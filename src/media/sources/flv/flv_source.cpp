@@ -15,6 +15,8 @@ namespace {
 
 // A tag larger than this is not a live stream's: the input is corrupt.
 constexpr uint32_t kMaxTagBytes = 16 * 1024 * 1024;
+// What libavformat buffers between our RTMP client and the tag parser.
+constexpr int kIoBufferBytes = 32 * 1024;
 
 double metadata_number(const flv::Metadata& metadata, std::initializer_list<const char*> keys) {
   for (const char* key : keys) {
@@ -61,6 +63,9 @@ bool FlvSource::handles(const std::string& url) {
 }
 
 SourceError FlvSource::error_from(int code, const char* operation) const {
+  if (player_ && !player_->refusal().empty()) {
+    return {SourceErrorKind::unavailable, std::string(operation) + ": " + player_->refusal()};
+  }
   if (deadline_.has_expired()) {
     return {SourceErrorKind::stalled, std::string(operation) + ": no data within the time limit"};
   }
@@ -72,7 +77,13 @@ SourceError FlvSource::error_from(int code, const char* operation) const {
 }
 
 void FlvSource::close() {
-  if (io_) avio_closep(&io_);
+  if (player_) {
+    if (io_) av_freep(&io_->buffer);
+    avio_context_free(&io_);
+    player_.reset();
+  } else if (io_) {
+    avio_closep(&io_);
+  }
   pending_.clear();
   metadata_.clear();
   video_.reset();
@@ -85,7 +96,20 @@ std::optional<SourceError> FlvSource::open(const std::string& url) {
   close();
   AVIOInterruptCB interrupt = deadline_.callback();
   deadline_.arm(settings_.open_timeout);
-  int rc = avio_open2(&io_, url.c_str(), AVIO_FLAG_READ, &interrupt, nullptr);
+  int rc = AVERROR(EINVAL);
+  if (RtmpClient::handles(url)) {
+    player_ = std::make_unique<RtmpClient>(deadline_);
+    rc = player_->open(url);
+    if (rc == 0) {
+      auto* buffer = static_cast<unsigned char*>(av_malloc(kIoBufferBytes));
+      io_ = avio_alloc_context(buffer, kIoBufferBytes, 0, player_.get(), &RtmpClient::read_packet,
+                               nullptr, nullptr);
+      if (!io_) av_free(buffer);
+      rc = io_ ? 0 : AVERROR(ENOMEM);
+    }
+    if (rc == AVERROR(EINVAL)) player_.reset();  // a URL form it does not take
+  }
+  if (!player_) rc = avio_open2(&io_, url.c_str(), AVIO_FLAG_READ, &interrupt, nullptr);
   if (rc < 0) return error_from(rc, "open");
   uint8_t header[flv::kFileHeaderSize];
   rc = avio_read(io_, header, sizeof header);

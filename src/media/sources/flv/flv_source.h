@@ -1,17 +1,20 @@
 #pragma once
 
 #include <deque>
+#include <memory>
 #include <vector>
 
 #include "media/formats/flv_tags.h"
 #include "media/io_deadline.h"
 #include "media/relay.h"
+#include "media/rtmp/rtmp_client.h"
 #include "media/source.h"
 
 namespace streamrelay::media {
 
-// An RTMP or RTMPS source read as FLV tags over libavformat's rtmp protocol, parsed here: a few
-// tens of kilobytes per relay where libavformat's FLV demuxer takes over two megabytes. Probing
+// An RTMP or RTMPS source read as FLV tags, parsed here: a few tens of kilobytes per relay where
+// libavformat's FLV demuxer takes over two megabytes. rtmp:// is played by our RtmpClient,
+// rtmps:// (and URL forms it does not take) by libavformat's rtmp protocol. Probing
 // ends as soon as every announced track has its configuration (a live start waits for nothing
 // else); a new sequence header mid-stream is passed on as new codec configuration.
 class FlvSource final : public Source {
@@ -37,6 +40,7 @@ class FlvSource final : public Source {
 
   IoDeadline& deadline_;
   const RelaySettings& settings_;
+  std::unique_ptr<RtmpClient> player_;  // rtmp://: our own client under `io_`
   AVIOContext* io_ = nullptr;
   std::vector<uint8_t> data_;
   flv::Metadata metadata_;

@@ -1,0 +1,657 @@
+#include "media/rtmp/rtmp_client.h"
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <random>
+
+#include "media/rtmp/amf0.h"
+
+extern "C" {
+#include <libavutil/error.h>
+}
+
+namespace streamrelay::media {
+namespace {
+
+constexpr size_t kHandshakeSize = 1536;
+constexpr size_t kReadBlock = 64 * 1024;
+// A message larger than this is not a live stream's: the peer is broken or hostile.
+constexpr uint32_t kMaxMessageBytes = 16 * 1024 * 1024;
+// How often a blocked wait looks at the stop flag and the deadline.
+constexpr int kPollSliceMs = 50;
+// What a publisher announces: a typical frame goes out in one chunk.
+constexpr uint32_t kPublishChunkSize = 4096;
+
+enum MessageType : uint8_t {
+  kSetChunkSize = 1,
+  kAbort = 2,
+  kAcknowledgement = 3,
+  kUserControl = 4,
+  kWindowAckSize = 5,
+  kSetPeerBandwidth = 6,
+  kAudio = 8,
+  kVideo = 9,
+  kDataAmf0 = 18,
+  kCommandAmf0 = 20,
+  kAggregate = 22,
+};
+
+void put_be(std::vector<uint8_t>& out, uint32_t value, int bytes) {
+  for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<uint8_t>(value >> (8 * i)));
+}
+
+uint32_t be(const uint8_t* data, int bytes) {
+  uint32_t value = 0;
+  for (int i = 0; i < bytes; ++i) value = (value << 8) | data[i];
+  return value;
+}
+
+struct RtmpUrl {
+  std::string host;
+  std::string port = "1935";
+  std::string app;
+  std::string stream;
+  std::string tc_url;
+};
+
+// rtmp://host[:port]/app/stream[?query]: the first path segment is the application, the rest
+// (query included) the stream, as most servers and libavformat read it.
+bool parse_url(const std::string& url, RtmpUrl& out) {
+  std::string rest = url.substr(7);
+  size_t slash = rest.find('/');
+  if (slash == std::string::npos) return false;
+  std::string authority = rest.substr(0, slash);
+  std::string path = rest.substr(slash + 1);
+  size_t at = authority.rfind('@');
+  if (at != std::string::npos) return false;  // credentials in the URL: left to libavformat
+  if (!authority.empty() && authority[0] == '[') {
+    size_t close = authority.find(']');
+    if (close == std::string::npos) return false;
+    out.host = authority.substr(1, close - 1);
+    if (close + 1 < authority.size() && authority[close + 1] == ':') {
+      out.port = authority.substr(close + 2);
+    }
+  } else {
+    size_t colon = authority.find(':');
+    out.host = authority.substr(0, colon);
+    if (colon != std::string::npos) out.port = authority.substr(colon + 1);
+  }
+  size_t app_end = path.find('/');
+  if (out.host.empty() || app_end == std::string::npos || app_end == 0) return false;
+  out.app = path.substr(0, app_end);
+  out.stream = path.substr(app_end + 1);
+  if (out.stream.empty() || out.app.find('?') != std::string::npos) return false;
+  out.tc_url = "rtmp://" + authority + "/" + out.app;
+  return true;
+}
+
+}  // namespace
+
+RtmpClient::~RtmpClient() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+int RtmpClient::read_packet(void* opaque, uint8_t* buffer, int size) {
+  return static_cast<RtmpClient*>(opaque)->read(buffer, size);
+}
+
+int RtmpClient::wait_for(short events) {
+  for (;;) {
+    if (deadline_.is_interrupted()) return AVERROR_EXIT;
+    pollfd entry{fd_, events, 0};
+    int ready = ::poll(&entry, 1, kPollSliceMs);
+    if (ready > 0) return 0;
+    if (ready < 0 && errno != EINTR) return AVERROR(errno);
+  }
+}
+
+int RtmpClient::connect_socket(const std::string& host, const std::string& port) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(host.c_str(), port.c_str(), &hints, &found) != 0 || !found) {
+    return AVERROR(EIO);
+  }
+  int error = AVERROR(ECONNREFUSED);
+  for (addrinfo* at = found; at; at = at->ai_next) {
+    fd_ = ::socket(at->ai_family, at->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd_ < 0) continue;
+    int rc = ::connect(fd_, at->ai_addr, at->ai_addrlen);
+    if (rc < 0 && errno == EINPROGRESS) {
+      rc = wait_for(POLLOUT);
+      if (rc == 0) {
+        int so_error = 0;
+        socklen_t length = sizeof so_error;
+        getsockopt(fd_, SOL_SOCKET, SO_ERROR, &so_error, &length);
+        rc = so_error == 0 ? 0 : AVERROR(so_error);
+      }
+    } else if (rc < 0) {
+      rc = AVERROR(errno);
+    }
+    if (rc == 0) {
+      int on = 1;
+      setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+      freeaddrinfo(found);
+      return 0;
+    }
+    error = rc;
+    ::close(fd_);
+    fd_ = -1;
+    if (rc == AVERROR_EXIT) break;
+  }
+  freeaddrinfo(found);
+  return error;
+}
+
+int RtmpClient::receive_more() {
+  if (in_pos_ > 0 && in_pos_ == in_.size()) {
+    in_.clear();
+    in_pos_ = 0;
+  } else if (in_pos_ > kReadBlock) {
+    in_.erase(in_.begin(), in_.begin() + static_cast<long>(in_pos_));
+    in_pos_ = 0;
+  }
+  size_t old_size = in_.size();
+  in_.resize(old_size + kReadBlock);
+  for (;;) {
+    ssize_t got = ::recv(fd_, in_.data() + old_size, kReadBlock, 0);
+    if (got > 0) {
+      in_.resize(old_size + static_cast<size_t>(got));
+      bytes_received_ += static_cast<uint64_t>(got);
+      return 0;
+    }
+    if (got == 0) {
+      in_.resize(old_size);
+      return AVERROR_EOF;
+    }
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) {
+      int error = errno;
+      in_.resize(old_size);
+      return AVERROR(error);
+    }
+    if (int rc = wait_for(POLLIN); rc < 0) {
+      in_.resize(old_size);
+      return rc;
+    }
+  }
+}
+
+int RtmpClient::ensure(size_t bytes) {
+  while (in_.size() - in_pos_ < bytes) {
+    if (!may_receive_) return kNeedMoreData;
+    if (int rc = receive_more(); rc < 0) return rc;
+  }
+  return 0;
+}
+
+int RtmpClient::send_all(const std::vector<uint8_t>& bytes) {
+  size_t sent = 0;
+  while (sent < bytes.size()) {
+    ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n > 0) {
+      sent += static_cast<size_t>(n);
+    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      if (int rc = wait_for(POLLOUT); rc < 0) return rc;
+    } else if (n < 0 && errno != EINTR) {
+      return AVERROR(errno);
+    }
+  }
+  return 0;
+}
+
+int RtmpClient::handshake() {
+  std::vector<uint8_t> c0c1(1 + kHandshakeSize, 0);
+  c0c1[0] = 3;
+  std::mt19937 random(std::random_device{}());
+  for (size_t i = 9; i < c0c1.size(); ++i) c0c1[i] = static_cast<uint8_t>(random());
+  if (int rc = send_all(c0c1); rc < 0) return rc;
+  if (int rc = ensure(1 + 2 * kHandshakeSize); rc < 0) return rc;
+  if (in_[in_pos_] != 3) return AVERROR_INVALIDDATA;
+  std::vector<uint8_t> c2(in_.begin() + static_cast<long>(in_pos_ + 1),
+                          in_.begin() + static_cast<long>(in_pos_ + 1 + kHandshakeSize));
+  in_pos_ += 1 + 2 * kHandshakeSize;
+  return send_all(c2);
+}
+
+void RtmpClient::append_chunks(std::vector<uint8_t>& out, uint32_t csid, uint8_t type,
+                               uint32_t stream_id, uint32_t timestamp,
+                               const std::vector<uint8_t>& payload) const {
+  bool is_extended = timestamp >= 0xFFFFFF;
+  out.push_back(static_cast<uint8_t>(csid & 0x3f));  // format 0: a full header every message
+  put_be(out, is_extended ? 0xFFFFFF : timestamp, 3);
+  put_be(out, static_cast<uint32_t>(payload.size()), 3);
+  out.push_back(type);
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(stream_id >> (8 * i)));
+  if (is_extended) put_be(out, timestamp, 4);
+  for (size_t at = 0; at < payload.size(); at += out_chunk_size_) {
+    if (at > 0) {
+      out.push_back(static_cast<uint8_t>(0xC0 | (csid & 0x3f)));  // format 3
+      if (is_extended) put_be(out, timestamp, 4);
+    }
+    size_t piece = std::min<size_t>(out_chunk_size_, payload.size() - at);
+    out.insert(out.end(), payload.begin() + static_cast<long>(at),
+               payload.begin() + static_cast<long>(at + piece));
+  }
+}
+
+int RtmpClient::send_message(uint32_t csid, uint8_t type, uint32_t stream_id,
+                             const std::vector<uint8_t>& payload) {
+  std::vector<uint8_t> out;
+  append_chunks(out, csid, type, stream_id, 0, payload);
+  return send_all(out);
+}
+
+// Chunks are read the way FFmpeg's and librtmp's readers read them, which is what servers are
+// tested against (notably: a format 3 chunk starting a message adds the last timestamp field).
+int RtmpClient::read_message(Message& out) {
+  for (;;) {
+    if (int rc = ensure(1); rc < 0) return rc;
+    const uint8_t first = in_[in_pos_];
+    uint32_t format = first >> 6;
+    uint32_t csid = first & 0x3f;
+    size_t header = 1;
+    if (csid == 0) {
+      if (int rc = ensure(2); rc < 0) return rc;
+      csid = 64 + in_[in_pos_ + 1];
+      header = 2;
+    } else if (csid == 1) {
+      if (int rc = ensure(3); rc < 0) return rc;
+      csid = 64 + in_[in_pos_ + 1] + 256u * in_[in_pos_ + 2];
+      header = 3;
+    }
+    static constexpr size_t kMessageHeader[] = {11, 7, 3, 0};
+    size_t total = header + kMessageHeader[format];
+    if (int rc = ensure(total); rc < 0) return rc;
+    ChunkStream& stream = streams_[csid];
+    const uint8_t* h = in_.data() + in_pos_ + header;
+    uint32_t ts_field = format <= 2 ? be(h, 3) : stream.ts_field;
+    if (format <= 1) {
+      stream.length = be(h + 3, 3);
+      stream.type = h[6];
+    }
+    if (format == 0) {
+      stream.stream_id = static_cast<uint32_t>(h[7]) | (static_cast<uint32_t>(h[8]) << 8) |
+                         (static_cast<uint32_t>(h[9]) << 16) | (static_cast<uint32_t>(h[10]) << 24);
+    }
+    uint32_t timestamp = ts_field;
+    if (ts_field == 0xFFFFFF) {
+      if (int rc = ensure(total + 4); rc < 0) return rc;
+      timestamp = be(in_.data() + in_pos_ + total, 4);
+      total += 4;
+    }
+    if (stream.length > kMaxMessageBytes) return AVERROR_INVALIDDATA;
+    if (!stream.is_partial) {
+      stream.timestamp = format == 0 ? timestamp : stream.timestamp + timestamp;
+      stream.payload.clear();
+      stream.payload.reserve(stream.length);
+    }
+    stream.ts_field = ts_field;
+    size_t piece = std::min<size_t>(chunk_size_, stream.length - stream.payload.size());
+    if (int rc = ensure(total + piece); rc < 0) return rc;
+    const uint8_t* data = in_.data() + in_pos_ + total;
+    stream.payload.insert(stream.payload.end(), data, data + piece);
+    in_pos_ += total + piece;
+    if (stream.payload.size() < stream.length) {
+      stream.is_partial = true;
+      continue;
+    }
+    stream.is_partial = false;
+    out.type = stream.type;
+    out.stream_id = stream.stream_id;
+    out.timestamp = stream.timestamp;
+    out.payload.swap(stream.payload);
+    if (bytes_received_ - bytes_acknowledged_ >= ack_window_ / 2) {
+      bytes_acknowledged_ = bytes_received_;
+      std::vector<uint8_t> ack;
+      put_be(ack, static_cast<uint32_t>(bytes_received_), 4);
+      if (int rc = send_message(2, kAcknowledgement, 0, ack); rc < 0) return rc;
+    }
+    return 0;
+  }
+}
+
+int RtmpClient::on_control(const Message& message) {
+  const std::vector<uint8_t>& p = message.payload;
+  switch (message.type) {
+    case kSetChunkSize:
+      if (p.size() < 4) return AVERROR_INVALIDDATA;
+      chunk_size_ = be(p.data(), 4) & 0x7fffffff;
+      if (chunk_size_ < 1 || chunk_size_ > kMaxMessageBytes) return AVERROR_INVALIDDATA;
+      return 0;
+    case kAbort:
+      if (p.size() >= 4) streams_.erase(be(p.data(), 4));
+      return 0;
+    case kWindowAckSize:
+      if (p.size() >= 4) ack_window_ = std::max<uint32_t>(be(p.data(), 4), 4096);
+      return 0;
+    case kSetPeerBandwidth: {
+      std::vector<uint8_t> size;
+      put_be(size, ack_window_, 4);
+      return send_message(2, kWindowAckSize, 0, size);
+    }
+    case kUserControl:
+      if (p.size() >= 6 && be(p.data(), 2) == 6) {  // ping: answered with a pong
+        std::vector<uint8_t> pong = {0, 7, p[2], p[3], p[4], p[5]};
+        return send_message(2, kUserControl, 0, pong);
+      }
+      if (p.size() >= 2 && be(p.data(), 2) == 1) has_ended_ = true;  // stream EOF
+      return 0;
+    default:
+      return 0;
+  }
+}
+
+int RtmpClient::await_result(double transaction, std::vector<uint8_t>& result) {
+  Message message;
+  for (;;) {
+    if (int rc = read_message(message); rc < 0) return rc;
+    if (message.type != kCommandAmf0) {
+      if (int rc = on_control(message); rc < 0) return rc;
+      continue;
+    }
+    amf0::Reader reader(message.payload);
+    std::string name = reader.string();
+    double number = reader.number();
+    if (name == "_error") {
+      reader.skip();
+      std::string code = reader.object_string("code");
+      refusal_ = "server refused the connection" + (code.empty() ? "" : " (" + code + ")");
+      return AVERROR(ECONNREFUSED);
+    }
+    if (name == "_result" && number == transaction) {
+      result = std::move(message.payload);
+      return 0;
+    }
+  }
+}
+
+int RtmpClient::start_session(const std::string& url, bool is_publisher) {
+  RtmpUrl parts;
+  if (!parse_url(url, parts)) return AVERROR(EINVAL);
+  stream_name_ = parts.stream;
+  if (int rc = connect_socket(parts.host, parts.port); rc < 0) return rc;
+  if (int rc = handshake(); rc < 0) return rc;
+  if (is_publisher) {
+    std::vector<uint8_t> size;
+    put_be(size, kPublishChunkSize, 4);
+    if (int rc = send_message(2, kSetChunkSize, 0, size); rc < 0) return rc;
+    out_chunk_size_ = kPublishChunkSize;
+  }
+
+  amf0::Writer connect;
+  connect.string("connect");
+  connect.number(1);
+  connect.begin_object();
+  connect.property("app", parts.app);
+  if (is_publisher) {
+    connect.property("type", "nonprivate");
+    connect.property("flashVer", "FMLE/3.0 (compatible; streamrelay)");
+    connect.property("tcUrl", parts.tc_url);
+  } else {
+    connect.property("flashVer", "LNX 9,0,124,2");
+    connect.property("tcUrl", parts.tc_url);
+    connect.property("fpad", false);
+    connect.property("capabilities", 15.0);
+    connect.property("audioCodecs", 4071.0);
+    connect.property("videoCodecs", 252.0);
+    connect.property("videoFunction", 1.0);
+  }
+  connect.end_object();
+  if (int rc = send_message(3, kCommandAmf0, 0, connect.bytes()); rc < 0) return rc;
+  std::vector<uint8_t> result;
+  if (int rc = await_result(1, result); rc < 0) return rc;
+
+  if (is_publisher) {
+    for (const char* command : {"releaseStream", "FCPublish"}) {
+      amf0::Writer call;
+      call.string(command);
+      call.number(command[0] == 'r' ? 2 : 3);
+      call.null();
+      call.string(stream_name_);
+      if (int rc = send_message(3, kCommandAmf0, 0, call.bytes()); rc < 0) return rc;
+    }
+  }
+  amf0::Writer create;
+  create.string("createStream");
+  create.number(4);
+  create.null();
+  if (int rc = send_message(3, kCommandAmf0, 0, create.bytes()); rc < 0) return rc;
+  if (int rc = await_result(4, result); rc < 0) return rc;
+  amf0::Reader reader(result);
+  reader.string();
+  reader.number();
+  reader.skip();  // command object (null)
+  play_stream_id_ = static_cast<uint32_t>(reader.number());
+  return 0;
+}
+
+int RtmpClient::open(const std::string& url) {
+  if (int rc = start_session(url, false); rc < 0) return rc;
+  amf0::Writer play;
+  play.string("play");
+  play.number(0);
+  play.null();
+  play.string(stream_name_);
+  play.number(-1000);  // live only: wait for the stream rather than look for a recording
+  if (int rc = send_message(8, kCommandAmf0, play_stream_id_, play.bytes()); rc < 0) return rc;
+
+  static constexpr uint8_t kFlvHeader[] = {'F', 'L', 'V', 1, 5, 0, 0, 0, 9, 0, 0, 0, 0};
+  flv_.assign(std::begin(kFlvHeader), std::end(kFlvHeader));
+  flv_pos_ = 0;
+  return 0;
+}
+
+int RtmpClient::open_for_publishing(const std::string& url) {
+  if (int rc = start_session(url, true); rc < 0) return rc;
+  amf0::Writer publish;
+  publish.string("publish");
+  publish.number(5);
+  publish.null();
+  publish.string(stream_name_);
+  publish.string("live");
+  if (int rc = send_message(8, kCommandAmf0, play_stream_id_, publish.bytes()); rc < 0) return rc;
+  // The server says whether it takes the stream (a name already published is refused).
+  Message message;
+  for (;;) {
+    if (int rc = read_message(message); rc < 0) return rc;
+    if (message.type != kCommandAmf0) {
+      if (int rc = on_control(message); rc < 0) return rc;
+      continue;
+    }
+    amf0::Reader reader(message.payload);
+    std::string name = reader.string();
+    if (name == "_error") {
+      refusal_ = "server refused to take the stream";
+      return AVERROR(EACCES);
+    }
+    if (name != "onStatus") continue;
+    reader.number();
+    reader.skip();
+    std::string code = reader.object_string("code");
+    if (code == "NetStream.Publish.Start") break;
+    if (code.find("Publish.") != std::string::npos || code.find("Failed") != std::string::npos) {
+      refusal_ = "server refused to take the stream (" + code + ")";
+      return AVERROR(EACCES);
+    }
+  }
+  is_publishing_ = true;
+  last_drain_ = std::chrono::steady_clock::now();
+  pending_out_.clear();
+  return 0;
+}
+
+int RtmpClient::drain_incoming() {
+  for (;;) {
+    pollfd entry{fd_, POLLIN, 0};
+    if (::poll(&entry, 1, 0) <= 0 || !(entry.revents & (POLLIN | POLLHUP | POLLERR))) return 0;
+    if (int rc = receive_more(); rc < 0) return rc;
+    // Whole messages only: a partial one waits for the next drain.
+    while (in_.size() > in_pos_) {
+      size_t saved_pos = in_pos_;
+      auto saved_streams = streams_;
+      Message message;
+      may_receive_ = false;
+      int rc = read_message(message);
+      may_receive_ = true;
+      if (rc == kNeedMoreData) {
+        in_pos_ = saved_pos;
+        streams_ = std::move(saved_streams);
+        break;
+      }
+      if (rc < 0) return rc;
+      if (int control = on_control(message); control < 0) return control;
+    }
+  }
+}
+
+int RtmpClient::write(const uint8_t* buffer, int size) {
+  pending_out_.insert(pending_out_.end(), buffer, buffer + size);
+  size_t at = 0;
+  if (!has_sent_file_header_) {
+    if (pending_out_.size() < 13) return size;
+    at = 13;  // "FLV", version, flags, header size, first previous-tag size
+    has_sent_file_header_ = true;
+  }
+  std::vector<uint8_t> batch;
+  while (pending_out_.size() - at >= 11) {
+    const uint8_t* tag = pending_out_.data() + at;
+    uint32_t length = be(tag + 1, 3);
+    if (pending_out_.size() - at < 11 + length + 4) break;
+    uint32_t timestamp = be(tag + 4, 3) | (static_cast<uint32_t>(tag[7]) << 24);
+    uint8_t type = tag[0];
+    std::vector<uint8_t> payload;
+    if (type == kDataAmf0) {
+      amf0::Writer wrapper;
+      wrapper.string("@setDataFrame");  // servers keep the metadata for later viewers
+      payload = wrapper.bytes();
+    }
+    payload.insert(payload.end(), tag + 11, tag + 11 + length);
+    uint32_t csid = type == kAudio ? 4 : type == kVideo ? 6 : 5;
+    append_chunks(batch, csid, type, play_stream_id_, timestamp, payload);
+    at += 11 + length + 4;
+  }
+  pending_out_.erase(pending_out_.begin(), pending_out_.begin() + static_cast<long>(at));
+  if (!batch.empty()) {
+    if (int rc = send_all(batch); rc < 0) return rc;
+  }
+  auto now = std::chrono::steady_clock::now();
+  if (now - last_drain_ > std::chrono::seconds(1)) {
+    last_drain_ = now;
+    if (int rc = drain_incoming(); rc < 0) return rc;
+  }
+  return size;
+}
+
+int RtmpClient::write_packet(void* opaque, uint8_t* buffer, int size) {
+  return static_cast<RtmpClient*>(opaque)->write(buffer, size);
+}
+
+void RtmpClient::unpublish() {
+  if (!is_publishing_ || fd_ < 0) return;
+  is_publishing_ = false;
+  amf0::Writer fc;
+  fc.string("FCUnpublish");
+  fc.number(6);
+  fc.null();
+  fc.string(stream_name_);
+  amf0::Writer remove;
+  remove.string("deleteStream");
+  remove.number(7);
+  remove.null();
+  remove.number(play_stream_id_);
+  if (send_message(3, kCommandAmf0, 0, fc.bytes()) == 0) {
+    send_message(3, kCommandAmf0, 0, remove.bytes());
+  }
+}
+
+void RtmpClient::append_tag(const Message& message) {
+  uint32_t size = static_cast<uint32_t>(message.payload.size());
+  flv_.push_back(message.type);
+  put_be(flv_, size, 3);
+  put_be(flv_, message.timestamp & 0xFFFFFF, 3);
+  flv_.push_back(static_cast<uint8_t>(message.timestamp >> 24));
+  put_be(flv_, 0, 3);
+  flv_.insert(flv_.end(), message.payload.begin(), message.payload.end());
+  put_be(flv_, size + 11, 4);
+}
+
+int RtmpClient::read(uint8_t* buffer, int size) {
+  while (flv_pos_ == flv_.size()) {
+    flv_.clear();
+    flv_pos_ = 0;
+    if (has_ended_) return AVERROR_EOF;
+    Message message;
+    if (int rc = read_message(message); rc < 0) return rc;
+    switch (message.type) {
+      case kAudio:
+      case kVideo:
+        if (!message.payload.empty()) append_tag(message);
+        break;
+      case kDataAmf0: {
+        // "@setDataFrame" wrappers are unwrapped to the plain onMetaData tag.
+        amf0::Reader reader(message.payload);
+        std::string name = reader.string();
+        if (name == "@setDataFrame") {
+          message.payload.erase(message.payload.begin(),
+                                message.payload.begin() + static_cast<long>(reader.position()));
+        }
+        if (name == "onMetaData" || name == "@setDataFrame") append_tag(message);
+        break;
+      }
+      case kAggregate: {
+        // FLV tags back to back, each followed by its size; timestamps relative to the first.
+        const std::vector<uint8_t>& p = message.payload;
+        size_t at = 0;
+        uint32_t base = 0;
+        bool is_first = true;
+        while (at + 11 <= p.size()) {
+          uint32_t length = be(&p[at + 1], 3);
+          uint32_t ts = be(&p[at + 4], 3) | (static_cast<uint32_t>(p[at + 7]) << 24);
+          if (at + 11 + length + 4 > p.size()) break;
+          if (is_first) base = ts, is_first = false;
+          Message inner;
+          inner.type = p[at];
+          inner.timestamp = message.timestamp + (ts - base);
+          inner.payload.assign(p.begin() + static_cast<long>(at + 11),
+                               p.begin() + static_cast<long>(at + 11 + length));
+          if (inner.type == kAudio || inner.type == kVideo) append_tag(inner);
+          at += 11 + length + 4;
+        }
+        break;
+      }
+      case kCommandAmf0: {
+        amf0::Reader reader(message.payload);
+        std::string name = reader.string();
+        if (name == "onStatus") {
+          reader.number();
+          reader.skip();
+          std::string code = reader.object_string("code");
+          if (code == "NetStream.Play.StreamNotFound" || code == "NetStream.Play.Failed") {
+            refusal_ = "server has no such stream (" + code + ")";
+            return AVERROR(ENOENT);
+          }
+          if (code == "NetStream.Play.Stop" || code == "NetStream.Play.UnpublishNotify") {
+            has_ended_ = true;
+          }
+        }
+        break;
+      }
+      default:
+        if (int rc = on_control(message); rc < 0) return rc;
+    }
+  }
+  int count = static_cast<int>(std::min<size_t>(static_cast<size_t>(size), flv_.size() - flv_pos_));
+  std::memcpy(buffer, flv_.data() + flv_pos_, static_cast<size_t>(count));
+  flv_pos_ += static_cast<size_t>(count);
+  return count;
+}
+
+}  // namespace streamrelay::media

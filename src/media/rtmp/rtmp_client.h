@@ -1,0 +1,107 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "media/io_deadline.h"
+
+namespace streamrelay::media {
+
+// Plays or publishes one rtmp:// stream as an FLV byte stream. Written by hand because
+// libavformat's RTMP client polls and reads or writes the socket once per RTMP chunk (several
+// system calls per packet), which was most of a relay's CPU; this one reads whatever the socket
+// holds in one call and sends each message in one. Plain handshake, AMF0 commands, no TLS
+// (rtmps:// stays with libavformat).
+class RtmpClient {
+ public:
+  explicit RtmpClient(IoDeadline& deadline) : deadline_(deadline) {}
+  ~RtmpClient();
+  RtmpClient(const RtmpClient&) = delete;
+  RtmpClient& operator=(const RtmpClient&) = delete;
+
+  // Connects, handshakes and starts playing; 0 or a negative AVERROR code.
+  int open(const std::string& url);
+  // The next FLV bytes (the file header first); the byte count, or a negative AVERROR code.
+  int read(uint8_t* buffer, int size);
+  // A libavformat read callback over read().
+  static int read_packet(void* opaque, uint8_t* buffer, int size);
+
+  // Connects, handshakes and starts publishing; 0 or a negative AVERROR code.
+  int open_for_publishing(const std::string& url);
+  // Takes FLV bytes (the file header first) and sends each complete tag as a message.
+  int write(const uint8_t* buffer, int size);
+  // A libavformat write callback over write().
+  static int write_packet(void* opaque, uint8_t* buffer, int size);
+  // Ends the publish session cleanly (the socket closes with the object).
+  void unpublish();
+
+  static bool handles(const std::string& url) { return url.rfind("rtmp://", 0) == 0; }
+  // What the server said when it refused (its status code and description), if it did.
+  const std::string& refusal() const { return refusal_; }
+
+ private:
+  struct Message {
+    uint8_t type = 0;
+    uint32_t stream_id = 0;
+    uint32_t timestamp = 0;
+    std::vector<uint8_t> payload;
+  };
+  struct ChunkStream {
+    uint32_t timestamp = 0;
+    uint32_t ts_field = 0;  // as last sent: absolute (format 0) or a delta
+    uint32_t length = 0;
+    uint8_t type = 0;
+    uint32_t stream_id = 0;
+    std::vector<uint8_t> payload;
+    bool is_partial = false;
+  };
+
+  int connect_socket(const std::string& host, const std::string& port);
+  int wait_for(short events);
+  int receive_more();
+  int ensure(size_t bytes);
+  int send_all(const std::vector<uint8_t>& bytes);
+  int handshake();
+  int send_message(uint32_t csid, uint8_t type, uint32_t stream_id,
+                   const std::vector<uint8_t>& payload);
+  void append_chunks(std::vector<uint8_t>& out, uint32_t csid, uint8_t type, uint32_t stream_id,
+                     uint32_t timestamp, const std::vector<uint8_t>& payload) const;
+  int read_message(Message& out);
+  // Answers protocol control messages; a negative AVERROR code on a fatal one.
+  int on_control(const Message& message);
+  // Reads messages until the command answering `transaction` (or an onStatus) arrives.
+  int await_result(double transaction, std::vector<uint8_t>& result);
+  // Connects, handshakes and sends `connect` and `createStream`; fills the stream name.
+  int start_session(const std::string& url, bool is_publisher);
+  // Handles whatever the server sent meanwhile (pings above all) without blocking.
+  int drain_incoming();
+  void append_tag(const Message& message);
+
+  IoDeadline& deadline_;
+  int fd_ = -1;
+  std::vector<uint8_t> in_;
+  size_t in_pos_ = 0;
+  uint64_t bytes_received_ = 0;
+  uint64_t bytes_acknowledged_ = 0;
+  uint32_t ack_window_ = 2500000;
+  uint32_t chunk_size_ = 128;
+  std::map<uint32_t, ChunkStream> streams_;
+  uint32_t play_stream_id_ = 0;
+  std::string stream_name_;
+  std::vector<uint8_t> pending_out_;  // FLV bytes written but not yet a whole tag
+  bool is_publishing_ = false;
+  bool has_sent_file_header_ = false;
+  std::string refusal_;
+  bool may_receive_ = true;  // false while draining: parse only what is buffered
+  uint32_t out_chunk_size_ = 128;
+  static constexpr int kNeedMoreData = -0x7e7e7e7e;
+  std::chrono::steady_clock::time_point last_drain_{};
+  std::vector<uint8_t> flv_;  // FLV bytes not yet handed out
+  size_t flv_pos_ = 0;
+  bool has_ended_ = false;
+};
+
+}  // namespace streamrelay::media

@@ -26,13 +26,22 @@ PushLeg::PushLeg(LegContext context, std::string destination_url, bool is_paced,
       sink_(std::move(sink)),
       deadline_(deadline),
       backoff_(context_.settings.backoff),
-      pacer_(context_.settings.pacing_lead, context_.settings.pacing_max_lag) {}
+      pacer_(context_.settings.pacing_lead, context_.settings.pacing_max_lag) {
+  sink_->set_batching(!is_paced_);  // live: one send per batch; files: each packet when due
+}
+
+void PushLeg::flush_batch() {
+  last_flush_ = Clock::now();
+  if (!sink_->is_connected()) return;
+  if (auto error = sink_->flush()) on_push_failure(error->message);
+}
 
 void PushLeg::run() {
   while (!context_.stop_requested) {
     auto item = context_.queue.pop(kPollInterval);
     if (!item) {
       on_idle();
+      flush_batch();
       continue;
     }
     last_input_ = Clock::now();
@@ -46,8 +55,14 @@ void PushLeg::run() {
     } else {
       needs_keyframe_ = true;  // packets were dropped
     }
-    if (!is_paced_ && context_.queue.size() == 0 && !context_.stop_requested) {
-      std::this_thread::sleep_for(context_.settings.live_write_batch);
+    if (!is_paced_ && !context_.stop_requested) {
+      // A batch goes out when the queue is drained, and at least every few batch periods
+      // while it never is (a busy stream must not wait for the buffer to fill).
+      bool is_drained = context_.queue.size() == 0;
+      if (is_drained || Clock::now() - last_flush_ > 2 * context_.settings.live_write_batch) {
+        flush_batch();
+      }
+      if (is_drained) std::this_thread::sleep_for(context_.settings.live_write_batch);
     }
   }
   finish_item();

@@ -43,6 +43,9 @@ class PushLeg {
   void on_end();
   // Nothing to push: after the stall threshold the slate keeps the session alive.
   void on_idle();
+  // Sends what the sink holds (a live leg's batch); a failure is handled as a write's.
+  void flush_batch();
+  Clock::time_point last_flush_{};
   bool start_slate();
   void leave_slate(bool resumes_same_segment);
   void wait_until_due(int64_t dts);

@@ -23,6 +23,9 @@ class Sink {
   // Writes one packet with output timestamps; `new_config` announces changed codec configuration.
   virtual std::optional<SinkError> write(MediaPacket& packet, const TrackConfig* new_config) = 0;
   virtual void close() = 0;
+  // With batching on, write() may hold data until flush(): a live leg sends a batch at once.
+  virtual void set_batching(bool is_batching) { (void)is_batching; }
+  virtual std::optional<SinkError> flush() { return std::nullopt; }
 };
 
 }  // namespace streamrelay::media

@@ -151,41 +151,31 @@ int RtmpClient::connect_socket(const std::string& host, const std::string& port)
 }
 
 int RtmpClient::receive_more() {
-  if (in_pos_ > 0 && in_pos_ == in_.size()) {
-    in_.clear();
-    in_pos_ = 0;
-  } else if (in_pos_ > kReadBlock) {
-    in_.erase(in_.begin(), in_.begin() + static_cast<long>(in_pos_));
+  // Unread bytes move to the front; the buffer grows only for a chunk larger than a block.
+  if (in_pos_ == in_end_) {
+    in_pos_ = in_end_ = 0;
+  } else if (in_.size() - in_end_ < kReadBlock && in_pos_ > 0) {
+    std::memmove(in_.data(), in_.data() + in_pos_, in_end_ - in_pos_);
+    in_end_ -= in_pos_;
     in_pos_ = 0;
   }
-  size_t old_size = in_.size();
-  in_.resize(old_size + kReadBlock);
+  if (in_.size() - in_end_ < kReadBlock) in_.resize(in_end_ + kReadBlock);
   for (;;) {
-    ssize_t got = ::recv(fd_, in_.data() + old_size, kReadBlock, 0);
+    ssize_t got = ::recv(fd_, in_.data() + in_end_, in_.size() - in_end_, 0);
     if (got > 0) {
-      in_.resize(old_size + static_cast<size_t>(got));
+      in_end_ += static_cast<size_t>(got);
       bytes_received_ += static_cast<uint64_t>(got);
       return 0;
     }
-    if (got == 0) {
-      in_.resize(old_size);
-      return AVERROR_EOF;
-    }
+    if (got == 0) return AVERROR_EOF;
     if (errno == EINTR) continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK) {
-      int error = errno;
-      in_.resize(old_size);
-      return AVERROR(error);
-    }
-    if (int rc = wait_for(POLLIN); rc < 0) {
-      in_.resize(old_size);
-      return rc;
-    }
+    if (errno != EAGAIN && errno != EWOULDBLOCK) return AVERROR(errno);
+    if (int rc = wait_for(POLLIN); rc < 0) return rc;
   }
 }
 
 int RtmpClient::ensure(size_t bytes) {
-  while (in_.size() - in_pos_ < bytes) {
+  while (in_end_ - in_pos_ < bytes) {
     if (!may_receive_) return kNeedMoreData;
     if (int rc = receive_more(); rc < 0) return rc;
   }
@@ -494,7 +484,7 @@ int RtmpClient::drain_incoming() {
     if (::poll(&entry, 1, 0) <= 0 || !(entry.revents & (POLLIN | POLLHUP | POLLERR))) return 0;
     if (int rc = receive_more(); rc < 0) return rc;
     // Whole messages only: a partial one waits for the next drain.
-    while (in_.size() > in_pos_) {
+    while (in_end_ > in_pos_) {
       size_t saved_pos = in_pos_;
       auto saved_streams = streams_;
       Message message;

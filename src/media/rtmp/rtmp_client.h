@@ -83,7 +83,8 @@ class RtmpClient {
   IoDeadline& deadline_;
   int fd_ = -1;
   std::vector<uint8_t> in_;
-  size_t in_pos_ = 0;
+  size_t in_pos_ = 0;  // next unread byte
+  size_t in_end_ = 0;  // end of the bytes received
   uint64_t bytes_received_ = 0;
   uint64_t bytes_acknowledged_ = 0;
   uint32_t ack_window_ = 2500000;

@@ -61,7 +61,8 @@ std::optional<SinkError> FlvSink::connect(const std::string& url, const SegmentI
                                        &RtmpClient::write_packet, nullptr);
       if (!output_->pb) av_free(buffer);
       rc = output_->pb ? 0 : AVERROR(ENOMEM);
-      output_->flush_packets = 1;  // each packet goes out as it is written
+      // Each packet goes out as it is written, or each batch when the leg batches.
+      output_->flush_packets = is_batching_ ? 0 : 1;
     }
     if (rc == AVERROR(EINVAL)) client_.reset();  // a URL form it does not take
   }
@@ -115,6 +116,14 @@ std::optional<SinkError> FlvSink::write(MediaPacket& packet, const TrackConfig* 
   deadline_.arm(settings_.stall_threshold);
   int rc = av_write_frame(output_.get(), pkt);
   if (rc < 0) return error_from(rc, "write");
+  return std::nullopt;
+}
+
+std::optional<SinkError> FlvSink::flush() {
+  if (!output_ || !output_->pb || !client_) return std::nullopt;
+  deadline_.arm(settings_.stall_threshold);
+  avio_flush(output_->pb);
+  if (output_->pb->error < 0) return error_from(output_->pb->error, "write");
   return std::nullopt;
 }
 

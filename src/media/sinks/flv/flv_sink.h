@@ -23,12 +23,15 @@ class FlvSink final : public Sink {
   bool can_continue_with(const SegmentInfo& segment) const override;
   std::optional<SinkError> write(MediaPacket& packet, const TrackConfig* new_config) override;
   void close() override;
+  void set_batching(bool is_batching) override { is_batching_ = is_batching; }
+  std::optional<SinkError> flush() override;
 
  private:
   SinkError error_from(int code, const char* operation) const;
 
   IoDeadline& deadline_;
   const RelaySettings& settings_;
+  bool is_batching_ = false;
   std::unique_ptr<RtmpClient> client_;  // rtmp://: our own client under the output's pb
   AvOutputPtr output_;
   bool is_header_written_ = false;

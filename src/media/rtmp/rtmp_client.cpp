@@ -94,6 +94,11 @@ bool parse_url(const std::string& url, RtmpUrl& out) {
 
 }  // namespace
 
+bool RtmpClient::should_fall_back(int code) {
+  return code == AVERROR(EINVAL) || code == AVERROR_INVALIDDATA || code == AVERROR_EOF ||
+         code == AVERROR(ECONNRESET);
+}
+
 RtmpClient::~RtmpClient() {
   if (fd_ >= 0) ::close(fd_);
 }

@@ -39,6 +39,9 @@ class RtmpClient {
   void unpublish();
 
   static bool handles(const std::string& url) { return url.rfind("rtmp://", 0) == 0; }
+  // An open() failure that libavformat's client may get past: a URL form this one does not
+  // take, or a server that wants the digest handshake (it breaks off or answers in kind).
+  static bool should_fall_back(int code);
   // What the server said when it refused (its status code and description), if it did.
   const std::string& refusal() const { return refusal_; }
 

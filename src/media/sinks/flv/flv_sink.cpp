@@ -64,7 +64,7 @@ std::optional<SinkError> FlvSink::connect(const std::string& url, const SegmentI
       // Each packet goes out as it is written, or each batch when the leg batches.
       output_->flush_packets = is_batching_ ? 0 : 1;
     }
-    if (rc == AVERROR(EINVAL)) client_.reset();  // a URL form it does not take
+    if (RtmpClient::should_fall_back(rc)) client_.reset();  // libavformat's client tries
   }
   if (!client_) {
     rc = avio_open2(&output_->pb, url.c_str(), AVIO_FLAG_WRITE, &output_->interrupt_callback,

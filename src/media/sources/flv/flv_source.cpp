@@ -107,7 +107,7 @@ std::optional<SourceError> FlvSource::open(const std::string& url) {
       if (!io_) av_free(buffer);
       rc = io_ ? 0 : AVERROR(ENOMEM);
     }
-    if (rc == AVERROR(EINVAL)) player_.reset();  // a URL form it does not take
+    if (RtmpClient::should_fall_back(rc)) player_.reset();  // libavformat's client tries
   }
   if (!player_) rc = avio_open2(&io_, url.c_str(), AVIO_FLAG_READ, &interrupt, nullptr);
   if (rc < 0) return error_from(rc, "open");

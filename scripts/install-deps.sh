@@ -12,6 +12,7 @@ packages=(
   # fuzzing (libFuzzer)
   clang libclang-rt-14-dev
   # test peers and tools
+  # (the ffmpeg package also provides ffprobe, which the tests use to read what arrives)
   ffmpeg nginx libnginx-mod-rtmp curl procps nodejs
   # cluster tests: a throwaway PostgreSQL server (initdb, postgres) per test run
   postgresql util-linux

@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 
+#include "media/io_deadline.h"
 #include "media/media_packet.h"
 
 namespace streamrelay::media {
@@ -13,6 +14,10 @@ struct SourceError {
   SourceErrorKind kind = SourceErrorKind::unavailable;
   std::string message;
 };
+
+// A libavformat-style failure of `operation` as a source error: stalled when the deadline
+// passed, ended at EOF, else unavailable with the egress refusal or FFmpeg's text.
+SourceError source_error_from(const IoDeadline& deadline, int code, const char* operation);
 
 // A source of compressed packets: opened once per segment, read until it ends or fails.
 class Source {

@@ -344,14 +344,18 @@ int RtmpClient::on_control(const Message& message) {
   }
 }
 
+int RtmpClient::read_command(Message& out) {
+  for (;;) {
+    if (int rc = read_message(out); rc < 0) return rc;
+    if (out.type == kCommandAmf0) return 0;
+    if (int rc = on_control(out); rc < 0) return rc;
+  }
+}
+
 int RtmpClient::await_result(double transaction, std::vector<uint8_t>& result) {
   Message message;
   for (;;) {
-    if (int rc = read_message(message); rc < 0) return rc;
-    if (message.type != kCommandAmf0) {
-      if (int rc = on_control(message); rc < 0) return rc;
-      continue;
-    }
+    if (int rc = read_command(message); rc < 0) return rc;
     amf0::Reader reader(message.payload);
     std::string name = reader.string();
     double number = reader.number();
@@ -456,11 +460,7 @@ int RtmpClient::open_for_publishing(const std::string& url) {
   // The server says whether it takes the stream (a name already published is refused).
   Message message;
   for (;;) {
-    if (int rc = read_message(message); rc < 0) return rc;
-    if (message.type != kCommandAmf0) {
-      if (int rc = on_control(message); rc < 0) return rc;
-      continue;
-    }
+    if (int rc = read_command(message); rc < 0) return rc;
     amf0::Reader reader(message.payload);
     std::string name = reader.string();
     if (name == "_error") {

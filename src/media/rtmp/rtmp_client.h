@@ -77,6 +77,8 @@ class RtmpClient {
   int on_control(const Message& message);
   // Reads messages until the command answering `transaction` (or an onStatus) arrives.
   int await_result(double transaction, std::vector<uint8_t>& result);
+  // Reads messages, answering control ones, up to the next AMF0 command.
+  int read_command(Message& out);
   // Connects, handshakes and sends `connect` and `createStream`; fills the stream name.
   int start_session(const std::string& url, bool is_publisher);
   // Handles whatever the server sent meanwhile (pings above all) without blocking.

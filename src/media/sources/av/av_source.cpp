@@ -34,14 +34,7 @@ AvSource::AvSource(IoDeadline& deadline, const RelaySettings& settings)
     : deadline_(deadline), settings_(settings) {}
 
 SourceError AvSource::error_from(int code, const char* operation) const {
-  if (deadline_.has_expired()) {
-    return {SourceErrorKind::stalled, std::string(operation) + ": no data within the time limit"};
-  }
-  if (code == AVERROR_EOF) return {SourceErrorKind::ended, "source ended"};
-  std::string refusal = net::take_last_refusal();
-  if (!refusal.empty())
-    return {SourceErrorKind::unavailable, std::string(operation) + ": " + refusal};
-  return {SourceErrorKind::unavailable, std::string(operation) + ": " + av_error_text(code)};
+  return source_error_from(deadline_, code, operation);
 }
 
 std::optional<SourceError> AvSource::open(const std::string& url) {

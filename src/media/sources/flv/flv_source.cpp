@@ -66,14 +66,7 @@ SourceError FlvSource::error_from(int code, const char* operation) const {
   if (player_ && !player_->refusal().empty()) {
     return {SourceErrorKind::unavailable, std::string(operation) + ": " + player_->refusal()};
   }
-  if (deadline_.has_expired()) {
-    return {SourceErrorKind::stalled, std::string(operation) + ": no data within the time limit"};
-  }
-  if (code == AVERROR_EOF) return {SourceErrorKind::ended, "source ended"};
-  std::string refusal = net::take_last_refusal();
-  if (!refusal.empty())
-    return {SourceErrorKind::unavailable, std::string(operation) + ": " + refusal};
-  return {SourceErrorKind::unavailable, std::string(operation) + ": " + av_error_text(code)};
+  return source_error_from(deadline_, code, operation);
 }
 
 void FlvSource::close() {

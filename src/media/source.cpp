@@ -1,0 +1,19 @@
+#include "media/source.h"
+
+#include "media/av_handles.h"
+#include "net/egress_policy.h"
+
+namespace streamrelay::media {
+
+SourceError source_error_from(const IoDeadline& deadline, int code, const char* operation) {
+  if (deadline.has_expired()) {
+    return {SourceErrorKind::stalled, std::string(operation) + ": no data within the time limit"};
+  }
+  if (code == AVERROR_EOF) return {SourceErrorKind::ended, "source ended"};
+  std::string refusal = net::take_last_refusal();
+  if (!refusal.empty())
+    return {SourceErrorKind::unavailable, std::string(operation) + ": " + refusal};
+  return {SourceErrorKind::unavailable, std::string(operation) + ": " + av_error_text(code)};
+}
+
+}  // namespace streamrelay::media

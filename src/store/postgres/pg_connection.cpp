@@ -43,32 +43,28 @@ void PgConnection::ensure_open() {
   PQclear(PQexec(connection_, "SET statement_timeout = 3000"));
 }
 
+PGresult* PgConnection::checked(PGresult* result) {
+  ExecStatusType status = PQresultStatus(result);
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+    std::string error = PQresultErrorMessage(result);
+    PQclear(result);
+    throw StoreError("postgres: " + error);
+  }
+  return result;
+}
+
 PgRows PgConnection::exec(std::string_view sql, const PgParams& params) {
   ensure_open();
   std::vector<const char*> values;
   for (const auto& param : params) values.push_back(param ? param->c_str() : nullptr);
   std::string text(sql);
-  PGresult* result = PQexecParams(connection_, text.c_str(), static_cast<int>(values.size()),
-                                  nullptr, values.data(), nullptr, nullptr, 0);
-  ExecStatusType status = PQresultStatus(result);
-  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-    std::string error = PQresultErrorMessage(result);
-    PQclear(result);
-    throw StoreError("postgres: " + error);
-  }
-  return PgRows(result);
+  return PgRows(checked(PQexecParams(connection_, text.c_str(), static_cast<int>(values.size()),
+                                     nullptr, values.data(), nullptr, nullptr, 0)));
 }
 
 void PgConnection::exec_script(const std::string& sql) {
   ensure_open();
-  PGresult* result = PQexec(connection_, sql.c_str());
-  ExecStatusType status = PQresultStatus(result);
-  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-    std::string error = PQresultErrorMessage(result);
-    PQclear(result);
-    throw StoreError("postgres: " + error);
-  }
-  PQclear(result);
+  PQclear(checked(PQexec(connection_, sql.c_str())));
 }
 
 PgTransaction::~PgTransaction() {

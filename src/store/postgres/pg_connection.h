@@ -52,6 +52,9 @@ class PgConnection {
   void ensure_open();
 
  private:
+  // The result of a statement that succeeded; throws StoreError (and frees it) otherwise.
+  static PGresult* checked(PGresult* result);
+
   std::string conninfo_;
   PGconn* connection_ = nullptr;
 };

@@ -21,14 +21,14 @@ double steady_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-std::vector<SeenFrame> watch_frames(const std::string& url, double seconds) {
+std::vector<SeenFrame> watch_frames(const std::string& url, double seconds, size_t enough) {
   std::vector<SeenFrame> frames;
   double stop_at = steady_seconds() + seconds;
   double deadline = stop_at + 5;
   const AVCodec* codec = avcodec_find_decoder(AV_CODEC_ID_H264);
   // A player that joins before the publisher can be told the stream ended at once: it plays
   // again until the time is up.
-  while (steady_seconds() < stop_at) {
+  while (steady_seconds() < stop_at && frames.size() < enough) {
     AVFormatContext* input = avformat_alloc_context();
     input->interrupt_callback = {past_deadline, &deadline};
     AVDictionary* options = nullptr;
@@ -43,7 +43,8 @@ std::vector<SeenFrame> watch_frames(const std::string& url, double seconds) {
     int video = -1;
     AVPacket* packet = av_packet_alloc();
     AVFrame* frame = av_frame_alloc();
-    while (steady_seconds() < stop_at && av_read_frame(input, packet) >= 0) {
+    while (steady_seconds() < stop_at && frames.size() < enough &&
+           av_read_frame(input, packet) >= 0) {
       AVStream* stream = input->streams[packet->stream_index];
       if (stream->codecpar->codec_type == AVMEDIA_TYPE_VIDEO) {
         if (!decoder) {
@@ -51,6 +52,9 @@ std::vector<SeenFrame> watch_frames(const std::string& url, double seconds) {
           decoder = avcodec_alloc_context3(codec);
           avcodec_parameters_to_context(decoder, stream->codecpar);
           decoder->thread_count = 1;
+          // The counting sources have no B-frames: each picture comes out as its packet is read,
+          // so the times are the stream's, not a decoder's start-up buffering.
+          decoder->flags |= AV_CODEC_FLAG_LOW_DELAY;
           avcodec_open2(decoder, codec, nullptr);
         }
         if (packet->stream_index == video && avcodec_send_packet(decoder, packet) >= 0) {

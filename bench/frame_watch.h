@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -12,9 +13,10 @@ struct SeenFrame {
   int luma;
 };
 
-// Decodes the video of `url` for `seconds` of wall time (from when it opens) and records every
-// picture. Blocks; bounded in time even when nothing arrives.
-std::vector<SeenFrame> watch_frames(const std::string& url, double seconds);
+// Decodes the video of `url` for `seconds` of wall time (from when it opens), or until `enough`
+// pictures came, and records every picture. Blocks; bounded in time even when nothing arrives.
+std::vector<SeenFrame> watch_frames(const std::string& url, double seconds,
+                                    size_t enough = SIZE_MAX);
 
 double steady_seconds();
 

@@ -13,6 +13,7 @@
 #include "proc_stats.h"
 #include "support/media_tools.h"
 #include "support/nginx_rtmp.h"
+#include "support/process.h"
 #include "support/relay_server.h"
 #include "support/temp_dir.h"
 
@@ -33,20 +34,30 @@ PublisherOptions counting(const std::string& size) {
   return options;
 }
 
-// Start latency, and the part of it the relay adds: a new player of an nginx-rtmp stream gets
-// no video before the source's next keyframe, so the time from that keyframe (as a player of
-// the source sees it) to the first picture at the destination is the relay's own.
+// Start latency, and the part after the source's keyframe: a new player of an nginx-rtmp stream
+// gets no video before the source's next keyframe, so the time from that keyframe (as a player
+// of the source sees it) to the first picture at the destination is what follows the wait. With
+// a tool, the reference starts instead: one `ffmpeg -c copy` process for the same relay.
 std::vector<double> start_latencies(RelayServer& server, NginxRtmp& nginx, int runs,
-                                    std::vector<double>& own_parts) {
+                                    std::vector<double>& own_parts, const TempDir& dir,
+                                    bool is_reference) {
   std::vector<double> samples;
   for (int run = 0; run < runs; ++run) {
-    std::string stream = "start" + std::to_string(run);
+    std::string stream = (is_reference ? "reference" : "start") + std::to_string(run);
     auto watching =
-        std::async(std::launch::async, [&] { return watch_frames(nginx.url(stream), 4); });
+        std::async(std::launch::async, [&] { return watch_frames(nginx.url(stream), 8, 1); });
     auto source = std::async(std::launch::async, [&] { return watch_frames(nginx.url("src"), 4); });
     sleep_for(300ms);
     double asked = steady_seconds();
-    std::string id = server.create_task(live_task(nginx.url("src"), nginx.url(stream)));
+    std::string id;
+    Process reference;
+    if (is_reference) {
+      reference = Process({"ffmpeg", "-nostdin", "-loglevel", "error", "-i", nginx.url("src"), "-c",
+                           "copy", "-f", "flv", nginx.url(stream)},
+                          dir.file("reference.log"));
+    } else {
+      id = server.create_task(live_task(nginx.url("src"), nginx.url(stream)));
+    }
     auto frames = watching.get();
     auto source_frames = source.get();
     if (!frames.empty()) {
@@ -59,10 +70,10 @@ std::vector<double> start_latencies(RelayServer& server, NginxRtmp& nginx, int r
         }
       }
     } else {
-      std::fprintf(stderr, "start run %d: no picture at the destination (status %s)\n", run,
-                   server.status_of(id).c_str());
+      std::fprintf(stderr, "start run %d: no picture at the destination (%s)\n", run,
+                   is_reference ? "ffmpeg" : ("status " + server.status_of(id)).c_str());
     }
-    server.call("DELETE", "/v1/p1/pull/stream/task?task_id=" + id);
+    if (!is_reference) server.call("DELETE", "/v1/p1/pull/stream/task?task_id=" + id);
     sleep_for(300ms);
   }
   return samples;
@@ -98,13 +109,24 @@ std::vector<double> failover_latencies(RelayServer& server, NginxRtmp& nginx, Te
   return samples;
 }
 
-std::vector<double> added_delays(RelayServer& server, NginxRtmp& nginx) {
-  std::string id = server.create_task(live_task(nginx.url("src"), nginx.url("delay")));
-  server.wait_for_status(id, "running", 15s);
+std::vector<double> added_delays(RelayServer& server, NginxRtmp& nginx, const TempDir& dir,
+                                 bool is_reference) {
+  std::string stream = is_reference ? "reference-delay" : "delay";
+  std::string id;
+  Process reference;
+  if (is_reference) {
+    reference = Process({"ffmpeg", "-nostdin", "-loglevel", "error", "-i", nginx.url("src"), "-c",
+                         "copy", "-f", "flv", nginx.url(stream)},
+                        dir.file("reference.log"));
+    eventually([&] { return nginx.is_publishing(stream); }, 15s);
+  } else {
+    id = server.create_task(live_task(nginx.url("src"), nginx.url(stream)));
+    server.wait_for_status(id, "running", 15s);
+  }
   auto at_source =
       std::async(std::launch::async, [&] { return watch_frames(nginx.url("src"), 20); });
   auto at_destination =
-      std::async(std::launch::async, [&] { return watch_frames(nginx.url("delay"), 20); });
+      std::async(std::launch::async, [&] { return watch_frames(nginx.url(stream), 20); });
   auto source = at_source.get();
   auto destination = at_destination.get();
   std::vector<double> samples;
@@ -120,7 +142,7 @@ std::vector<double> added_delays(RelayServer& server, NginxRtmp& nginx) {
     }
     if (seen > 0 && frame.wall_seconds - seen < 4) samples.push_back(frame.wall_seconds - seen);
   }
-  server.call("DELETE", "/v1/p1/pull/stream/task?task_id=" + id);
+  if (!is_reference) server.call("DELETE", "/v1/p1/pull/stream/task?task_id=" + id);
   return samples;
 }
 
@@ -144,33 +166,43 @@ int main(int argc, char** argv) {
   // A second argument picks one measure: start, failover or delay.
   std::string only = argc > 2 ? argv[2] : "";
   std::vector<double> start_own;
-  auto start = only.empty() || only == "start" ? start_latencies(server, nginx, runs, start_own)
-                                               : std::vector<double>{};
-  auto failover = only.empty() || only == "failover" ? failover_latencies(server, nginx, dir, runs)
-                                                     : std::vector<double>{};
-  auto delay =
-      only.empty() || only == "delay" ? added_delays(server, nginx) : std::vector<double>{};
+  std::vector<double> reference_own;
+  std::vector<double> start, reference_start, failover, delay, reference_delay;
+  if (only.empty() || only == "start") {
+    start = start_latencies(server, nginx, runs, start_own, dir, false);
+    reference_start = start_latencies(server, nginx, runs, reference_own, dir, true);
+  }
+  if (only.empty() || only == "failover") failover = failover_latencies(server, nginx, dir, runs);
+  if (only.empty() || only == "delay") {
+    delay = added_delays(server, nginx, dir, false);
+    reference_delay = added_delays(server, nginx, dir, true);
+  }
   std::printf(
       "latency: 25 fps H.264/AAC sources with a keyframe every second, nginx-rtmp on "
-      "loopback, stall threshold 2 s\n\n");
-  Table table({"measure", "samples", "median ms", "p95 ms", "target"});
-  table.add({"task start (API call -> first picture)", std::to_string(start.size()),
-             fixed(percentile(start, 0.5) * 1000, 0), fixed(percentile(start, 0.95) * 1000, 0),
-             "p95 <= 1000"});
-  table.add({"  of which the relay's own (source keyframe -> picture)",
-             std::to_string(start_own.size()), fixed(percentile(start_own, 0.5) * 1000, 0),
-             fixed(percentile(start_own, 0.95) * 1000, 0), ""});
-  table.add({"failover (beyond the stall threshold)", std::to_string(failover.size()),
-             fixed(percentile(failover, 0.5) * 1000, 0),
-             fixed(percentile(failover, 0.95) * 1000, 0), "p95 <= 500"});
-  table.add({"added delay (same picture, source vs destination)", std::to_string(delay.size()),
-             fixed(percentile(delay, 0.5) * 1000, 1), fixed(percentile(delay, 0.95) * 1000, 1),
-             "median <= 100"});
+      "loopback, stall threshold 2 s; reference: one `ffmpeg -c copy` process per relay\n\n");
+  Table table(
+      {"measure", "samples", "median ms", "p95 ms", "ffmpeg median", "ffmpeg p95", "target"});
+  auto add = [&](const std::string& name, const std::vector<double>& ours,
+                 const std::vector<double>& theirs, int decimals, const std::string& target) {
+    auto ms = [&](const std::vector<double>& values, double at) {
+      return values.empty() ? std::string("-") : fixed(percentile(values, at) * 1000, decimals);
+    };
+    table.add({name, std::to_string(ours.size()), ms(ours, 0.5), ms(ours, 0.95), ms(theirs, 0.5),
+               ms(theirs, 0.95), target});
+  };
+  add("task start (API call -> first picture)", start, reference_start, 0, "p95 <= 1000");
+  add("  of which after the source's keyframe", start_own, reference_own, 0, "");
+  add("failover (beyond the stall threshold)", failover, {}, 0, "p95 <= 500");
+  add("added delay (same picture, source vs destination)", delay, reference_delay, 1,
+      "median <= 100");
   table.print();
   std::printf(
-      "\nratios (target / measured): start p95 %.2f, failover p95 %.2f, delay median %.2f\n",
+      "\nratios (target / measured): start p95 %.2f, failover p95 %.2f, delay median %.2f\n"
+      "ratios (ffmpeg / streamrelay): start p95 %.2f, added delay median %.2f\n",
       1.0 / std::max(1e-3, percentile(start, 0.95)),
       0.5 / std::max(1e-3, percentile(failover, 0.95)),
-      0.1 / std::max(1e-3, percentile(delay, 0.5)));
+      0.1 / std::max(1e-3, percentile(delay, 0.5)),
+      percentile(reference_start, 0.95) / std::max(1e-3, percentile(start, 0.95)),
+      percentile(reference_delay, 0.5) / std::max(1e-3, percentile(delay, 0.5)));
   return 0;
 }

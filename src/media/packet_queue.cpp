@@ -2,7 +2,7 @@
 
 namespace streamrelay::media {
 
-void PacketQueue::push(QueueItem item) {
+void PacketQueue::push(QueueItem item, bool wakes_consumer) {
   {
     std::lock_guard lock(mutex_);
     if (auto* packet = std::get_if<MediaPacket>(&item)) {
@@ -13,7 +13,7 @@ void PacketQueue::push(QueueItem item) {
     }
     items_.push_back(std::move(item));
   }
-  ready_.notify_one();
+  if (wakes_consumer) ready_.notify_one();
 }
 
 bool PacketQueue::push_or_wait(QueueItem& item, const std::function<bool()>& should_abort) {

@@ -36,7 +36,8 @@ class PacketQueue {
  public:
   explicit PacketQueue(QueueLimits limits = {}) : limits_(limits) {}
 
-  void push(QueueItem item);
+  // `wakes_consumer` false: more follows at once, the consumer is woken by the last of them.
+  void push(QueueItem item, bool wakes_consumer = true);
   // Waits for room instead of dropping (a file source can wait; a live one cannot). Gives up,
   // returning false, as soon as `should_abort` holds (it is polled every few milliseconds).
   bool push_or_wait(QueueItem& item, const std::function<bool()>& should_abort);
@@ -45,6 +46,8 @@ class PacketQueue {
   void drop_packets();
   // Wakes a consumer waiting in pop().
   void wake();
+  // Tells a waiting consumer that items pushed without waking it are there.
+  void signal_ready() { ready_.notify_one(); }
 
   size_t dropped_packets() const;
   size_t size() const;

@@ -1,5 +1,6 @@
 #include "media/pull_leg.h"
 
+#include <optional>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -9,6 +10,8 @@ namespace {
 
 // A read that takes longer than this waited for the network rather than found data buffered.
 constexpr auto kCaughtUpRead = std::chrono::milliseconds(2);
+// How long after its start point a stream is read as it comes, before reads are batched.
+constexpr auto kSteadyAfter = std::chrono::seconds(1);
 
 }  // namespace
 
@@ -16,7 +19,15 @@ PullLeg::PullLeg(LegContext context, std::unique_ptr<Source> source, std::vector
     : context_(std::move(context)),
       source_(std::move(source)),
       backoff_(context_.settings.backoff),
-      urls_(std::move(urls)) {}
+      urls_(std::move(urls)) {
+  source_->set_wait_hook([this] { signal_packets(); });
+}
+
+void PullLeg::signal_packets() {
+  if (!has_unsignalled_packets_) return;
+  has_unsignalled_packets_ = false;
+  context_.queue.signal_ready();
+}
 
 SourceUrl PullLeg::current_url() {
   std::lock_guard lock(mutex_);
@@ -41,6 +52,7 @@ void PullLeg::run() {
   while (!context_.stop_requested) {
     has_new_urls_ = false;
     pump(current_url());
+    signal_packets();
     source_->close();
     if (context_.stop_requested) break;
     if (!has_new_urls_) wait_backoff();
@@ -60,6 +72,10 @@ void PullLeg::pump(const SourceUrl& source_url) {
   context_.queue.push(std::shared_ptr<const SegmentInfo>(segment));
   auto opened_at = Clock::now();
   bool has_recovered = false;
+  // Nothing waits until a second after the start point (a keyframe, or any packet without
+  // video) went on: a player shows its first picture only once the frames after it come.
+  std::optional<Clock::time_point> started_at;
+  if (!segment->video) started_at = Clock::now();
   while (!context_.stop_requested && !has_new_urls_) {
     MediaPacket packet;
     auto read_started = Clock::now();
@@ -69,11 +85,18 @@ void PullLeg::pump(const SourceUrl& source_url) {
     }
     // A read that had to wait means the relay has caught up with the live source: it lets data
     // gather for a moment, so the next wake-up reads several packets instead of one.
-    if (Clock::now() - read_started > kCaughtUpRead) {
+    auto now = Clock::now();
+    if (started_at && now - *started_at > kSteadyAfter && now - read_started > kCaughtUpRead &&
+        !source_->batches_reads()) {
       std::this_thread::sleep_for(context_.settings.live_read_batch);
     }
+    if (!started_at && packet.track == TrackKind::video && packet.is_keyframe) started_at = now;
     context_.status.add_bytes_in(static_cast<int64_t>(packet.size()));
-    context_.queue.push(std::move(packet));
+    // A source that batches reads wakes the destination leg once per batch: when it is about to
+    // wait for the network again (the wait hook), not at each packet.
+    bool is_batched = source_->batches_reads();
+    context_.queue.push(std::move(packet), !is_batched);
+    has_unsignalled_packets_ = is_batched;
     if (!has_recovered) {
       has_recovered = true;
       if (is_interrupted_) {

@@ -33,6 +33,7 @@ class PullLeg final : public SourceLeg {
   void set_loop_limit(int64_t) override {}
 
  private:
+  void signal_packets();
   using Clock = std::chrono::steady_clock;
 
   void pump(const SourceUrl& url);
@@ -45,6 +46,8 @@ class PullLeg final : public SourceLeg {
   Backoff backoff_;
   uint64_t segment_counter_ = 0;
   bool is_interrupted_ = false;
+  // Packets pushed without waking the destination leg (a batching source's, until it waits).
+  bool has_unsignalled_packets_ = false;
 
   std::mutex mutex_;
   std::condition_variable wake_;

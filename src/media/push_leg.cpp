@@ -31,7 +31,7 @@ PushLeg::PushLeg(LegContext context, std::string destination_url, bool is_paced,
 }
 
 void PushLeg::flush_batch() {
-  last_flush_ = Clock::now();
+  items_since_flush_ = 0;
   if (!sink_->is_connected()) return;
   if (auto error = sink_->flush()) on_push_failure(error->message);
 }
@@ -45,6 +45,7 @@ void PushLeg::run() {
       continue;
     }
     last_input_ = Clock::now();
+    if (items_since_flush_++ == 0) first_unflushed_ = last_input_;
     if (is_on_slate_) leave_slate(std::holds_alternative<MediaPacket>(*item));
     if (auto* segment = std::get_if<std::shared_ptr<const SegmentInfo>>(&*item)) {
       on_segment(std::move(*segment));
@@ -57,12 +58,16 @@ void PushLeg::run() {
     }
     if (!is_paced_ && !context_.stop_requested) {
       // A batch goes out when the queue is drained, and at least every few batch periods
-      // while it never is (a busy stream must not wait for the buffer to fill).
+      // while it never is (a busy stream must not wait for the buffer to fill). A source that
+      // hands over a packet or two per wake-up is given a moment to gather more; one that
+      // hands over batches (several packets, one wake-up) is not waited for.
       bool is_drained = context_.queue.size() == 0;
-      if (is_drained || Clock::now() - last_flush_ > 2 * context_.settings.live_write_batch) {
+      bool is_trickling = items_since_flush_ <= 2;
+      if (is_drained || Clock::now() - first_unflushed_ > 2 * context_.settings.live_write_batch) {
         flush_batch();
       }
-      if (is_drained) std::this_thread::sleep_for(context_.settings.live_write_batch);
+      if (is_drained && is_trickling)
+        std::this_thread::sleep_for(context_.settings.live_write_batch);
     }
   }
   finish_item();
@@ -80,6 +85,9 @@ void PushLeg::on_segment(std::shared_ptr<const SegmentInfo> segment) {
     sink_->close();
     context_.status.set_connected(false);
   }
+  // A live destination is ready before the source's first keyframe comes: its handshake (a few
+  // round trips to a distant ingest) is then not part of the time to the first picture.
+  if (!is_paced_ && !sink_->is_connected()) ensure_connected();
 }
 
 bool PushLeg::passes_keyframe_gate(const MediaPacket& packet) {

@@ -45,7 +45,8 @@ class PushLeg {
   void on_idle();
   // Sends what the sink holds (a live leg's batch); a failure is handled as a write's.
   void flush_batch();
-  Clock::time_point last_flush_{};
+  Clock::time_point first_unflushed_{};  // when the oldest item since the last flush came
+  int items_since_flush_ = 0;
   bool start_slate();
   void leave_slate(bool resumes_same_segment);
   void wait_until_due(int64_t dts);

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <thread>
 
 #include <cerrno>
 #include <cstring>
@@ -26,6 +27,8 @@ constexpr size_t kReadBlock = 64 * 1024;
 constexpr uint32_t kMaxMessageBytes = 16 * 1024 * 1024;
 // How often a blocked wait looks at the stop flag and the deadline.
 constexpr int kPollSliceMs = 50;
+// How long after its first keyframe a played stream is read as it comes, before reads batch.
+constexpr auto kUnderWayAfter = std::chrono::seconds(1);
 // What a publisher announces: a typical frame goes out in one chunk.
 constexpr uint32_t kPublishChunkSize = 4096;
 
@@ -165,9 +168,15 @@ int RtmpClient::receive_more() {
     in_pos_ = 0;
   }
   if (in_.size() - in_end_ < kReadBlock) in_.resize(in_end_ + kReadBlock);
+  bool may_batch = read_batch_.count() > 0 && !is_publishing_ &&
+                   std::chrono::steady_clock::now() - under_way_since_ > kUnderWayAfter;
   for (;;) {
     ssize_t got = ::recv(fd_, in_.data() + in_end_, in_.size() - in_end_, 0);
     if (got > 0) {
+      if (is_acking_quickly_) {
+        int on = 1;
+        setsockopt(fd_, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
+      }
       in_end_ += static_cast<size_t>(got);
       bytes_received_ += static_cast<uint64_t>(got);
       return 0;
@@ -175,6 +184,14 @@ int RtmpClient::receive_more() {
     if (got == 0) return AVERROR_EOF;
     if (errno == EINTR) continue;
     if (errno != EAGAIN && errno != EWOULDBLOCK) return AVERROR(errno);
+    if (wait_hook_) wait_hook_();
+    if (may_batch) {
+      // Caught up with the live stream: let a batch gather, then block only if none came.
+      may_batch = false;
+      std::this_thread::sleep_for(read_batch_);
+      if (deadline_.is_interrupted()) return AVERROR_EXIT;
+      continue;
+    }
     if (int rc = wait_for(POLLIN); rc < 0) return rc;
   }
 }
@@ -217,30 +234,29 @@ int RtmpClient::handshake() {
 }
 
 void RtmpClient::append_chunks(std::vector<uint8_t>& out, uint32_t csid, uint8_t type,
-                               uint32_t stream_id, uint32_t timestamp,
-                               const std::vector<uint8_t>& payload) const {
+                               uint32_t stream_id, uint32_t timestamp, const uint8_t* payload,
+                               size_t size) const {
   bool is_extended = timestamp >= 0xFFFFFF;
   out.push_back(static_cast<uint8_t>(csid & 0x3f));  // format 0: a full header every message
   put_be(out, is_extended ? 0xFFFFFF : timestamp, 3);
-  put_be(out, static_cast<uint32_t>(payload.size()), 3);
+  put_be(out, static_cast<uint32_t>(size), 3);
   out.push_back(type);
   for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(stream_id >> (8 * i)));
   if (is_extended) put_be(out, timestamp, 4);
-  for (size_t at = 0; at < payload.size(); at += out_chunk_size_) {
+  for (size_t at = 0; at < size; at += out_chunk_size_) {
     if (at > 0) {
       out.push_back(static_cast<uint8_t>(0xC0 | (csid & 0x3f)));  // format 3
       if (is_extended) put_be(out, timestamp, 4);
     }
-    size_t piece = std::min<size_t>(out_chunk_size_, payload.size() - at);
-    out.insert(out.end(), payload.begin() + static_cast<long>(at),
-               payload.begin() + static_cast<long>(at + piece));
+    size_t piece = std::min<size_t>(out_chunk_size_, size - at);
+    out.insert(out.end(), payload + at, payload + at + piece);
   }
 }
 
 int RtmpClient::send_message(uint32_t csid, uint8_t type, uint32_t stream_id,
                              const std::vector<uint8_t>& payload) {
   std::vector<uint8_t> out;
-  append_chunks(out, csid, type, stream_id, 0, payload);
+  append_chunks(out, csid, type, stream_id, 0, payload.data(), payload.size());
   return send_all(out);
 }
 
@@ -478,6 +494,7 @@ int RtmpClient::open_for_publishing(const std::string& url) {
     }
   }
   is_publishing_ = true;
+  is_acking_quickly_ = false;
   last_drain_ = std::chrono::steady_clock::now();
   pending_out_.clear();
   return 0;
@@ -515,27 +532,28 @@ int RtmpClient::write(const uint8_t* buffer, int size) {
     at = 13;  // "FLV", version, flags, header size, first previous-tag size
     has_sent_file_header_ = true;
   }
-  std::vector<uint8_t> batch;
+  batch_.clear();
   while (pending_out_.size() - at >= 11) {
     const uint8_t* tag = pending_out_.data() + at;
     uint32_t length = be(tag + 1, 3);
     if (pending_out_.size() - at < 11 + length + 4) break;
     uint32_t timestamp = be(tag + 4, 3) | (static_cast<uint32_t>(tag[7]) << 24);
     uint8_t type = tag[0];
-    std::vector<uint8_t> payload;
+    uint32_t csid = type == kAudio ? 4 : type == kVideo ? 6 : 5;
     if (type == kDataAmf0) {
       amf0::Writer wrapper;
       wrapper.string("@setDataFrame");  // servers keep the metadata for later viewers
-      payload = wrapper.bytes();
+      std::vector<uint8_t> payload = wrapper.bytes();
+      payload.insert(payload.end(), tag + 11, tag + 11 + length);
+      append_chunks(batch_, csid, type, play_stream_id_, timestamp, payload.data(), payload.size());
+    } else {
+      append_chunks(batch_, csid, type, play_stream_id_, timestamp, tag + 11, length);
     }
-    payload.insert(payload.end(), tag + 11, tag + 11 + length);
-    uint32_t csid = type == kAudio ? 4 : type == kVideo ? 6 : 5;
-    append_chunks(batch, csid, type, play_stream_id_, timestamp, payload);
     at += 11 + length + 4;
   }
   pending_out_.erase(pending_out_.begin(), pending_out_.begin() + static_cast<long>(at));
-  if (!batch.empty()) {
-    if (int rc = send_all(batch); rc < 0) return rc;
+  if (!batch_.empty()) {
+    if (int rc = send_all(batch_); rc < 0) return rc;
   }
   auto now = std::chrono::steady_clock::now();
   if (now - last_drain_ > std::chrono::seconds(1)) {
@@ -583,12 +601,21 @@ int RtmpClient::read(uint8_t* buffer, int size) {
     flv_.clear();
     flv_pos_ = 0;
     if (has_ended_) return AVERROR_EOF;
-    Message message;
+    // One message object for every read: its buffer and the chunk stream's trade places, so a
+    // steady stream reads without allocating.
+    Message& message = incoming_;
     if (int rc = read_message(message); rc < 0) return rc;
     switch (message.type) {
       case kAudio:
       case kVideo:
-        if (!message.payload.empty()) append_tag(message);
+        if (message.payload.empty()) break;
+        append_tag(message);
+        // Under way at the first keyframe (or after a while of audio alone).
+        if (is_acking_quickly_ && ((message.type == kVideo && (message.payload[0] >> 4) == 1) ||
+                                   ++media_messages_ > 100)) {
+          is_acking_quickly_ = false;
+          under_way_since_ = std::chrono::steady_clock::now();
+        }
         break;
       case kDataAmf0: {
         // "@setDataFrame" wrappers are unwrapped to the plain onMetaData tag.

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -28,6 +29,12 @@ class RtmpClient {
   int read(uint8_t* buffer, int size);
   // A libavformat read callback over read().
   static int read_packet(void* opaque, uint8_t* buffer, int size);
+  // Once the stream is under way (a second after its first keyframe), a read that finds the
+  // socket empty waits `period` before looking again instead of waking at the next arrival, so
+  // one wake-up takes a batch of messages. Zero (the default): every arrival wakes the reader.
+  void set_read_batching(std::chrono::milliseconds period) { read_batch_ = period; }
+  // Called each time a read is about to wait for the network (with nothing left at hand).
+  void set_wait_hook(std::function<void()> hook) { wait_hook_ = std::move(hook); }
 
   // Connects, handshakes and starts publishing; 0 or a negative AVERROR code.
   int open_for_publishing(const std::string& url);
@@ -71,7 +78,7 @@ class RtmpClient {
   int send_message(uint32_t csid, uint8_t type, uint32_t stream_id,
                    const std::vector<uint8_t>& payload);
   void append_chunks(std::vector<uint8_t>& out, uint32_t csid, uint8_t type, uint32_t stream_id,
-                     uint32_t timestamp, const std::vector<uint8_t>& payload) const;
+                     uint32_t timestamp, const uint8_t* payload, size_t size) const;
   int read_message(Message& out);
   // Answers protocol control messages; a negative AVERROR code on a fatal one.
   int on_control(const Message& message);
@@ -106,8 +113,19 @@ class RtmpClient {
   static constexpr int kNeedMoreData = -0x7e7e7e7e;
   std::chrono::steady_clock::time_point last_drain_{};
   std::vector<uint8_t> flv_;  // FLV bytes not yet handed out
+  Message incoming_;
+  std::vector<uint8_t> batch_;  // chunks of the messages one write() sends
   size_t flv_pos_ = 0;
   bool has_ended_ = false;
+  // Each arriving segment is acknowledged at once until the stream is under way: servers that
+  // leave Nagle's algorithm on (nginx-rtmp) otherwise hold their next reply for our delayed
+  // acknowledgement, 40 ms per command exchange and again before the first keyframe.
+  bool is_acking_quickly_ = true;
+  int media_messages_ = 0;
+  std::chrono::milliseconds read_batch_{0};
+  std::function<void()> wait_hook_;
+  std::chrono::steady_clock::time_point under_way_since_ =
+      std::chrono::steady_clock::time_point::max();
 };
 
 }  // namespace streamrelay::media

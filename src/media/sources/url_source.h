@@ -23,6 +23,11 @@ class UrlSource final : public Source {
     flv_.close();
     av_.close();
   }
+  bool batches_reads() const override { return active_->batches_reads(); }
+  void set_wait_hook(std::function<void()> hook) override {
+    flv_.set_wait_hook(hook);
+    av_.set_wait_hook(std::move(hook));
+  }
 
  private:
   FlvSource flv_;

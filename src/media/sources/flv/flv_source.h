@@ -26,6 +26,8 @@ class FlvSource final : public Source {
   const SegmentInfo& segment() const override { return segment_; }
   std::optional<SourceError> read(MediaPacket& out) override;
   void close() override;
+  bool batches_reads() const override { return player_ != nullptr; }
+  void set_wait_hook(std::function<void()> hook) override { wait_hook_ = std::move(hook); }
 
   static bool handles(const std::string& url);
 
@@ -39,6 +41,7 @@ class FlvSource final : public Source {
   SourceError error_from(int code, const char* operation) const;
 
   IoDeadline& deadline_;
+  std::function<void()> wait_hook_;
   const RelaySettings& settings_;
   std::unique_ptr<RtmpClient> player_;  // rtmp://: our own client under `io_`
   AVIOContext* io_ = nullptr;

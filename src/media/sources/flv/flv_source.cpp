@@ -240,7 +240,7 @@ void FlvSource::on_video(const flv::TagHeader& header, MediaPacket& out, bool& h
   }
   if (tag->is_end_of_sequence || !video_ || tag->payload.empty()) return;
   out.packet = make_packet();
-  if (av_new_packet(out.packet.get(), static_cast<int>(tag->payload.size())) < 0) return;
+  if (!payloads_.allocate(*out.packet, tag->payload.size())) return;
   std::memcpy(out.packet->data, tag->payload.data(), tag->payload.size());
   out.packet->dts = header.timestamp_ms;
   out.packet->pts = header.timestamp_ms + tag->composition_time_ms;
@@ -281,7 +281,7 @@ void FlvSource::on_audio(const flv::TagHeader& header, MediaPacket& out, bool& h
   }
   if (tag->payload.empty() || (is_aac && audio_->extradata_size == 0)) return;
   out.packet = make_packet();
-  if (av_new_packet(out.packet.get(), static_cast<int>(tag->payload.size())) < 0) return;
+  if (!payloads_.allocate(*out.packet, tag->payload.size())) return;
   std::memcpy(out.packet->data, tag->payload.data(), tag->payload.size());
   out.packet->dts = out.packet->pts = header.timestamp_ms;
   out.packet->flags |= AV_PKT_FLAG_KEY;

@@ -6,6 +6,7 @@
 
 #include "media/formats/flv_tags.h"
 #include "media/io_deadline.h"
+#include "media/payload_pools.h"
 #include "media/relay.h"
 #include "media/rtmp/rtmp_client.h"
 #include "media/source.h"
@@ -46,6 +47,7 @@ class FlvSource final : public Source {
   std::unique_ptr<RtmpClient> player_;  // rtmp://: our own client under `io_`
   AVIOContext* io_ = nullptr;
   std::vector<uint8_t> data_;
+  PayloadPools payloads_;
   flv::Metadata metadata_;
   AvCodecParametersPtr video_;
   AvCodecParametersPtr audio_;

@@ -1,0 +1,23 @@
+#include "media/payload_pools.h"
+
+#include <cstring>
+
+namespace streamrelay::media {
+
+bool PayloadPools::allocate(AVPacket& packet, size_t size) {
+  size_t needed = size + AV_INPUT_BUFFER_PADDING_SIZE;
+  for (size_t i = 0; i < kClasses.size(); ++i) {
+    if (needed > kClasses[i]) continue;
+    if (!pools_[i]) pools_[i].reset(av_buffer_pool_init(kClasses[i], nullptr));
+    AVBufferRef* buffer = pools_[i] ? av_buffer_pool_get(pools_[i].get()) : nullptr;
+    if (!buffer) return false;
+    packet.buf = buffer;
+    packet.data = buffer->data;
+    packet.size = static_cast<int>(size);
+    std::memset(packet.data + size, 0, AV_INPUT_BUFFER_PADDING_SIZE);
+    return true;
+  }
+  return av_new_packet(&packet, static_cast<int>(size)) == 0;
+}
+
+}  // namespace streamrelay::media

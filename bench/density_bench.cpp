@@ -2,6 +2,7 @@
 // as N `ffmpeg -c copy` processes and as N tasks in one streamrelay process, side by side.
 // Usage: density_bench [N ...] (default 1 10 100 500 1000); DENSITY_WINDOW_S (default 30).
 #include <signal.h>
+#include <cctype>
 
 #include <cstdio>
 #include <cstdlib>
@@ -32,6 +33,8 @@ struct Measure {
   int threads = 0;
   int playing = 0;
   int sampled = 0;
+  int publishing = 0;
+  double rate_share = 0;
   double nginx_cpu_percent = 0;
 };
 
@@ -53,7 +56,8 @@ int count_playing(NginxRtmp& nginx, const std::string& prefix, int relays, int& 
   int step = std::max(1, relays / 10);
   for (int i = 0; i < relays && reads.size() < 10; i += step) {
     reads.push_back(std::async(std::launch::async, [&, i] {
-      ProbeReport report = probe(nginx.url(prefix + std::to_string(i)), 2,
+      // On a machine this full the probes themselves start slowly: they get longer to read.
+      ProbeReport report = probe(nginx.url(prefix + std::to_string(i)), relays >= 500 ? 8 : 2,
                                  folder + "/probe-" + prefix + std::to_string(i) + ".log");
       return report.is_ok && report.has_stream("video") && report.non_monotonic_dts("video") == 0;
     }));
@@ -62,6 +66,36 @@ int count_playing(NginxRtmp& nginx, const std::string& prefix, int relays, int& 
   int playing = 0;
   for (auto& read : reads) playing += read.get() ? 1 : 0;
   return playing;
+}
+
+// Every destination as the ingest sees it (nginx-rtmp's stat page), where the ffprobe sample
+// is ten: how many have a publisher, and their mean input rate as a share of the source's.
+void read_ingest_view(Measure& m, NginxRtmp& nginx, const std::string& prefix) {
+  std::string xml = nginx.stat();
+  auto field = [&](size_t from, size_t to, const std::string& tag) -> std::string {
+    size_t at = xml.find("<" + tag + ">", from);
+    if (at == std::string::npos || at > to) return "";
+    at += tag.size() + 2;
+    return xml.substr(at, xml.find("</" + tag + ">", at) - at);
+  };
+  double source_rate = 0;
+  double rates = 0;
+  m.publishing = 0;
+  for (size_t at = xml.find("<stream>"); at != std::string::npos;
+       at = xml.find("<stream>", at + 1)) {
+    size_t end = xml.find("</stream>", at);
+    std::string name = field(at, end, "name");
+    double rate = std::atof(field(at, end, "bw_in").c_str());
+    if (name == "src") source_rate = rate;
+    bool is_destination = name.size() > prefix.size() && name.rfind(prefix, 0) == 0 &&
+                          std::isdigit(static_cast<unsigned char>(name[prefix.size()]));
+    size_t publishing = xml.find("<publishing/>", at);
+    if (is_destination && publishing != std::string::npos && publishing < end) {
+      ++m.publishing;
+      rates += rate;
+    }
+  }
+  m.rate_share = m.publishing > 0 && source_rate > 0 ? rates / m.publishing / source_rate : 0;
 }
 
 // Measures CPU, memory and threads of `pids` over the window; `baseline` is subtracted.
@@ -97,6 +131,7 @@ Measure run_ffmpeg(NginxRtmp& nginx, int relays, const std::string& folder) {
   sleep_for(std::chrono::seconds(10 + relays / 50));
   measure(m, pids, ProcStats{}, nginx);
   m.started = relays;
+  read_ingest_view(m, nginx, "ff");
   m.playing = count_playing(nginx, "ff", relays, m.sampled, folder);
   for (auto& process : processes) process->signal(SIGKILL);
   processes.clear();
@@ -117,6 +152,7 @@ Measure run_streamrelay(NginxRtmp& nginx, int relays, const std::string& folder)
   auto page = server.call("GET", "/v1/p1/pull/stream/task?limit=100").json();
   m.started = 0;
   for (const auto& info : page["task_infos"]) m.started += info["status"] == "running" ? 1 : 0;
+  read_ingest_view(m, nginx, "sr");
   m.playing = count_playing(nginx, "sr", relays, m.sampled, folder);
   return m;
 }
@@ -144,7 +180,7 @@ int main(int argc, char** argv) {
       "%d s windows\n\n",
       window_seconds());
   Table table({"way", "relays", "cpu s/relay-min", "private MB/relay", "PSS MB/relay", "threads",
-               "running", "playing (sample)", "nginx cpu %"});
+               "running", "at ingest (rate)", "playing (sample)", "nginx cpu %"});
   std::vector<std::pair<Measure, Measure>> pairs;
   // Above this many, N ffmpeg processes would need more than this machine has (each costs about
   // a fifth of a second of CPU per minute and 13 MB): only streamrelay is run.
@@ -157,7 +193,7 @@ int main(int argc, char** argv) {
     for (const Measure& m : {ffmpeg, ours}) {
       if (m.way != "streamrelay" && relays > ffmpeg_max) {
         table.add({m.way, std::to_string(relays), "not run: beyond this machine", "", "", "", "",
-                   "", ""});
+                   "", "", ""});
         continue;
       }
       table.add({m.way, std::to_string(m.relays), fixed(m.cpu_per_relay_minute, 3),
@@ -166,6 +202,7 @@ int main(int argc, char** argv) {
                  m.way == "streamrelay"
                      ? std::to_string(m.started) + (m.relays > 100 ? " of first 100" : "")
                      : "-",
+                 std::to_string(m.publishing) + " (" + fixed(m.rate_share * 100, 0) + "%)",
                  std::to_string(m.playing) + "/" + std::to_string(m.sampled),
                  fixed(m.nginx_cpu_percent, 1)});
     }

@@ -6,11 +6,11 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <thread>
 
 #include <cerrno>
 #include <cstring>
 #include <random>
+#include <thread>
 
 #include "media/rtmp/amf0.h"
 

@@ -33,7 +33,9 @@ std::vector<SeenFrame> watch_frames(const std::string& url, double seconds, size
     input->interrupt_callback = {past_deadline, &deadline};
     AVDictionary* options = nullptr;
     av_dict_set(&options, "fflags", "nobuffer", 0);
-    int opened = avformat_open_input(&input, url.c_str(), nullptr, &options);
+    // Told the format, the reader needs no probe: probing waits for 2 KB, which a low-rate
+    // stream's first frames may take 80 ms to fill, and that wait is the reader's, not the relay's.
+    int opened = avformat_open_input(&input, url.c_str(), av_find_input_format("flv"), &options);
     av_dict_free(&options);
     if (opened < 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));

@@ -5,6 +5,10 @@
 namespace streamrelay::media {
 
 bool PayloadPools::allocate(AVPacket& packet, size_t size) {
+  if (++allocations_ >= kRenewEvery) {
+    allocations_ = 0;
+    for (auto& pool : pools_) pool.reset();
+  }
   size_t needed = size + AV_INPUT_BUFFER_PADDING_SIZE;
   for (size_t i = 0; i < kClasses.size(); ++i) {
     if (needed > kClasses[i]) continue;

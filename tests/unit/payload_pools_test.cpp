@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <deque>
 #include <memory>
 
 #include "media/av_handles.h"
@@ -39,4 +40,21 @@ TEST(PayloadPools, APacketMayOutliveThePools) {
   }
   std::memset(packet->data, 1, 1000);  // still valid: the pool goes with its last buffer
   packet.reset();
+}
+
+TEST(PayloadPools, PacketsAliveAcrossARenewalOfThePoolsStayValid) {
+  PayloadPools pools;
+  std::deque<AvPacketPtr> alive;  // a queue's worth of packets in flight, as in a relay
+  for (int i = 0; i < 10000; ++i) {
+    AvPacketPtr packet = make_packet();
+    size_t size = 100 + static_cast<size_t>(i % 7) * 1500;
+    ASSERT_TRUE(pools.allocate(*packet, size));
+    std::memset(packet->data, i & 0xFF, size);
+    alive.push_back(std::move(packet));
+    if (alive.size() > 300) {
+      const AVPacket& oldest = *alive.front();
+      EXPECT_EQ(oldest.data[oldest.size - 1], static_cast<uint8_t>((i - 300) & 0xFF));
+      alive.pop_front();
+    }
+  }
 }

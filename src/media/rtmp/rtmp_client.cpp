@@ -27,6 +27,8 @@ constexpr size_t kReadBlock = 64 * 1024;
 constexpr uint32_t kMaxMessageBytes = 16 * 1024 * 1024;
 // How often a blocked wait looks at the stop flag and the deadline.
 constexpr int kPollSliceMs = 50;
+// The largest message buffer kept for reuse.
+constexpr size_t kKeptBufferBytes = 256 * 1024;
 // How long after its first keyframe a played stream is read as it comes, before reads batch.
 constexpr auto kUnderWayAfter = std::chrono::seconds(1);
 // What a publisher announces: a typical frame goes out in one chunk.
@@ -319,6 +321,9 @@ int RtmpClient::read_message(Message& out) {
     out.stream_id = stream.stream_id;
     out.timestamp = stream.timestamp;
     out.payload.swap(stream.payload);
+    // Buffers trade places between the chunk streams and the reader; one that held a rare huge
+    // message is let go rather than kept by every stream it passes through.
+    if (stream.payload.capacity() > kKeptBufferBytes) std::vector<uint8_t>().swap(stream.payload);
     if (bytes_received_ - bytes_acknowledged_ >= ack_window_ / 2) {
       bytes_acknowledged_ = bytes_received_;
       std::vector<uint8_t> ack;
@@ -594,6 +599,14 @@ void RtmpClient::append_tag(const Message& message) {
   put_be(flv_, 0, 3);
   flv_.insert(flv_.end(), message.payload.begin(), message.payload.end());
   put_be(flv_, size + 11, 4);
+  // Under way at the first keyframe (frame type 1, in the enhanced header too), or after a while
+  // of audio alone.
+  bool is_keyframe =
+      message.type == kVideo && !message.payload.empty() && ((message.payload[0] >> 4) & 7) == 1;
+  if (is_acking_quickly_ && (is_keyframe || ++media_messages_ > 100)) {
+    is_acking_quickly_ = false;
+    under_way_since_ = std::chrono::steady_clock::now();
+  }
 }
 
 int RtmpClient::read(uint8_t* buffer, int size) {
@@ -608,14 +621,7 @@ int RtmpClient::read(uint8_t* buffer, int size) {
     switch (message.type) {
       case kAudio:
       case kVideo:
-        if (message.payload.empty()) break;
-        append_tag(message);
-        // Under way at the first keyframe (or after a while of audio alone).
-        if (is_acking_quickly_ && ((message.type == kVideo && (message.payload[0] >> 4) == 1) ||
-                                   ++media_messages_ > 100)) {
-          is_acking_quickly_ = false;
-          under_way_since_ = std::chrono::steady_clock::now();
-        }
+        if (!message.payload.empty()) append_tag(message);
         break;
       case kDataAmf0: {
         // "@setDataFrame" wrappers are unwrapped to the plain onMetaData tag.

@@ -34,6 +34,17 @@ PublisherOptions counting(const std::string& size) {
   return options;
 }
 
+// Starts the relay from "src" to `stream` one of the two ways: as a task (its id is returned), or
+// as the reference, one ffmpeg process (kept in `reference` until it goes out of scope).
+std::string start_relay(RelayServer& server, NginxRtmp& nginx, const TempDir& dir,
+                        const std::string& stream, bool is_reference, Process& reference) {
+  if (!is_reference) return server.create_task(live_task(nginx.url("src"), nginx.url(stream)));
+  reference = Process({"ffmpeg", "-nostdin", "-loglevel", "error", "-i", nginx.url("src"), "-c",
+                       "copy", "-f", "flv", nginx.url(stream)},
+                      dir.file("reference.log"));
+  return "";
+}
+
 // Start latency, and the part after the source's keyframe: a new player of an nginx-rtmp stream
 // gets no video before the source's next keyframe, so the time from that keyframe (as a player
 // of the source sees it) to the first picture at the destination is what follows the wait. With
@@ -49,15 +60,8 @@ std::vector<double> start_latencies(RelayServer& server, NginxRtmp& nginx, int r
     auto source = std::async(std::launch::async, [&] { return watch_frames(nginx.url("src"), 4); });
     sleep_for(300ms);
     double asked = steady_seconds();
-    std::string id;
     Process reference;
-    if (is_reference) {
-      reference = Process({"ffmpeg", "-nostdin", "-loglevel", "error", "-i", nginx.url("src"), "-c",
-                           "copy", "-f", "flv", nginx.url(stream)},
-                          dir.file("reference.log"));
-    } else {
-      id = server.create_task(live_task(nginx.url("src"), nginx.url(stream)));
-    }
+    std::string id = start_relay(server, nginx, dir, stream, is_reference, reference);
     auto frames = watching.get();
     auto source_frames = source.get();
     if (!frames.empty()) {
@@ -112,15 +116,11 @@ std::vector<double> failover_latencies(RelayServer& server, NginxRtmp& nginx, Te
 std::vector<double> added_delays(RelayServer& server, NginxRtmp& nginx, const TempDir& dir,
                                  bool is_reference) {
   std::string stream = is_reference ? "reference-delay" : "delay";
-  std::string id;
   Process reference;
+  std::string id = start_relay(server, nginx, dir, stream, is_reference, reference);
   if (is_reference) {
-    reference = Process({"ffmpeg", "-nostdin", "-loglevel", "error", "-i", nginx.url("src"), "-c",
-                         "copy", "-f", "flv", nginx.url(stream)},
-                        dir.file("reference.log"));
     eventually([&] { return nginx.is_publishing(stream); }, 15s);
   } else {
-    id = server.create_task(live_task(nginx.url("src"), nginx.url(stream)));
     server.wait_for_status(id, "running", 15s);
   }
   auto at_source =

@@ -73,9 +73,12 @@ void PullLeg::pump(const SourceUrl& source_url) {
   auto opened_at = Clock::now();
   bool has_recovered = false;
   // Nothing waits until a second after the start point (a keyframe, or any packet without
-  // video) went on: a player shows its first picture only once the frames after it come.
+  // video) went on: a player shows its first picture only once the frames after it come. Then a
+  // source that batches its own reads is asked to; for any other the leg waits between reads.
   std::optional<Clock::time_point> started_at;
   if (!segment->video) started_at = Clock::now();
+  const bool is_batched = source_->batches_reads();
+  bool is_steady = false;
   while (!context_.stop_requested && !has_new_urls_) {
     MediaPacket packet;
     auto read_started = Clock::now();
@@ -83,18 +86,20 @@ void PullLeg::pump(const SourceUrl& source_url) {
       on_source_failure(masked, error->message, false);
       return;
     }
+    auto now = Clock::now();
+    if (!is_steady && started_at && now - *started_at > kSteadyAfter) {
+      is_steady = true;
+      if (is_batched) source_->set_read_batching(context_.settings.live_read_batch);
+    }
     // A read that had to wait means the relay has caught up with the live source: it lets data
     // gather for a moment, so the next wake-up reads several packets instead of one.
-    auto now = Clock::now();
-    if (started_at && now - *started_at > kSteadyAfter && now - read_started > kCaughtUpRead &&
-        !source_->batches_reads()) {
+    if (is_steady && !is_batched && now - read_started > kCaughtUpRead) {
       std::this_thread::sleep_for(context_.settings.live_read_batch);
     }
     if (!started_at && packet.track == TrackKind::video && packet.is_keyframe) started_at = now;
     context_.status.add_bytes_in(static_cast<int64_t>(packet.size()));
     // A source that batches reads wakes the destination leg once per batch: when it is about to
     // wait for the network again (the wait hook), not at each packet.
-    bool is_batched = source_->batches_reads();
     context_.queue.push(std::move(packet), !is_batched);
     has_unsignalled_packets_ = is_batched;
     if (!has_recovered) {

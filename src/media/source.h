@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -30,9 +31,11 @@ class Source {
   // The next packet of a selected track, timestamps in ms; an error (kind `ended` at the end).
   virtual std::optional<SourceError> read(MediaPacket& out) = 0;
   virtual void close() = 0;
-  // True when read() itself lets a live stream's packets gather between wake-ups, so the leg
-  // does not wait on top of it, and calls the wait hook before each wait for the network.
+  // True when read() can let a live stream's packets gather between wake-ups itself (once
+  // set_read_batching() asks it to), and calls the wait hook before each wait for the network.
   virtual bool batches_reads() const { return false; }
+  // From now on a read that finds nothing waits `period` before looking again.
+  virtual void set_read_batching(std::chrono::milliseconds period) { (void)period; }
   virtual void set_wait_hook(std::function<void()> hook) { (void)hook; }
 };
 

@@ -29,8 +29,6 @@ constexpr uint32_t kMaxMessageBytes = 16 * 1024 * 1024;
 constexpr int kPollSliceMs = 50;
 // The largest message buffer kept for reuse.
 constexpr size_t kKeptBufferBytes = 256 * 1024;
-// How long after its first keyframe a played stream is read as it comes, before reads batch.
-constexpr auto kUnderWayAfter = std::chrono::seconds(1);
 // What a publisher announces: a typical frame goes out in one chunk.
 constexpr uint32_t kPublishChunkSize = 4096;
 
@@ -170,8 +168,7 @@ int RtmpClient::receive_more() {
     in_pos_ = 0;
   }
   if (in_.size() - in_end_ < kReadBlock) in_.resize(in_end_ + kReadBlock);
-  bool may_batch = read_batch_.count() > 0 && !is_publishing_ &&
-                   std::chrono::steady_clock::now() - under_way_since_ > kUnderWayAfter;
+  bool may_batch = read_batch_.count() > 0 && !is_publishing_;
   for (;;) {
     ssize_t got = ::recv(fd_, in_.data() + in_end_, in_.size() - in_end_, 0);
     if (got > 0) {
@@ -603,10 +600,7 @@ void RtmpClient::append_tag(const Message& message) {
   // of audio alone.
   bool is_keyframe =
       message.type == kVideo && !message.payload.empty() && ((message.payload[0] >> 4) & 7) == 1;
-  if (is_acking_quickly_ && (is_keyframe || ++media_messages_ > 100)) {
-    is_acking_quickly_ = false;
-    under_way_since_ = std::chrono::steady_clock::now();
-  }
+  if (is_acking_quickly_ && (is_keyframe || ++media_messages_ > 100)) is_acking_quickly_ = false;
 }
 
 int RtmpClient::read(uint8_t* buffer, int size) {

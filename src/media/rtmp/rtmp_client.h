@@ -29,9 +29,9 @@ class RtmpClient {
   int read(uint8_t* buffer, int size);
   // A libavformat read callback over read().
   static int read_packet(void* opaque, uint8_t* buffer, int size);
-  // Once the stream is under way (a second after its first keyframe), a read that finds the
-  // socket empty waits `period` before looking again instead of waking at the next arrival, so
-  // one wake-up takes a batch of messages. Zero (the default): every arrival wakes the reader.
+  // A read that finds the socket empty waits `period` before looking again instead of waking at
+  // the next arrival, so one wake-up takes a batch of messages. Zero (the default, for a start):
+  // every arrival wakes the reader.
   void set_read_batching(std::chrono::milliseconds period) { read_batch_ = period; }
   // Called each time a read is about to wait for the network (with nothing left at hand).
   void set_wait_hook(std::function<void()> hook) { wait_hook_ = std::move(hook); }
@@ -124,8 +124,6 @@ class RtmpClient {
   int media_messages_ = 0;
   std::chrono::milliseconds read_batch_{0};
   std::function<void()> wait_hook_;
-  std::chrono::steady_clock::time_point under_way_since_ =
-      std::chrono::steady_clock::time_point::max();
 };
 
 }  // namespace streamrelay::media

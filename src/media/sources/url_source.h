@@ -24,6 +24,9 @@ class UrlSource final : public Source {
     av_.close();
   }
   bool batches_reads() const override { return active_->batches_reads(); }
+  void set_read_batching(std::chrono::milliseconds period) override {
+    active_->set_read_batching(period);
+  }
   void set_wait_hook(std::function<void()> hook) override {
     flv_.set_wait_hook(hook);
     av_.set_wait_hook(std::move(hook));

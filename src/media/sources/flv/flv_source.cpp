@@ -94,7 +94,6 @@ std::optional<SourceError> FlvSource::open(const std::string& url) {
     player_ = std::make_unique<RtmpClient>(deadline_);
     rc = player_->open(url);
     if (rc == 0) {
-      player_->set_read_batching(settings_.live_read_batch);
       player_->set_wait_hook(wait_hook_);
       auto* buffer = static_cast<unsigned char*>(av_malloc(kIoBufferBytes));
       io_ = avio_alloc_context(buffer, kIoBufferBytes, 0, player_.get(), &RtmpClient::read_packet,

@@ -28,6 +28,9 @@ class FlvSource final : public Source {
   std::optional<SourceError> read(MediaPacket& out) override;
   void close() override;
   bool batches_reads() const override { return player_ != nullptr; }
+  void set_read_batching(std::chrono::milliseconds period) override {
+    if (player_) player_->set_read_batching(period);
+  }
   void set_wait_hook(std::function<void()> hook) override { wait_hook_ = std::move(hook); }
 
   static bool handles(const std::string& url);

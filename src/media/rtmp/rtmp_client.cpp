@@ -16,6 +16,7 @@
 
 extern "C" {
 #include <libavutil/error.h>
+#include <libavutil/mem.h>
 }
 
 namespace streamrelay::media {
@@ -108,6 +109,25 @@ RtmpClient::~RtmpClient() {
 
 int RtmpClient::read_packet(void* opaque, uint8_t* buffer, int size) {
   return static_cast<RtmpClient*>(opaque)->read(buffer, size);
+}
+
+int RtmpClient::write_packet(void* opaque, uint8_t* buffer, int size) {
+  return static_cast<RtmpClient*>(opaque)->write(buffer, size);
+}
+
+AVIOContext* RtmpClient::make_io(int buffer_bytes, bool is_writing) {
+  auto* buffer = static_cast<unsigned char*>(av_malloc(static_cast<size_t>(buffer_bytes)));
+  if (!buffer) return nullptr;
+  AVIOContext* io = avio_alloc_context(buffer, buffer_bytes, is_writing ? 1 : 0, this,
+                                       is_writing ? nullptr : &read_packet,
+                                       is_writing ? &write_packet : nullptr, nullptr);
+  if (!io) av_free(buffer);
+  return io;
+}
+
+void RtmpClient::free_io(AVIOContext*& io) {
+  if (io) av_freep(&io->buffer);
+  avio_context_free(&io);
 }
 
 int RtmpClient::wait_for(short events) {
@@ -563,10 +583,6 @@ int RtmpClient::write(const uint8_t* buffer, int size) {
     if (int rc = drain_incoming(); rc < 0) return rc;
   }
   return size;
-}
-
-int RtmpClient::write_packet(void* opaque, uint8_t* buffer, int size) {
-  return static_cast<RtmpClient*>(opaque)->write(buffer, size);
 }
 
 void RtmpClient::unpublish() {

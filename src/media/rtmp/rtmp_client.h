@@ -9,6 +9,10 @@
 
 #include "media/io_deadline.h"
 
+extern "C" {
+#include <libavformat/avio.h>
+}
+
 namespace streamrelay::media {
 
 // Plays or publishes one rtmp:// stream as an FLV byte stream. Written by hand because
@@ -27,8 +31,6 @@ class RtmpClient {
   int open(const std::string& url);
   // The next FLV bytes (the file header first); the byte count, or a negative AVERROR code.
   int read(uint8_t* buffer, int size);
-  // A libavformat read callback over read().
-  static int read_packet(void* opaque, uint8_t* buffer, int size);
   // A read that finds the socket empty waits `period` before looking again instead of waking at
   // the next arrival, so one wake-up takes a batch of messages. Zero (the default, for a start):
   // every arrival wakes the reader.
@@ -40,8 +42,11 @@ class RtmpClient {
   int open_for_publishing(const std::string& url);
   // Takes FLV bytes (the file header first) and sends each complete tag as a message.
   int write(const uint8_t* buffer, int size);
-  // A libavformat write callback over write().
-  static int write_packet(void* opaque, uint8_t* buffer, int size);
+  // A libavformat I/O context over this client, with a buffer of `buffer_bytes`: it reads what
+  // open() plays, or writes what open_for_publishing() publishes. Null when memory runs out.
+  AVIOContext* make_io(int buffer_bytes, bool is_writing);
+  // Frees a context made by make_io(), its buffer included, and nulls the pointer.
+  static void free_io(AVIOContext*& io);
   // Ends the publish session cleanly (the socket closes with the object).
   void unpublish();
 
@@ -69,6 +74,8 @@ class RtmpClient {
     bool is_partial = false;
   };
 
+  static int read_packet(void* opaque, uint8_t* buffer, int size);
+  static int write_packet(void* opaque, uint8_t* buffer, int size);
   int connect_socket(const std::string& host, const std::string& port);
   int wait_for(short events);
   int receive_more();

@@ -56,10 +56,7 @@ std::optional<SinkError> FlvSink::connect(const std::string& url, const SegmentI
     client_ = std::make_unique<RtmpClient>(deadline_);
     rc = client_->open_for_publishing(url);
     if (rc == 0) {
-      auto* buffer = static_cast<unsigned char*>(av_malloc(kIoBufferBytes));
-      output_->pb = avio_alloc_context(buffer, kIoBufferBytes, 1, client_.get(), nullptr,
-                                       &RtmpClient::write_packet, nullptr);
-      if (!output_->pb) av_free(buffer);
+      output_->pb = client_->make_io(kIoBufferBytes, true);
       rc = output_->pb ? 0 : AVERROR(ENOMEM);
       // Each packet goes out as it is written, or each batch when the leg batches.
       output_->flush_packets = is_batching_ ? 0 : 1;
@@ -134,11 +131,8 @@ void FlvSink::close() {
   if (is_header_written_) av_write_trailer(output_.get());
   if (client_) {
     // Our client under a custom context: freed here, not by libavformat's close.
-    if (output_->pb) {
-      avio_flush(output_->pb);
-      av_freep(&output_->pb->buffer);
-      avio_context_free(&output_->pb);
-    }
+    if (output_->pb) avio_flush(output_->pb);
+    RtmpClient::free_io(output_->pb);
     client_->unpublish();
     client_.reset();
   }

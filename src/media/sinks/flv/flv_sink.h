@@ -1,18 +1,17 @@
 #pragma once
 
-#include <memory>
-
-#include "media/rtmp/rtmp_client.h"
-
 #include <array>
+#include <memory>
 
 #include "media/io_deadline.h"
 #include "media/relay.h"
+#include "media/rtmp/rtmp_client.h"
 #include "media/sink.h"
 
 namespace streamrelay::media {
 
-// An RTMP or RTMPS publish session: libavformat's FLV muxer over its rtmp protocol.
+// An RTMP or RTMPS publish session: libavformat's FLV muxer over our RtmpClient for rtmp://,
+// over libavformat's rtmp protocol for rtmps:// (and URL forms our client does not take).
 class FlvSink final : public Sink {
  public:
   FlvSink(IoDeadline& deadline, const RelaySettings& settings);

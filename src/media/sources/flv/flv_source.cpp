@@ -71,8 +71,7 @@ SourceError FlvSource::error_from(int code, const char* operation) const {
 
 void FlvSource::close() {
   if (player_) {
-    if (io_) av_freep(&io_->buffer);
-    avio_context_free(&io_);
+    RtmpClient::free_io(io_);
     player_.reset();
   } else if (io_) {
     avio_closep(&io_);
@@ -95,10 +94,7 @@ std::optional<SourceError> FlvSource::open(const std::string& url) {
     rc = player_->open(url);
     if (rc == 0) {
       player_->set_wait_hook(wait_hook_);
-      auto* buffer = static_cast<unsigned char*>(av_malloc(kIoBufferBytes));
-      io_ = avio_alloc_context(buffer, kIoBufferBytes, 0, player_.get(), &RtmpClient::read_packet,
-                               nullptr, nullptr);
-      if (!io_) av_free(buffer);
+      io_ = player_->make_io(kIoBufferBytes, false);
       rc = io_ ? 0 : AVERROR(ENOMEM);
     }
     if (RtmpClient::should_fall_back(rc)) player_.reset();  // libavformat's client tries

@@ -88,7 +88,20 @@ Supervisor::~Supervisor() {
 }
 
 void Supervisor::start() {
+  // The first look at the store happens before the caller serves the API: what a crashed
+  // process left (relays reported flowing) is replaced by this one's own report at once, so a
+  // task never reads as running before its relay runs again.
+  tick_guarded();
   thread_ = std::thread([this] { run(); });
+}
+
+void Supervisor::tick_guarded() {
+  try {
+    tick();
+  } catch (const std::exception& error) {
+    // A failing store must not end scheduling: the next tick tries again.
+    on_tick_failed(error.what());
+  }
 }
 
 void Supervisor::stop() {
@@ -114,18 +127,15 @@ void Supervisor::on_relay_event(const std::string& task_id, const media::RelayEv
 }
 
 void Supervisor::run() {
-  for (;;) {
-    try {
-      tick();
-    } catch (const std::exception& error) {
-      // A failing store must not end scheduling: the next tick tries again.
-      on_tick_failed(error.what());
+  for (;;) {  // start() made the first tick
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait_for(lock, settings_.poll_interval,
+                     [this] { return has_changes_ || stop_requested_; });
+      has_changes_ = false;
+      if (stop_requested_) break;
     }
-    std::unique_lock lock(mutex_);
-    wake_.wait_for(lock, settings_.poll_interval,
-                   [this] { return has_changes_ || stop_requested_; });
-    has_changes_ = false;
-    if (stop_requested_) break;
+    tick_guarded();
   }
   for (auto& [id, entry] : entries_) stop_relay(entry);
   stopping_.clear();  // joins every relay's threads

@@ -71,6 +71,7 @@ class Supervisor final : public task::ChangeListener, public media::RelayObserve
 
   void run();
   void tick();
+  void tick_guarded();
   void load_changes();
   void on_spec_changed(Entry& entry, const task::TaskSpec& before);
   void reconcile(Entry& entry, int64_t now);

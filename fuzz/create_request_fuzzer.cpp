@@ -5,6 +5,7 @@
 #include <string>
 
 #include "api/json_codec.h"
+#include "net/url_masking.h"
 #include "task/validation.h"
 
 using namespace streamrelay;
@@ -28,6 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     current.end_time = context.now + 3600;
     (void)task::apply_modify(current, *request, context);
   }
-  (void)task::mask_url(body);
+  (void)net::mask_url(body);
+  (void)net::mask_urls_in(body);
+  (void)net::redact_url_secrets(body, body);
   return 0;
 }

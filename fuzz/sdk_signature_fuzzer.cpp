@@ -23,7 +23,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   request.headers["x-sdk-date"] = header.substr(0, 16);
   request.headers["host"] = "127.0.0.1:8080";
   if (auto parsed = api::parse_sdk_authorization(header)) {
-    std::string canonical = api::sdk_canonical_request(request, parsed->signed_headers);
+    request.headers["x-sdk-content-sha256"] = header.substr(0, 64);
+    auto payload_hash = api::sdk_payload_hash(request, parsed->signed_headers);
+    std::string canonical =
+        api::sdk_canonical_request(request, parsed->signed_headers, payload_hash.value_or(""));
     (void)api::sdk_signature("secret", "20260101T000000Z", canonical);
   }
   (void)api::parse_sdk_date(header);

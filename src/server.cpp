@@ -139,7 +139,9 @@ int run_server(const ServerConfig& config) {
   control::Supervisor supervisor(store, clock, factory, supervisor_settings);
   service.set_listener(&supervisor);
   api::RateLimiter limiter(config.rate_limit_rps, config.rate_limit_rps * 2);
-  api::Router router(service, *authenticator, &limiter);
+  api::RateLimiter auth_failures(config.auth_failures_per_minute / 60,
+                                 config.auth_failures_per_minute);
+  api::Router router(service, *authenticator, &limiter, &auth_failures);
   std::atomic<bool> is_stopping{false};
   api::OpsEndpoints ops(
       [&]() -> std::string {

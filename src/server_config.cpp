@@ -49,6 +49,12 @@ void add_serve_options(CLI::App& command, ServerConfig& config) {
                   "API requests per second per credential, bursts of twice that (0: no limit)")
       ->check(CLI::Range(0.0, 1e9))
       ->capture_default_str();
+  command
+      .add_option("--auth-failures-per-minute", config.auth_failures_per_minute,
+                  "failed authentications a client address may make per minute (and at once) "
+                  "before its requests are answered 429 (0: no limit)")
+      ->check(CLI::Range(0.0, 1e6))
+      ->capture_default_str();
   command.add_option("--media-root", config.media_roots,
                      "folder that file:// sources may read from (repeatable)");
   command.add_option("--io-threads", config.io_threads, "HTTP threads")

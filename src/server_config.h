@@ -23,6 +23,8 @@ struct ServerConfig {
   bool allows_loopback_egress = false;
   int64_t project_task_quota = 1000;
   double rate_limit_rps = 100;
+  // Failed authentications per client address per minute (and in a burst) before it gets 429s.
+  double auth_failures_per_minute = 30;
   int io_threads = 2;
   int http_read_timeout_s = 30;
   int64_t stall_threshold_ms = 2000;

@@ -4,9 +4,7 @@
 
 namespace streamrelay::api {
 
-bool RateLimiter::allow(const std::string& principal, Clock::time_point now) {
-  if (rate_ <= 0) return true;
-  std::lock_guard lock(mutex_);
+RateLimiter::Bucket& RateLimiter::refilled(const std::string& principal, Clock::time_point now) {
   if (buckets_.size() > kSweepAbove) {
     std::erase_if(buckets_, [&](const auto& item) { return now - item.second.updated > kIdle; });
   }
@@ -17,9 +15,22 @@ bool RateLimiter::allow(const std::string& principal, Clock::time_point now) {
     bucket.tokens = std::min(burst_, bucket.tokens + elapsed * rate_);
     bucket.updated = now;
   }
+  return bucket;
+}
+
+bool RateLimiter::allow(const std::string& principal, Clock::time_point now) {
+  if (rate_ <= 0) return true;
+  std::lock_guard lock(mutex_);
+  Bucket& bucket = refilled(principal, now);
   if (bucket.tokens < 1.0) return false;
   bucket.tokens -= 1.0;
   return true;
+}
+
+bool RateLimiter::has_token(const std::string& principal, Clock::time_point now) {
+  if (rate_ <= 0) return true;
+  std::lock_guard lock(mutex_);
+  return refilled(principal, now).tokens >= 1.0;
 }
 
 }  // namespace streamrelay::api

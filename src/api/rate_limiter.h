@@ -15,7 +15,10 @@ class RateLimiter {
   // rate 0: unlimited.
   RateLimiter(double rate, double burst) : rate_(rate), burst_(burst) {}
 
+  // Takes a token from `principal`'s bucket; false when it is empty.
   bool allow(const std::string& principal, Clock::time_point now = Clock::now());
+  // True when `principal`'s bucket holds a token, without taking it.
+  bool has_token(const std::string& principal, Clock::time_point now = Clock::now());
 
  private:
   struct Bucket {
@@ -26,6 +29,8 @@ class RateLimiter {
   // Buckets idle this long are forgotten (they would be full again anyway).
   static constexpr std::chrono::seconds kIdle{60};
   static constexpr size_t kSweepAbove = 10000;
+
+  Bucket& refilled(const std::string& principal, Clock::time_point now);
 
   double rate_;
   double burst_;

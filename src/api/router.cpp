@@ -6,9 +6,11 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "api/auth/credentials.h"
 #include "api/json_codec.h"
 #include "api/url_query.h"
 #include "observe/metrics.h"
+#include "task/text_rules.h"
 #include "task/uuid.h"
 
 namespace streamrelay::api {
@@ -67,12 +69,6 @@ std::string request_id_of(const HttpRequest& request) {
     return *sent;
   }
   return task::new_uuid();
-}
-
-bool is_valid_project_id(const std::string& id) {
-  return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](unsigned char c) {
-    return std::isalnum(c) || c == '-' || c == '_' || c == '.';
-  });
 }
 
 // A JSON body is required to say so, or say nothing; charset parameters are fine.
@@ -149,8 +145,12 @@ HttpResponse error_response(const task::Error& error, const std::string& request
       request_id);
 }
 
-Router::Router(task::TaskService& service, Authenticator& authenticator, RateLimiter* limiter)
-    : service_(service), authenticator_(authenticator), limiter_(limiter) {}
+Router::Router(task::TaskService& service, Authenticator& authenticator, RateLimiter* limiter,
+               RateLimiter* auth_failures)
+    : service_(service),
+      authenticator_(authenticator),
+      limiter_(limiter),
+      auth_failures_(auth_failures) {}
 
 HttpResponse Router::handle(const HttpRequest& request) {
   auto started = std::chrono::steady_clock::now();
@@ -185,9 +185,10 @@ HttpResponse Router::dispatch(const HttpRequest& request, const std::string& req
     return error_response({task::ErrorKind::not_found, "no such path: " + path}, request_id);
   }
   const std::string& project_id = segments[1];
-  if (!is_valid_project_id(project_id)) {
-    return error_response(
-        task::invalid("project_id must be 1 to 64 letters, digits, '-', '_' or '.'"), request_id);
+  if (!task::is_valid_identifier(project_id)) {
+    return error_response(task::invalid("project_id must be 1 to 64 letters, digits, '-', '_' or "
+                                        "'.', starting with a letter or a digit, without '..'"),
+                          request_id);
   }
   if (is_events_path && request.method != "GET") {
     return method_not_allowed(request.method, "GET", request_id);
@@ -200,18 +201,38 @@ HttpResponse Router::dispatch(const HttpRequest& request, const std::string& req
   if (action.empty()) {
     return method_not_allowed(request.method, "GET, POST, PUT, DELETE", request_id);
   }
-  auto principal = authenticator_.authorize(request, project_id, action);
+  auto principal = authorize(request, project_id, action, request_id);
   if (!principal) return error_response(principal.error(), request_id);
-  if (limiter_ && !limiter_->allow(*principal)) {
-    return error_response({task::ErrorKind::rate_limited,
-                           "request rate limit exceeded for these credentials; retry later"},
-                          request_id);
-  }
   if (is_events_path) return events(query, project_id, request_id);
   if (request.method == "POST") return create(request, project_id, request_id);
   if (request.method == "GET") return list(query, project_id, request_id);
   if (request.method == "PUT") return modify(request, project_id, request_id);
   return remove(query, project_id, request_id);
+}
+
+task::Result<std::string> Router::authorize(const HttpRequest& request,
+                                            const std::string& project_id, std::string_view action,
+                                            const std::string& request_id) {
+  const std::string& client = request.peer_address;
+  if (auth_failures_ && !auth_failures_->has_token(client)) {
+    return task::Error{task::ErrorKind::rate_limited,
+                       "too many failed authentications from this client address; retry later"};
+  }
+  auto principal = authenticator_.authorize(request, project_id, action);
+  if (!principal) {
+    if (principal.error().kind == task::ErrorKind::unauthenticated) {
+      if (auth_failures_) auth_failures_->allow(client);
+      spdlog::warn(
+          "request_id={} event=authentication_failed client={} credential={} reason=\"{}\"",
+          request_id, client, claimed_identity(request), principal.error().message);
+    }
+    return principal.error();
+  }
+  if (limiter_ && !limiter_->allow(*principal)) {
+    return task::Error{task::ErrorKind::rate_limited,
+                       "request rate limit exceeded for these credentials; retry later"};
+  }
+  return principal;
 }
 
 HttpResponse Router::create(const HttpRequest& request, const std::string& project_id,

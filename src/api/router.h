@@ -13,12 +13,19 @@ namespace streamrelay::api {
 // JSON in and out, and the error body for every failure.
 class Router {
  public:
-  Router(task::TaskService& service, Authenticator& authenticator, RateLimiter* limiter = nullptr);
+  // `limiter` counts requests per credential; `auth_failures` counts failed authentications per
+  // client address, and an address whose bucket is empty is answered 429 before its credentials
+  // are looked at.
+  Router(task::TaskService& service, Authenticator& authenticator, RateLimiter* limiter = nullptr,
+         RateLimiter* auth_failures = nullptr);
 
   HttpResponse handle(const HttpRequest& request);
 
  private:
   HttpResponse dispatch(const HttpRequest& request, const std::string& request_id);
+  // Who is asking, or the error response (401, 403, 429) that ends the request.
+  task::Result<std::string> authorize(const HttpRequest& request, const std::string& project_id,
+                                      std::string_view action, const std::string& request_id);
   HttpResponse create(const HttpRequest& request, const std::string& project_id,
                       const std::string& request_id);
   HttpResponse list(const std::string& query, const std::string& project_id,
@@ -33,6 +40,7 @@ class Router {
   task::TaskService& service_;
   Authenticator& authenticator_;
   RateLimiter* limiter_;
+  RateLimiter* auth_failures_;
 };
 
 // The error body of the contract, with its HTTP status, for a domain error.

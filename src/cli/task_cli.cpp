@@ -15,6 +15,7 @@
 
 #include "api/auth/sdk_signature.h"
 #include "cli/table.h"
+#include "net/digest.h"
 
 namespace streamrelay::cli {
 namespace {
@@ -78,8 +79,9 @@ Reply send(const TaskCliOptions& options, const std::string& method, const std::
     request.headers = {
         {"content-type", "application/json"}, {"host", host_of(base)}, {"x-sdk-date", date}};
     std::vector<std::string> signed_headers = {"content-type", "host", "x-sdk-date"};
-    std::string signature = api::sdk_signature(options.secret_key, date,
-                                               api::sdk_canonical_request(request, signed_headers));
+    std::string signature = api::sdk_signature(
+        options.secret_key, date,
+        api::sdk_canonical_request(request, signed_headers, net::sha256_hex(body)));
     headers.push_back("Host: " + host_of(base));  // exactly the host that was signed
     headers.push_back("X-Sdk-Date: " + date);
     headers.push_back("Authorization: SDK-HMAC-SHA256 Access=" + options.access_key +

@@ -1,13 +1,14 @@
 #include "control/relay_factory.h"
 
 #include "media/relays.h"
+#include "net/url_masking.h"
 #include "task/url_rules.h"
 
 namespace streamrelay::control {
 
 std::vector<media::SourceUrl> source_urls_of(const std::vector<std::string>& urls) {
   std::vector<media::SourceUrl> out;
-  for (const std::string& url : urls) out.push_back({url, task::mask_url(url)});
+  for (const std::string& url : urls) out.push_back({url, net::mask_url(url)});
   return out;
 }
 

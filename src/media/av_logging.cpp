@@ -5,6 +5,8 @@
 #include <cstdarg>
 #include <string>
 
+#include "net/url_masking.h"
+
 extern "C" {
 #include <libavutil/log.h>
 }
@@ -21,7 +23,7 @@ void on_ffmpeg_log(void* context, int level, const char* format, va_list args) {
   char line[1024];
   int print_prefix = 1;
   av_log_format_line2(context, level, format, args, line, sizeof line, &print_prefix);
-  std::string text(line);
+  std::string text = net::mask_urls_in(line);
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
   if (text.empty()) return;
   if (thread_task_id.empty()) {

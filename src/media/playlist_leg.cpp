@@ -4,6 +4,8 @@
 
 #include <filesystem>
 
+#include "net/url_masking.h"
+
 namespace streamrelay::media {
 namespace {
 
@@ -220,8 +222,9 @@ void PlaylistLeg::apply_update(const SourceUpdate& update) {
                update.urls.size(), static_cast<int>(update.mode));
 }
 
-void PlaylistLeg::on_file_failure(const PlaylistItem& item, const SourceError& error) {
+void PlaylistLeg::on_file_failure(const PlaylistItem& item, const SourceError& failure) {
   if (context_.stop_requested) return;
+  SourceError error{failure.kind, net::redact_url_secrets(failure.message, item.url)};
   context_.status.on_failure("source: file " + std::to_string(item.file_index) + ": " +
                              error.message);
   spdlog::warn("task_id={} event=file_failed file_index={} url={} error=\"{}\"", context_.task_id,

@@ -5,6 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "net/url_masking.h"
+
 namespace streamrelay::media {
 namespace {
 
@@ -62,7 +64,8 @@ void PullLeg::run() {
 void PullLeg::pump(const SourceUrl& source_url) {
   const std::string& masked = source_url.masked;
   if (auto error = source_->open(source_url.url)) {
-    on_source_failure(masked, error->message, error->kind == SourceErrorKind::unsupported);
+    on_source_failure(masked, net::redact_url_secrets(error->message, source_url.url),
+                      error->kind == SourceErrorKind::unsupported);
     return;
   }
   context_.status.set_source_url(masked);
@@ -83,7 +86,7 @@ void PullLeg::pump(const SourceUrl& source_url) {
     MediaPacket packet;
     auto read_started = Clock::now();
     if (auto error = source_->read(packet)) {
-      on_source_failure(masked, error->message, false);
+      on_source_failure(masked, net::redact_url_secrets(error->message, source_url.url), false);
       return;
     }
     auto now = Clock::now();

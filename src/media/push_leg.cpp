@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "media/av_handles.h"
+#include "net/url_masking.h"
 
 namespace streamrelay::media {
 namespace {
@@ -172,8 +173,9 @@ const TrackConfig* PushLeg::take_new_config(TrackKind kind) {
   return has_changed ? &*config : nullptr;
 }
 
-void PushLeg::on_push_failure(const std::string& error) {
+void PushLeg::on_push_failure(const std::string& reason) {
   if (context_.stop_requested) return;
+  std::string error = net::redact_url_secrets(reason, destination_url_);
   sink_->close();
   context_.status.set_connected(false);
   context_.status.on_failure("destination: " + error);

@@ -56,7 +56,8 @@ class PushLeg {
   bool ensure_connected();
   // Connects for this (keyframe) packet: a live relay tries once, a paced one until it works.
   bool connect_for(const MediaPacket& packet);
-  void on_push_failure(const std::string& error);
+  // Reports and logs a failure, with the destination's secrets redacted from `reason`.
+  void on_push_failure(const std::string& reason);
   const TrackConfig* take_new_config(TrackKind kind);
   void report(RelayEventKind kind, const std::string& error);
 

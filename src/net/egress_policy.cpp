@@ -2,9 +2,12 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstring>
+#include <initializer_list>
+#include <optional>
 
 namespace streamrelay::net {
 namespace {
@@ -38,19 +41,70 @@ AddressKind classify_v4(uint32_t address) {
   return AddressKind::global;
 }
 
+uint32_t v4_at(const uint8_t* bytes) {
+  return (uint32_t(bytes[0]) << 24) | (uint32_t(bytes[1]) << 16) | (uint32_t(bytes[2]) << 8) |
+         uint32_t(bytes[3]);
+}
+
+bool has_prefix(const uint8_t* address, std::initializer_list<uint8_t> prefix) {
+  return std::equal(prefix.begin(), prefix.end(), address);
+}
+
+// How restrictive a kind is: an address that embeds several IPv4 addresses counts as its worst.
+int severity(AddressKind kind) {
+  switch (kind) {
+    case AddressKind::global:
+      return 0;
+    case AddressKind::private_network:
+      return 1;
+    case AddressKind::loopback:
+      return 2;
+    case AddressKind::multicast:
+      return 3;
+    case AddressKind::link_local:
+    case AddressKind::metadata:
+    case AddressKind::invalid:
+      return 4;
+  }
+  return 4;
+}
+
+AddressKind worst_of(AddressKind a, AddressKind b) {
+  return severity(a) >= severity(b) ? a : b;
+}
+
+// IPv6 forms that carry an IPv4 address a translator or tunnel will deliver to: NAT64
+// (64:ff9b::/96 and the local-use 64:ff9b:1::/48), IPv4-mapped, -translated and -compatible,
+// 6to4 (2002::/16) and Teredo (2001::/32). They are as allowed as the IPv4 address they reach.
+std::optional<AddressKind> classify_embedded_v4(const uint8_t* b) {
+  static constexpr uint8_t kZero[10] = {};
+  bool is_zero_80 = std::memcmp(b, kZero, 10) == 0;
+  if (is_zero_80 && b[10] == 0xff && b[11] == 0xff) return classify_v4(v4_at(b + 12));  // mapped
+  if (is_zero_80 && b[10] == 0 && b[11] == 0) {
+    return v4_at(b + 12) <= 1 ? AddressKind::loopback : classify_v4(v4_at(b + 12));  // :: ::1
+  }
+  if (std::memcmp(b, kZero, 8) == 0 && b[8] == 0xff && b[9] == 0xff && b[10] == 0 && b[11] == 0) {
+    return classify_v4(v4_at(b + 12));  // ::ffff:0:a.b.c.d, IPv4-translated
+  }
+  if (has_prefix(b, {0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0})) {
+    return classify_v4(v4_at(b + 12));
+  }
+  if (has_prefix(b, {0x00, 0x64, 0xff, 0x9b, 0x00, 0x01})) {
+    // RFC 6052 places the IPv4 address by prefix length; a /48 splits it around the u octet.
+    const uint8_t split[4] = {b[6], b[7], b[9], b[10]};
+    return worst_of(classify_v4(v4_at(split)), classify_v4(v4_at(b + 12)));
+  }
+  if (has_prefix(b, {0x20, 0x02})) return classify_v4(v4_at(b + 2));
+  if (has_prefix(b, {0x20, 0x01, 0x00, 0x00})) {
+    uint32_t client = ~v4_at(b + 12);  // Teredo stores the client's address inverted
+    return worst_of(classify_v4(v4_at(b + 4)), classify_v4(client));
+  }
+  return std::nullopt;
+}
+
 AddressKind classify_v6(const in6_addr& address) {
   const uint8_t* b = address.s6_addr;
-  if (IN6_IS_ADDR_V4MAPPED(&address) || IN6_IS_ADDR_V4COMPAT(&address)) {
-    uint32_t embedded;
-    std::memcpy(&embedded, b + 12, 4);
-    if (IN6_IS_ADDR_V4COMPAT(&address) && ntohl(embedded) <= 1) {
-      return AddressKind::loopback;  // :: and ::1
-    }
-    return classify_v4(ntohl(embedded));
-  }
-  if (IN6_IS_ADDR_LOOPBACK(&address) || IN6_IS_ADDR_UNSPECIFIED(&address)) {
-    return AddressKind::loopback;
-  }
+  if (auto embedded = classify_embedded_v4(b)) return *embedded;
   static constexpr std::array<uint8_t, 16> kEc2Metadata = {0xfd, 0x00, 0x0e, 0xc2, 0, 0, 0, 0,
                                                            0,    0,    0,    0,    0, 0, 2, 0x54};
   if (std::memcmp(b, kEc2Metadata.data(), 16) == 0) return AddressKind::metadata;

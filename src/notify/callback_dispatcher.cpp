@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "net/url_masking.h"
 #include "notify/signature.h"
 #include "task/url_rules.h"
 
@@ -169,7 +170,7 @@ void CallbackDispatcher::record(const Attempt& attempt, int64_t now) {
   spdlog::log(level,
               "task_id={} event=callback_failed event_id={} type={} url={} error=\"{}\" "
               "retry_in_s={} expired={}",
-              event.task_id, event.event_id, event.event_type, task::mask_url(event.callback_url),
+              event.task_id, event.event_id, event.event_type, net::mask_url(event.callback_url),
               error, delay, is_expired);
 }
 

@@ -54,7 +54,7 @@ class Store {
   virtual ~Store() = default;
 
   // Inserts a new task. A conflict when another active task (not deleted, not finished, its end
-  // time still ahead of `now`) pushes to the same destination key.
+  // time still ahead of `now`) of the same project pushes to the same destination key.
   // A rate_limited error when the project already has `max_active` active tasks (0: no limit).
   virtual task::Status create_task(const task::TaskSpec& spec, const std::string& destination_key,
                                    int64_t now, int64_t max_active = 0) = 0;

@@ -6,12 +6,10 @@
 
 namespace streamrelay::task {
 
-// Identifies a push target regardless of query arguments and letter case of scheme and host,
-// e.g. "rtmp://host:1935/app/stream"; two active tasks may not share one.
+// Identifies a push target in a canonical form, e.g. "rtmp://host:1935/app/stream": scheme and
+// host in lower case, the default port written out, escapes of unreserved characters decoded,
+// empty path segments removed, the arguments after the stream name left out. Two active tasks
+// of one project may not share one.
 std::string destination_key(const TaskSpec& spec);
-
-// The destination for logs and events: URL secrets masked, and the stream key (the last path
-// segment, which ingest services treat as a password) cut to its first characters.
-std::string masked_destination(const std::string& url);
 
 }  // namespace streamrelay::task

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "net/url_masking.h"
 #include "task/destination.h"
 #include "task/time_format.h"
 #include "task/url_rules.h"
@@ -33,7 +34,7 @@ TaskEvent make_event(const TaskSpec& spec, std::string_view type, const json& da
 
 json masked_list(const std::vector<std::string>& urls) {
   json list = json::array();
-  for (const std::string& url : urls) list.push_back(mask_url(url));
+  for (const std::string& url : urls) list.push_back(net::mask_url(url));
   return list;
 }
 
@@ -51,7 +52,7 @@ json field_value(const TaskSpec& spec, const std::string& field) {
   }
   if (field == "backup_source_urls") return masked_list(spec.backup_source_urls);
   if (field == "callback_events") return spec.callback_events;
-  if (field == "callback_url") return mask_url(spec.callback_url);
+  if (field == "callback_url") return net::mask_url(spec.callback_url);
   return nullptr;
 }
 
@@ -67,8 +68,7 @@ bool is_subscribed(const TaskSpec& spec, std::string_view event_type) {
 }
 
 TaskEvent task_start_event(const TaskSpec& spec, const std::string& masked_source, int64_t now) {
-  json data = {{"source_url", masked_source},
-               {"destination", masked_destination(destination_of(spec))}};
+  json data = {{"source_url", masked_source}, {"destination", net::mask_url(destination_of(spec))}};
   return make_event(spec, "TaskStart", data, now);
 }
 

@@ -38,37 +38,6 @@ bool has_control_or_space(std::string_view text) {
 constexpr std::array<std::string_view, 7> kSourceSchemes = {"rtmp", "rtmps", "http", "https",
                                                             "srt",  "rtsp",  "file"};
 
-// Query keys whose values are secrets on common ingest and CDN services.
-constexpr std::array<std::string_view, 11> kSecretKeys = {"key",  "token",     "auth",     "secret",
-                                                          "sign", "signature", "password", "passwd",
-                                                          "pwd",  "txsecret",  "streamkey"};
-
-bool is_secret_key(std::string_view key) {
-  std::string name = lower(key);
-  return std::any_of(kSecretKeys.begin(), kSecretKeys.end(), [&](std::string_view secret) {
-    return name.find(secret) != std::string::npos;
-  });
-}
-
-std::string mask_query(std::string_view query) {
-  std::string out;
-  size_t start = 0;
-  while (start <= query.size()) {
-    size_t end = query.find('&', start);
-    if (end == std::string_view::npos) end = query.size();
-    std::string_view pair = query.substr(start, end - start);
-    size_t eq = pair.find('=');
-    if (!out.empty() || start > 0) out += '&';
-    if (eq != std::string_view::npos && is_secret_key(pair.substr(0, eq))) {
-      out += std::string(pair.substr(0, eq)) + "=***";
-    } else {
-      out += pair;
-    }
-    start = end + 1;
-  }
-  return out;
-}
-
 }  // namespace
 
 std::optional<ParsedUrl> parse_url(std::string_view text) {
@@ -163,27 +132,6 @@ std::optional<std::string> check_callback_url(std::string_view url) {
   if (!parsed || parsed->host.empty()) return "must be an http or https URL";
   if (parsed->scheme != "http" && parsed->scheme != "https") return "scheme must be http or https";
   return std::nullopt;
-}
-
-std::string mask_url(std::string_view url) {
-  std::string out(url);
-  size_t scheme_end = out.find("://");
-  if (scheme_end != std::string::npos) {
-    size_t authority = scheme_end + 3;
-    size_t authority_end = out.find_first_of("/?#", authority);
-    if (authority_end == std::string::npos) authority_end = out.size();
-    size_t at = out.rfind('@', authority_end);
-    if (at != std::string::npos && at >= authority) out.replace(authority, at - authority, "***");
-  }
-  size_t question = out.find('?');
-  if (question != std::string::npos) {
-    size_t fragment = out.find('#', question);
-    std::string_view query = std::string_view(out).substr(
-        question + 1, fragment == std::string::npos ? std::string::npos : fragment - question - 1);
-    std::string masked = mask_query(query);
-    out.replace(question + 1, query.size(), masked);
-  }
-  return out;
 }
 
 }  // namespace streamrelay::task

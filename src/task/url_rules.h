@@ -40,10 +40,6 @@ std::optional<std::string> check_domain(std::string_view domain);
 std::optional<std::string> check_callback_url(std::string_view url);
 std::string with_default_scheme(std::string_view url);
 
-// The URL with any user info and secret-looking query values replaced by "***", for logs,
-// events and runtime fields.
-std::string mask_url(std::string_view url);
-
 // A file URL's or plain path's local path, lexically normalised; nullopt if not absolute.
 std::optional<std::string> local_path_of(std::string_view url);
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "task/text_rules.h"
 #include "task/time_format.h"
 
 namespace streamrelay::task {
@@ -20,8 +21,19 @@ Status check_length(std::string_view field, std::string_view value, size_t min, 
   return ok_status();
 }
 
+// Characters that would hide or reorder what a log, the console or a terminal shows are refused
+// in every text field.
+Status check_visible(std::string_view field, std::string_view value) {
+  if (has_hidden_characters(value)) {
+    return invalid(std::string(field) +
+                   " must not contain control or bidirectional-control characters");
+  }
+  return ok_status();
+}
+
 Status check_text(std::string_view field, std::string_view value, size_t max) {
   if (auto status = check_length(field, value, 0, max); !status) return status;
+  if (auto status = check_visible(field, value); !status) return status;
   bool has_control = std::any_of(value.begin(), value.end(),
                                  [](unsigned char c) { return c < 0x20 || c == 0x7f || c == ' '; });
   if (has_control)
@@ -63,6 +75,7 @@ Status check_url_list(std::string_view field, const std::vector<std::string>& ur
                       const ValidationContext& context) {
   for (size_t i = 0; i < urls.size(); ++i) {
     std::string name = std::string(field) + "[" + std::to_string(i) + "] ";
+    if (auto s = check_visible(name.substr(0, name.size() - 1), urls[i]); !s) return s;
     if (auto rule = check_source_url(urls[i], context.media_roots)) return invalid(name + *rule);
     if (auto refusal = egress_refusal(urls[i], context.egress)) return invalid(name + *refusal);
   }
@@ -82,10 +95,12 @@ Status check_source_urls(const TaskSpec& spec, const ValidationContext& context)
 
 Status check_destination(const TaskSpec& spec, const ValidationContext& context) {
   if (auto s = check_length("domain", spec.domain, 0, 255); !s) return s;
+  if (auto s = check_visible("domain", spec.domain); !s) return s;
   if (auto s = check_text("app_name", spec.app_name, 128); !s) return s;
   if (auto s = check_text("stream_name", spec.stream_name, 512); !s) return s;
   if (auto s = check_text("push_args", spec.push_args, 2048); !s) return s;
   if (auto s = check_length("destination_url", spec.destination_url, 0, 2048); !s) return s;
+  if (auto s = check_visible("destination_url", spec.destination_url); !s) return s;
   if (!spec.destination_url.empty()) {
     if (!spec.domain.empty() || !spec.app_name.empty() || !spec.stream_name.empty()) {
       return invalid(
@@ -152,6 +167,7 @@ Status check_callbacks(const TaskSpec& spec, const ValidationContext& context) {
     }
   }
   if (!spec.callback_url.empty()) {
+    if (auto s = check_visible("callback_url", spec.callback_url); !s) return s;
     if (auto rule = check_callback_url(spec.callback_url)) return invalid("callback_url " + *rule);
     if (auto refusal = egress_refusal(with_default_scheme(spec.callback_url), context.egress)) {
       return invalid("callback_url " + *refusal);
@@ -160,8 +176,17 @@ Status check_callbacks(const TaskSpec& spec, const ValidationContext& context) {
   return ok_status();
 }
 
+Status check_region_form(std::string_view region) {
+  if (!is_valid_identifier(region)) {
+    return invalid(
+        "region must be 1 to 64 letters, digits, '-', '_' or '.', starting with a letter or a "
+        "digit, without '..'");
+  }
+  return ok_status();
+}
+
 Status check_region(const std::string& region, const ValidationContext& context) {
-  if (auto s = check_length("region", region, 1, 64); !s) return s;
+  if (auto s = check_region_form(region); !s) return s;
   if (!context.served_regions.empty() &&
       std::find(context.served_regions.begin(), context.served_regions.end(), region) ==
           context.served_regions.end()) {
@@ -342,11 +367,12 @@ Result<ListQuery> parse_list_query(const ListRequest& request) {
     return invalid("limit must be a whole number from 1 to 100");
   }
   if (request.region) {
-    if (auto s = check_length("region", *request.region, 1, 64); !s) return s.error();
+    if (auto s = check_region_form(*request.region); !s) return s.error();
     query.region = request.region;
   }
   if (request.task_id) {
     if (auto s = check_length("task_id", *request.task_id, 1, 64); !s) return s.error();
+    if (auto s = check_visible("task_id", *request.task_id); !s) return s.error();
     query.task_id = request.task_id;
   }
   return query;

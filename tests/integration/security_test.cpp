@@ -13,6 +13,7 @@
 #include <random>
 #include <thread>
 
+#include "net/digest.h"
 #include "support/callback_receiver.h"
 #include "support/media_tools.h"
 #include "support/nginx_rtmp.h"
@@ -51,14 +52,14 @@ class SdkSigner {
   std::string log() const { return read_file(folder_ + "/npm.log"); }
 
   // Signs with `ak`/`sk` and sends; `date` overrides X-Sdk-Date; `sent_body` replaces the body
-  // after signing.
+  // after signing; `added_headers` are added after signing.
   HttpReply send(const std::string& method, const std::string& url, const json& body,
                  const std::string& ak, const std::string& sk, const std::string& date = "",
-                 const std::string& sent_body = "") {
+                 const std::string& sent_body = "", const json& added_headers = json::object()) {
     std::string out = folder_ + "/reply.json";
     std::filesystem::remove(out);
     Process node({"node", folder_ + "/signed_request.js", method, url,
-                  body.is_null() ? "" : body.dump(), ak, sk, date, sent_body},
+                  body.is_null() ? "" : body.dump(), ak, sk, date, sent_body, added_headers.dump()},
                  out, folder_ + "/node.log");
     node.wait(std::chrono::seconds(30));
     json reply = json::parse(read_file(out), nullptr, false);
@@ -128,6 +129,14 @@ TEST(Security, AnUnmodifiedSdkSignerIsAcceptedAndBadSignaturesAreNot) {
       sdk.send("POST", url, live_body("a"), "AKP1", "secret-p1", "", live_body("b").dump());
   EXPECT_EQ(tampered.status, 401);
   EXPECT_EQ(error_code_of(tampered), "LIVE.100011003");
+  // The body replaced, with an unsigned header claiming the signed body's hash.
+  json original = live_body("original");
+  HttpReply replaced =
+      sdk.send("POST", url, original, "AKP1", "secret-p1", "", live_body("replaced").dump(),
+               {{"X-Sdk-Content-Sha256", streamrelay::net::sha256_hex(original.dump())}});
+  EXPECT_EQ(replaced.status, 401) << replaced.body;
+  HttpReply stored = sdk.send("GET", url + "?limit=100", nullptr, "AKP1", "secret-p1");
+  EXPECT_EQ(stored.body.find("replaced"), std::string::npos) << "the replaced body was stored";
   HttpReply wrong_secret = sdk.send("POST", url, live_body("c"), "AKP1", "not-the-secret");
   EXPECT_EQ(wrong_secret.status, 401);
   HttpReply stale =
@@ -139,6 +148,9 @@ TEST(Security, AnUnmodifiedSdkSignerIsAcceptedAndBadSignaturesAreNot) {
   EXPECT_EQ(error_code_of(other_project), "LIVE.100011004");
   HttpReply unknown = sdk.send("GET", url, nullptr, "AKNOPE", "x");
   EXPECT_EQ(unknown.status, 401);
+  // An unknown key and a wrong secret read the same: nobody learns which keys exist.
+  HttpReply wrong_secret_get = sdk.send("GET", url, nullptr, "AKP1", "not-the-secret");
+  EXPECT_EQ(unknown.json().value("error_msg", "?"), wrong_secret_get.json().value("error_msg", ""));
 
   HttpClient client;
   EXPECT_EQ(client.request("GET", url).status, 401);
@@ -274,4 +286,90 @@ TEST(Security, HostileSourcesAreReportedAndOtherTasksPlayOn) {
   EXPECT_TRUE(report.is_ok) << report.error;
   EXPECT_EQ(report.non_monotonic_dts("video"), 0);
   EXPECT_EQ(HttpClient().request("GET", server.tasks_url()).status, 200) << "the service died";
+}
+
+TEST(Security, FailedAuthenticationsAreThrottledPerAddressAndLogged) {
+  TempDir dir;
+  {
+    std::ofstream file(dir.file("credentials.json"));
+    file << kCredentials;
+  }
+  RelayServer server(dir.file("relay"),
+                     {"--credentials", dir.file("credentials.json"), "--log-level", "info"});
+  HttpClient client;
+  int unauthenticated = 0;
+  int throttled = 0;
+  for (int i = 0; i < 1000; ++i) {
+    HttpReply reply = client.request("GET", server.tasks_url(), "",
+                                     {{"X-Auth-Token", "guess-" + std::to_string(i)}});
+    unauthenticated += reply.status == 401;
+    if (reply.status == 429) {
+      ++throttled;
+      EXPECT_EQ(error_code_of(reply), "LIVE.100011008");
+    }
+  }
+  // 30 failures a minute by default: the first 30 are answered, the rest refused at the door.
+  EXPECT_GE(unauthenticated, 30);
+  EXPECT_LE(unauthenticated, 40);
+  EXPECT_EQ(unauthenticated + throttled, 1000);
+  EXPECT_EQ(client.request("GET", server.tasks_url(), "", {{"X-Auth-Token", "token-p1"}}).status,
+            429)
+      << "a throttled address is refused before its credentials are read";
+  // Each failure is a warning naming the client and the key id, never the secret.
+  std::string log = server.log();
+  size_t warnings = 0;
+  std::string line = "event=authentication_failed client=127.0.0.1 credential=token";
+  for (size_t at = log.find(line); at != std::string::npos; at = log.find(line, at + 1)) {
+    ++warnings;
+  }
+  EXPECT_EQ(warnings, static_cast<size_t>(unauthenticated));
+  EXPECT_EQ(log.find("guess-1"), std::string::npos) << "a token reached the log";
+  // The bucket refills (one failure every 2 s), and then good credentials work again.
+  EXPECT_TRUE(eventually(
+      [&] {
+        return client.request("GET", server.tasks_url(), "", {{"X-Auth-Token", "token-p1"}})
+                   .status == 200;
+      },
+      5s));
+}
+
+TEST(Security, StreamKeysAndUrlSecretsStayOutOfLogsAndEvents) {
+  TempDir dir;
+  NginxRtmp nginx(dir.file("nginx"));
+  LivePublisher publisher(nginx.url("src-key-7Hq2x9"), dir.file("publisher.log"));
+  publisher.start();
+  ASSERT_TRUE(eventually([&] { return nginx.is_publishing("src-key-7Hq2x9"); }, 15s));
+  CallbackReceiver receiver;
+  RelayServer server(dir.file("relay"));  // tests run at --log-level debug: FFmpeg's lines too
+  json body = live_task(nginx.url("src-key-7Hq2x9") + "?auth=Src-Auth-4471",
+                        nginx.url("dst-key-Zr8w4Pq1") + "?sig=S1gnatur3x&pass=Pa55word9");
+  body["callback_url"] = receiver.url() + "/hook?token=Cb-T0ken-558";
+  std::string id = server.create_task(body);
+  ASSERT_TRUE(server.wait_for_status(id, "running", 20s));
+  // Failures make error messages, which quote what the servers said.
+  nginx.stop();
+  EXPECT_TRUE(server.wait_for_status(id, "abnormal", 20s));
+  nginx.start();
+  publisher.stop();
+  publisher.start();
+  EXPECT_TRUE(server.wait_for_status(id, "running", 30s));
+  EXPECT_TRUE(eventually([&] { return receiver.received().size() >= 3; }, 15s));
+
+  std::string events =
+      server.call("GET", "/v1/p1/pull/stream/task/events?task_id=" + id + "&limit=100").body;
+  std::string runtime = server.task_info(id)["runtime"].dump();
+  std::string delivered;
+  for (const ReceivedCallback& callback : receiver.received()) delivered += callback.body;
+  std::string log = server.log();
+  ASSERT_NE(events.find("TaskStart"), std::string::npos) << events;
+  ASSERT_NE(log.find("event=task_start"), std::string::npos);
+  for (const char* secret : {"src-key-7Hq2x9", "dst-key-Zr8w4Pq1", "Src-Auth-4471", "S1gnatur3x",
+                             "Pa55word9", "Cb-T0ken-558"}) {
+    EXPECT_EQ(log.find(secret), std::string::npos) << secret << " is in the log";
+    EXPECT_EQ(events.find(secret), std::string::npos) << secret << " is in the events API";
+    EXPECT_EQ(delivered.find(secret), std::string::npos) << secret << " is in a callback";
+    EXPECT_EQ(runtime.find(secret), std::string::npos) << secret << " is in runtime";
+  }
+  // Still recognisable: the host, the app and the start of the key.
+  EXPECT_NE(events.find("/live/dst-***"), std::string::npos) << events;
 }

@@ -36,9 +36,8 @@ void RelayServer::start() {
   bool is_up = eventually(
       [this] {
         HttpClient probe;
-        // Any answer will do: with credentials configured it is a 401.
-        return probe.request("GET", tasks_url("ready"), "", {}, std::chrono::milliseconds(500))
-                   .status > 0;
+        return probe.request("GET", base_url() + "/healthz", "", {}, std::chrono::milliseconds(500))
+                   .status == 200;
       },
       std::chrono::seconds(20));
   if (!is_up) throw std::runtime_error("streamrelay did not start: " + log());

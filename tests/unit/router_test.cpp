@@ -542,3 +542,75 @@ TEST(RouterEgress, RefusedAddressesAreA400NamingTheField) {
                  {"stream_name", "x"}};
   expect_invalid(create(domain), "domain");
 }
+
+TEST_F(RouterTest, ControlAndBidiCharactersAreRefusedNamingTheField) {
+  std::string nul("a\0b", 3);
+  expect_invalid(create(with(live(), "region", nul)), "region");
+  expect_invalid(create(with(live(), "region", "cn\nnorth")), "region");
+  expect_invalid(create(with(live(), "region", "..")), "region");
+  expect_invalid(create(with(live(), "stream_name", "key\xE2\x80\xAEgpj.exe")), "stream_name");
+  expect_invalid(create(with(live(), "app_name", "li\xC2\x85ve")), "app_name");
+  expect_invalid(create(with(live(), "domain", "h\xE2\x81\xA6.example.com")), "domain");
+  expect_invalid(create(with(live(), "callback_url", "http://c.example.com/\xE2\x80\xAEx")),
+                 "callback_url");
+  expect_invalid(create(with(live(), "source_urls", {"rtmp://h/live/\xE2\x80\x8F"})),
+                 "source_urls[0]");
+  expect_invalid(list("region=a%00b"), "region");
+  expect_invalid(list("task_id=a%0Ab"), "task_id");
+  for (const char* project : {"..", ".", "a..b", "%2e%2e", "x%0Ay", "-p"}) {
+    expect_invalid(list("", project), "project_id");
+  }
+  EXPECT_EQ(create(with(live(), "stream_name", "caf\xC3\xA9-\xE4\xB8\xAD")).status, 200);
+}
+
+TEST_F(RouterTest, DestinationsConflictOnlyWithinAProjectInTheirCanonicalForm) {
+  json victim = with(without(without(without(live(), "domain"), "app_name"), "stream_name"),
+                     "destination_url", "rtmp://ingest.example.com/live/victim");
+  EXPECT_EQ(create(victim).status, 200);
+  // Another project's destination is neither visible nor blocking.
+  EXPECT_EQ(create(victim, "p2").status, 200);
+  // Spellings of the same destination conflict within the project.
+  for (const char* spelling :
+       {"rtmp://ingest.example.com/live/%76ictim", "rtmp://ingest.example.com//live/victim",
+        "rtmp://INGEST.EXAMPLE.COM:1935/live/victim", "rtmp://ingest.example.com/live//victim/",
+        "rtmp://ingest.example.com/live/victim?token=other"}) {
+    expect_refused(create(with(victim, "destination_url", spelling)), 409, "LIVE.100011006",
+                   "destination");
+  }
+  EXPECT_EQ(create(with(victim, "destination_url", "rtmp://ingest.example.com/live/Victim")).status,
+            200);
+}
+
+TEST(RouterAuth, FailedAuthenticationsFromOneAddressAreThrottled) {
+  test_support::TempDir dir;
+  store::SqliteStore store{dir.file("db")};
+  task::SystemClock clock;
+  task::TaskService service{store, clock, {}};
+  auto credentials =
+      api::parse_credentials(R"({"tokens": [{"token": "good", "projects": ["p1"]}]})");
+  ASSERT_TRUE(credentials.ok());
+  api::CredentialAuthenticator auth{*credentials, clock};
+  api::RateLimiter failures(0.5, 30);  // 30 a minute, 30 at once
+  api::Router router{service, auth, nullptr, &failures};
+  auto get = [&](const std::string& token, const std::string& peer) {
+    api::HttpRequest request =
+        request_of("GET", "/v1/p1/pull/stream/task", {{"x-auth-token", token}}, "");
+    request.peer_address = peer;
+    return router.handle(request).status;
+  };
+  int unauthenticated = 0;
+  int throttled = 0;
+  for (int i = 0; i < 1000; ++i) {
+    int status = get("wrong-" + std::to_string(i), "192.0.2.7");
+    unauthenticated += status == 401;
+    throttled += status == 429;
+  }
+  EXPECT_GE(unauthenticated, 30);
+  EXPECT_LE(unauthenticated, 35);  // the bucket refills at 0.5 per second meanwhile
+  EXPECT_EQ(unauthenticated + throttled, 1000);
+  // While throttled, the address is refused before its credentials are read.
+  EXPECT_EQ(get("good", "192.0.2.7"), 429);
+  // Other addresses are not affected.
+  EXPECT_EQ(get("good", "192.0.2.8"), 200);
+  EXPECT_EQ(get("wrong", "192.0.2.8"), 401);
+}

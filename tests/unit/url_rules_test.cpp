@@ -61,20 +61,7 @@ TEST(CallbackUrl, WithoutSchemeMeansHttp) {
   EXPECT_TRUE(check_callback_url("ftp://c.example.com").has_value());
 }
 
-TEST(Masking, HidesUserInfoAndSecretQueryValues) {
-  EXPECT_EQ(mask_url("rtmp://user:pw@h/app/s"), "rtmp://***@h/app/s");
-  EXPECT_EQ(mask_url("rtmp://h/app/s?token=abc&x=1&authKey=zz"),
-            "rtmp://h/app/s?token=***&x=1&authKey=***");
-  EXPECT_EQ(mask_url("rtmp://h/app/s"), "rtmp://h/app/s");
-}
-
-TEST(Masking, DestinationStreamKeyKeepsOnlyItsStart) {
-  EXPECT_EQ(masked_destination("rtmp://a.rtmp.youtube.com/live2/abcd-efgh-ijkl"),
-            "rtmp://a.rtmp.youtube.com/live2/abcd***");
-  EXPECT_EQ(masked_destination("rtmp://h/live/s?key=1"), "rtmp://h/live/s?key=***");
-}
-
-TEST(DestinationKey, IgnoresQueryCaseAndDefaultPort) {
+TEST(DestinationKey, IgnoresStreamArgumentsCaseAndDefaultPort) {
   TaskSpec a;
   a.destination_url = "rtmp://Host.Example/live/s?x=1";
   TaskSpec b;
@@ -83,4 +70,29 @@ TEST(DestinationKey, IgnoresQueryCaseAndDefaultPort) {
   b.stream_name = "s";
   b.push_args = "y=2";
   EXPECT_EQ(destination_key(a), destination_key(b));
+}
+
+std::string key_of(const std::string& url) {
+  TaskSpec spec;
+  spec.destination_url = url;
+  return destination_key(spec);
+}
+
+TEST(DestinationKey, SpellingsOfOneDestinationAreOneKey) {
+  std::string victim = key_of("rtmp://ingest.example.com/live/victim");
+  EXPECT_EQ(key_of("rtmp://ingest.example.com/live/%76ictim"), victim);
+  EXPECT_EQ(key_of("rtmp://ingest.example.com//live//victim/"), victim);
+  EXPECT_EQ(key_of("RTMP://INGEST.Example.COM:1935/live/victim"), victim);
+  EXPECT_EQ(key_of("rtmp://ingest.example.com./live/victim?token=1"), victim);
+  EXPECT_NE(key_of("rtmp://ingest.example.com/live/Victim"), victim);
+  EXPECT_NE(key_of("rtmp://ingest.example.com:1936/live/victim"), victim);
+  EXPECT_EQ(key_of("rtmps://h/live/k"), key_of("rtmps://h:443/live/k"));
+}
+
+TEST(DestinationKey, AnAppWithAQueryKeepsItAndItsStreamName) {
+  // YouTube's backup ingest: app "live2?backup=1", stream "key".
+  EXPECT_NE(key_of("rtmp://b.example.com/live2?backup=1/key-one"),
+            key_of("rtmp://b.example.com/live2?backup=1/key-two"));
+  EXPECT_EQ(key_of("rtmp://b.example.com/live2?backup=1/key-one"),
+            "rtmp://b.example.com:1935/live2?backup=1/key-one");
 }

@@ -15,6 +15,19 @@ namespace {
 
 using nlohmann::json;
 
+// Every authentication failure reads the same way, whatever the reason.
+task::Error authentication_failed(std::string_view reason) {
+  return {task::ErrorKind::unauthenticated,
+          "Incorrect IAM authentication information: " + std::string(reason)};
+}
+
+// The secret an unknown access key is checked with (see authorize_signed).
+constexpr std::string_view kUnknownKeySecret = "no-such-access-key";
+
+bool contains(const std::vector<std::string>& list, std::string_view value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
 bool contains_or_star(const std::vector<std::string>& list, std::string_view value) {
   return std::any_of(list.begin(), list.end(),
                      [&](const std::string& item) { return item == "*" || item == value; });
@@ -134,48 +147,71 @@ task::Result<std::string> CredentialAuthenticator::authorize(const HttpRequest& 
       }
       return "token:" + std::to_string(i);
     }
-    return task::Error{task::ErrorKind::unauthenticated, "X-Auth-Token is not valid"};
+    return authentication_failed("X-Auth-Token is not valid");
   }
-  return task::Error{task::ErrorKind::unauthenticated,
-                     "credentials required: X-Auth-Token or an SDK-HMAC-SHA256 Authorization"};
+  return authentication_failed(
+      "credentials required: X-Auth-Token or an SDK-HMAC-SHA256 Authorization");
 }
 
 task::Result<std::string> CredentialAuthenticator::authorize_signed(const HttpRequest& request,
                                                                     std::string_view authorization,
                                                                     const std::string& project_id,
                                                                     std::string_view action) const {
-  auto unauthenticated = [](std::string message) {
-    return task::Error{task::ErrorKind::unauthenticated, std::move(message)};
-  };
   auto parsed = parse_sdk_authorization(authorization);
   if (!parsed) {
-    return unauthenticated(
+    return authentication_failed(
         "Authorization must be SDK-HMAC-SHA256 Access=..., SignedHeaders=..., Signature=...");
   }
-  const AccessKeyCredential* credential = nullptr;
-  for (const AccessKeyCredential& candidate : credentials_.access_keys) {
-    if (candidate.access_key == parsed->access_key) credential = &candidate;
-  }
-  if (!credential) return unauthenticated("Authorization names an unknown access key");
   auto date_text = request.header("x-sdk-date");
   auto date = date_text ? parse_sdk_date(*date_text) : std::nullopt;
-  if (!date) return unauthenticated("X-Sdk-Date must be given as 20060102T150405Z");
-  if (std::find(parsed->signed_headers.begin(), parsed->signed_headers.end(), "x-sdk-date") ==
-      parsed->signed_headers.end()) {
-    return unauthenticated("SignedHeaders must include x-sdk-date");
+  if (!date) return authentication_failed("X-Sdk-Date must be given as 20060102T150405Z");
+  if (!contains(parsed->signed_headers, "x-sdk-date")) {
+    return authentication_failed("SignedHeaders must include x-sdk-date");
   }
   if (std::llabs(clock_.now_seconds() - *date) > kMaxClockSkewSeconds) {
-    return unauthenticated("X-Sdk-Date must be within 15 minutes of the server's time");
+    return authentication_failed("X-Sdk-Date must be within 15 minutes of the server's time");
   }
-  std::string expected = sdk_signature(credential->secret_key, *date_text,
-                                       sdk_canonical_request(request, parsed->signed_headers));
-  if (!secrets_equal(expected, parsed->signature)) {
-    return unauthenticated("the request signature does not match");
+  auto payload_hash = sdk_payload_hash(request, parsed->signed_headers);
+  if (!payload_hash) {
+    return authentication_failed(
+        "X-Sdk-Content-Sha256 must be a signed header equal to the SHA-256 of the body");
+  }
+  const AccessKeyCredential* credential = find_access_key(parsed->access_key);
+  // An unknown key is checked against a made-up secret, so its answer and its time are those of
+  // a wrong signature: nobody learns which access keys exist.
+  std::string_view secret = credential ? credential->secret_key : kUnknownKeySecret;
+  std::string expected = sdk_signature(
+      secret, *date_text, sdk_canonical_request(request, parsed->signed_headers, *payload_hash));
+  if (!secrets_equal(expected, parsed->signature) || !credential) {
+    return authentication_failed("the access key or the signature is not valid");
   }
   if (auto status = check_grant(credential->grant, project_id, action); !status) {
     return status.error();
   }
   return "ak:" + credential->access_key;
+}
+
+const AccessKeyCredential* CredentialAuthenticator::find_access_key(std::string_view key) const {
+  const AccessKeyCredential* found = nullptr;
+  for (const AccessKeyCredential& candidate : credentials_.access_keys) {
+    if (secrets_equal(candidate.access_key, key)) found = &candidate;
+  }
+  return found;
+}
+
+std::string claimed_identity(const HttpRequest& request) {
+  if (auto authorization = request.header("authorization")) {
+    auto parsed = parse_sdk_authorization(*authorization);
+    if (!parsed) return "unparsed-authorization";
+    // The key id is the caller's text: printable characters only, and not too many, for the log.
+    std::string key = parsed->access_key.substr(0, 64);
+    std::replace_if(
+        key.begin(), key.end(), [](unsigned char c) { return c <= 0x20 || c >= 0x7f || c == '"'; },
+        '?');
+    return "access_key:" + key;
+  }
+  if (request.header("x-auth-token")) return "token";
+  return "none";
 }
 
 }  // namespace streamrelay::api

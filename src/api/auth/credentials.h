@@ -57,12 +57,17 @@ class CredentialAuthenticator final : public Authenticator {
                                              std::string_view authorization,
                                              const std::string& project_id,
                                              std::string_view action) const;
+  const AccessKeyCredential* find_access_key(std::string_view key) const;
   task::Status check_grant(const Grant& grant, const std::string& project_id,
                            std::string_view action) const;
 
   Credentials credentials_;
   const task::Clock& clock_;
 };
+
+// Who a request claims to be, for logs of failed attempts: the access key id of a signed request,
+// "token" for a token (never the token itself), "none".
+std::string claimed_identity(const HttpRequest& request);
 
 // Compares secrets in time independent of where they differ.
 bool secrets_equal(std::string_view a, std::string_view b);

@@ -10,6 +10,9 @@
 namespace streamrelay::api {
 namespace {
 
+// What the SDKs put in X-Sdk-Content-Sha256 when they do not hash the body (uploads).
+constexpr std::string_view kUnsignedPayload = "UNSIGNED-PAYLOAD";
+
 std::string_view trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
@@ -110,8 +113,23 @@ std::string sdk_url_encode(std::string_view text) {
   return out;
 }
 
+std::optional<std::string> sdk_payload_hash(const HttpRequest& request,
+                                            const std::vector<std::string>& signed_headers) {
+  std::string body_hash = net::sha256_hex(request.body);
+  auto claimed = request.header("x-sdk-content-sha256");
+  if (!claimed) return body_hash;
+  bool is_signed = std::find(signed_headers.begin(), signed_headers.end(),
+                             "x-sdk-content-sha256") != signed_headers.end();
+  if (!is_signed) return std::nullopt;
+  std::string value(trim(*claimed));
+  if (value == kUnsignedPayload && request.body.empty()) return value;
+  if (lower(value) != body_hash) return std::nullopt;
+  return value;
+}
+
 std::string sdk_canonical_request(const HttpRequest& request,
-                                  const std::vector<std::string>& signed_headers) {
+                                  const std::vector<std::string>& signed_headers,
+                                  std::string_view payload_hash) {
   auto [path, query] = split_target(request.target);
   std::string headers;
   std::string names;
@@ -120,10 +138,8 @@ std::string sdk_canonical_request(const HttpRequest& request,
     if (!names.empty()) names += ';';
     names += name;
   }
-  std::string payload_hash =
-      request.header("x-sdk-content-sha256").value_or(net::sha256_hex(request.body));
   return request.method + "\n" + canonical_uri(path) + "\n" + canonical_query(query) + "\n" +
-         headers + "\n" + names + "\n" + payload_hash;
+         headers + "\n" + names + "\n" + std::string(payload_hash);
 }
 
 std::string sdk_signature(std::string_view secret, std::string_view date,

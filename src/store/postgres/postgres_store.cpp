@@ -129,11 +129,12 @@ int64_t PostgresStore::next_revision() {
 }
 
 bool PostgresStore::is_destination_taken(const std::string& destination_key,
-                                         const std::string& task_id, int64_t now) {
+                                         const std::string& project_id, const std::string& task_id,
+                                         int64_t now) {
   return db_.exec(
-                "SELECT 1 FROM tasks WHERE destination_key = $1 AND task_id <> $2 AND "
-                "NOT is_deleted AND finish_reason = '' AND end_time > $3 LIMIT 1",
-                {destination_key, task_id, num(now)})
+                "SELECT 1 FROM tasks WHERE destination_key = $1 AND project_id = $2 AND "
+                "task_id <> $3 AND NOT is_deleted AND finish_reason = '' AND end_time > $4 LIMIT 1",
+                {destination_key, project_id, task_id, num(now)})
              .size() > 0;
 }
 
@@ -171,7 +172,7 @@ task::Status PostgresStore::create_task(const task::TaskSpec& spec,
                                                             num(max_active) + " active tasks"};
     }
   }
-  if (is_destination_taken(destination_key, spec.task_id, now)) return conflict();
+  if (is_destination_taken(destination_key, spec.project_id, spec.task_id, now)) return conflict();
   db_.exec(
       "INSERT INTO tasks (task_id, project_id, region, destination_key, start_time, "
       "end_time, is_paused, is_vod, spec, revision) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
@@ -225,7 +226,8 @@ task::Status PostgresStore::update_task(const task::TaskSpec& spec, int64_t expe
   std::lock_guard lock(mutex_);
   PgTransaction tx(db_);
   int64_t revision = next_revision();
-  if (is_revived && is_destination_taken(destination_key, spec.task_id, now)) return conflict();
+  if (is_revived && is_destination_taken(destination_key, spec.project_id, spec.task_id, now))
+    return conflict();
   PgRows updated = db_.exec(
       "UPDATE tasks SET spec = $1, start_time = $2, end_time = $3, is_paused = $4, revision = $5, "
       "finish_reason = CASE WHEN $6 THEN '' ELSE finish_reason END "

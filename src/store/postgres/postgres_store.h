@@ -51,8 +51,8 @@ class PostgresStore final : public Store {
  private:
   void migrate();
   int64_t next_revision();
-  bool is_destination_taken(const std::string& destination_key, const std::string& task_id,
-                            int64_t now);
+  bool is_destination_taken(const std::string& destination_key, const std::string& project_id,
+                            const std::string& task_id, int64_t now);
   void insert_events(const Events& events);
   std::vector<task::TaskRecord> read_records(const PgRows& rows);
 

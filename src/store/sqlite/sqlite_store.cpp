@@ -107,11 +107,12 @@ int64_t SqliteStore::next_revision() {
 }
 
 bool SqliteStore::is_destination_taken(const std::string& destination_key,
-                                       const std::string& task_id, int64_t now) {
+                                       const std::string& project_id, const std::string& task_id,
+                                       int64_t now) {
   Statement stmt(db_.get(),
-                 "SELECT 1 FROM tasks WHERE destination_key = ? AND task_id != ? AND "
-                 "is_deleted = 0 AND finish_reason = '' AND end_time > ? LIMIT 1");
-  stmt.bind(1, destination_key).bind(2, task_id).bind(3, now);
+                 "SELECT 1 FROM tasks WHERE destination_key = ? AND project_id = ? AND "
+                 "task_id != ? AND is_deleted = 0 AND finish_reason = '' AND end_time > ? LIMIT 1");
+  stmt.bind(1, destination_key).bind(2, project_id).bind(3, task_id).bind(4, now);
   return stmt.step();
 }
 
@@ -131,7 +132,7 @@ task::Status SqliteStore::create_task(const task::TaskSpec& spec,
                              std::to_string(max_active) + " active tasks"};
     }
   }
-  if (is_destination_taken(destination_key, spec.task_id, now)) return conflict();
+  if (is_destination_taken(destination_key, spec.project_id, spec.task_id, now)) return conflict();
   Statement insert(db_.get(),
                    "INSERT INTO tasks (task_id, project_id, region, destination_key, end_time, "
                    "spec, revision) VALUES (?, ?, ?, ?, ?, ?, ?)");
@@ -339,7 +340,8 @@ task::Status SqliteStore::update_task(const task::TaskSpec& spec, int64_t expect
                                       int64_t now, const Events& events) {
   std::lock_guard lock(mutex_);
   Transaction tx(db_.get());
-  if (is_revived && is_destination_taken(destination_key, spec.task_id, now)) return conflict();
+  if (is_revived && is_destination_taken(destination_key, spec.project_id, spec.task_id, now))
+    return conflict();
   Statement update(db_.get(),
                    "UPDATE tasks SET spec = ?, end_time = ?, revision = ?, finish_reason = "
                    "CASE WHEN ? THEN '' ELSE finish_reason END "

@@ -51,8 +51,8 @@ class SqliteStore final : public Store {
   void migrate();
   int64_t next_revision();
   void insert_events(const Events& events);
-  bool is_destination_taken(const std::string& destination_key, const std::string& task_id,
-                            int64_t now);
+  bool is_destination_taken(const std::string& destination_key, const std::string& project_id,
+                            const std::string& task_id, int64_t now);
 
   int64_t current_revision();
   // A prepared statement kept for reuse (reset, bindings cleared); for the frequent queries.

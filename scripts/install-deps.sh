@@ -16,6 +16,8 @@ packages=(
   ffmpeg nginx libnginx-mod-rtmp curl procps nodejs
   # cluster tests: a throwaway PostgreSQL server (initdb, postgres) per test run
   postgresql util-linux
+  # security tests: a private network namespace with an address of its own
+  iproute2
   # console test: a real browser, driven headless
   chromium
   # benchmarks

@@ -19,6 +19,7 @@
 #include "support/nginx_rtmp.h"
 #include "support/relay_server.h"
 #include "support/temp_dir.h"
+#include "support/udp_peers.h"
 #include "task/time_format.h"
 
 using namespace streamrelay::test_support;
@@ -372,4 +373,53 @@ TEST(Security, StreamKeysAndUrlSecretsStayOutOfLogsAndEvents) {
   }
   // Still recognisable: the host, the app and the start of the key.
   EXPECT_NE(events.find("/live/dst-***"), std::string::npos) << events;
+}
+
+TEST(Security, SrtSourcesSendNothingToARefusedAddress) {
+  TempDir dir;
+  UdpCounter refused_listener;
+  RelayServer server(dir.file("relay"), {}, /*allows_loopback=*/false);
+  std::string source =
+      "srt://localhost:" + std::to_string(refused_listener.port()) + "?mode=caller";
+  std::string id = server.create_task(live_task(source, "rtmp://ingest.example.com/live/x"));
+  EXPECT_TRUE(server.wait_for_status(id, "abnormal", 15s));
+  sleep_for(3s);
+  EXPECT_EQ(refused_listener.datagrams(), 0) << "an SRT handshake reached a loopback listener";
+  std::string error = server.task_info(id)["runtime"]["last_error"];
+  EXPECT_NE(error.find("loopback"), std::string::npos) << error;
+
+  // The same source where loopback is allowed does reach its listener: the count can see it.
+  UdpCounter allowed_listener;
+  RelayServer allowing(dir.file("allowing"));
+  source = "srt://localhost:" + std::to_string(allowed_listener.port()) + "?mode=caller";
+  allowing.create_task(live_task(source, "rtmp://ingest.example.com/live/x"));
+  EXPECT_TRUE(eventually([&] { return allowed_listener.datagrams() > 0; }, 10s));
+}
+
+TEST(Security, RtspOverUdpSendsNothingToARefusedAddress) {
+  // A camera on an address the policy counts as global (TEST-NET-3), inside a network namespace
+  // of this test's own: its SETUP answer names a loopback address as the RTP source, where the
+  // client sends its first packets.
+  constexpr const char* kCameraAddress = "203.0.113.7";
+  if (!enter_private_network(kCameraAddress)) {
+    GTEST_SKIP() << "a private network namespace needs CAP_SYS_ADMIN";
+  }
+  TempDir dir;
+  UdpCounter refused_listener;
+  FakeRtspServer camera(kCameraAddress, "127.0.0.1", refused_listener.port());
+  RelayServer server(dir.file("relay"), {}, /*allows_loopback=*/false);
+  std::string destination = std::string("rtmp://") + kCameraAddress + ":1/live/x";
+  std::string id = server.create_task(live_task(camera.url() + "?udp", destination));
+  ASSERT_TRUE(eventually([&] { return !camera.setups().empty(); }, 15s)) << server.log();
+  EXPECT_NE(camera.setups().front().find("RTP/AVP/UDP"), std::string::npos)
+      << camera.setups().front();
+  sleep_for(3s);
+  EXPECT_EQ(refused_listener.datagrams(), 0) << "RTP reached a loopback listener";
+  EXPECT_NE(server.status_of(id), "running");
+
+  UdpCounter allowed_listener;
+  FakeRtspServer allowed_camera(kCameraAddress, "127.0.0.1", allowed_listener.port());
+  RelayServer allowing(dir.file("allowing"));
+  allowing.create_task(live_task(allowed_camera.url() + "?udp", destination));
+  EXPECT_TRUE(eventually([&] { return allowed_listener.datagrams() > 0; }, 15s));
 }

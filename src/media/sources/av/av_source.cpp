@@ -24,6 +24,19 @@ int64_t frame_duration_ms(const AVStream& stream) {
   return std::clamp<int64_t>(ms, 1, 1000);
 }
 
+// libavformat's RTSP client takes its transport from the URL ("rtsp://cam/s?udp"); without one
+// the relay uses TCP, which crosses NAT and firewalls where UDP often does not.
+bool names_rtsp_transport(const std::string& url) {
+  if (url.rfind("rtsp://", 0) != 0) return false;
+  size_t query = url.rfind('?');
+  if (query == std::string::npos) return false;
+  std::string options = "&" + url.substr(query + 1) + "&";
+  for (const char* transport : {"&udp&", "&tcp&", "&multicast&", "&http&"}) {
+    if (options.find(transport) != std::string::npos) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 bool is_flv_codec(AVCodecID codec) {
@@ -45,7 +58,7 @@ std::optional<SourceError> AvSource::open(const std::string& url) {
   raw->probesize = kProbeSizeBytes;
   raw->max_analyze_duration = settings_.probe_duration.count() * 1000;
   AvOptions options;
-  options.set("rtsp_transport", "tcp");
+  if (!names_rtsp_transport(url)) options.set("rtsp_transport", "tcp");
   deadline_.arm(settings_.open_timeout);
   int rc = avformat_open_input(&raw, url.c_str(), nullptr, options.ptr());
   if (rc < 0) return error_from(rc, "open");

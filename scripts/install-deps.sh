@@ -14,6 +14,8 @@ packages=(
   # test peers and tools
   # (the ffmpeg package also provides ffprobe, which the tests use to read what arrives)
   ffmpeg nginx libnginx-mod-rtmp curl procps nodejs
+  # rtmps ingests in tests: nginx's stream module terminates TLS (certificates made by openssl)
+  libnginx-mod-stream openssl ca-certificates
   # cluster tests: a throwaway PostgreSQL server (initdb, postgres) per test run
   postgresql util-linux
   # security tests: a private network namespace with an address of its own

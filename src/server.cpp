@@ -12,6 +12,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 #include <vector>
 
@@ -21,6 +22,7 @@
 #include "api/router.h"
 #include "control/relay_factory.h"
 #include "control/supervisor.h"
+#include "media/access_policy.h"
 #include "media/av_logging.h"
 #include "net/egress_policy.h"
 #include "notify/callback_dispatcher.h"
@@ -40,7 +42,8 @@ extern const size_t kConsoleAssetCount;
 
 namespace {
 
-media::RelaySettings relay_settings_of(const ServerConfig& config) {
+media::RelaySettings relay_settings_of(const ServerConfig& config,
+                                       const std::string& tls_ca_bundle) {
   media::RelaySettings settings;
   settings.stall_threshold = std::chrono::milliseconds(config.stall_threshold_ms);
   settings.open_timeout = std::chrono::milliseconds(config.open_timeout_ms);
@@ -48,8 +51,46 @@ media::RelaySettings relay_settings_of(const ServerConfig& config) {
   settings.backoff.max = std::chrono::milliseconds(config.backoff_max_ms);
   settings.backoff.stable_period = std::chrono::milliseconds(config.stable_period_ms);
   settings.media_roots = config.media_roots;
+  settings.tls.verifies_peers = !config.skips_tls_verify;
+  settings.tls.ca_file = tls_ca_bundle;
   settings.slate_hold = std::chrono::seconds(config.slate_hold_s);
   return settings;
+}
+
+// Debian's store of the CAs every TLS peer is verified against by default.
+constexpr const char* kSystemCaBundle = "/etc/ssl/certs/ca-certificates.crt";
+
+// The CA bundle for --tls-ca-file: the system store and the given CAs in one file in the data
+// folder (libavformat's TLS takes a single file, which replaces the system store); "" without
+// --tls-ca-file; nullopt when it cannot be written.
+std::optional<std::string> write_tls_ca_bundle(const ServerConfig& config) {
+  if (config.tls_ca_file.empty()) return "";
+  std::ifstream extra(config.tls_ca_file);
+  if (!extra) {
+    spdlog::critical("event=startup_refused error=\"cannot read --tls-ca-file {}\"",
+                     config.tls_ca_file);
+    return std::nullopt;
+  }
+  std::error_code ignored;
+  std::filesystem::create_directories(config.data_dir, ignored);
+  std::string path = (std::filesystem::path(config.data_dir) / "tls-ca-bundle.pem").string();
+  std::ofstream bundle(path, std::ios::trunc);
+  std::ifstream system(kSystemCaBundle);
+  if (system) bundle << system.rdbuf() << "\n";
+  bundle << extra.rdbuf() << "\n";
+  if (!bundle) {
+    spdlog::critical("event=startup_refused error=\"cannot write {}\"", path);
+    return std::nullopt;
+  }
+  return path;
+}
+
+// A file source's real location (symlinks resolved) must be inside a media root too.
+std::optional<std::string> check_real_media_path(const std::string& path,
+                                                 const std::vector<std::string>& roots) {
+  media::MediaPathCheck check = media::check_media_path(path, roots);
+  if (check.is_inside) return std::nullopt;
+  return check.reason;
 }
 
 std::unique_ptr<api::Authenticator> make_authenticator(const ServerConfig& config,
@@ -125,13 +166,20 @@ int run_server(const ServerConfig& config) {
         "callbacks may reach this host or private networks: a development setting\"",
         egress.allows_loopback, egress.allows_private);
   }
-  task::TaskServiceSettings service_settings{config.region,
-                                             config.served_regions,
-                                             {config.media_roots},
-                                             egress,
-                                             config.project_task_quota};
+  if (config.skips_tls_verify) {
+    spdlog::warn(
+        "event=tls_verification_off note=\"TLS PEERS ARE NOT VERIFIED (--tls-skip-verify): "
+        "anyone on the path can read stream keys and take over rtmps/https connections\"");
+  }
+  auto tls_ca_bundle = write_tls_ca_bundle(config);
+  if (!tls_ca_bundle) return 2;
+  task::MediaRoots media_roots{config.media_roots, [roots = config.media_roots](const auto& path) {
+                                 return check_real_media_path(path, roots);
+                               }};
+  task::TaskServiceSettings service_settings{config.region, config.served_regions, media_roots,
+                                             egress, config.project_task_quota};
   task::TaskService service(store, clock, service_settings);
-  control::MediaRelayFactory factory(relay_settings_of(config),
+  control::MediaRelayFactory factory(relay_settings_of(config, *tls_ca_bundle),
                                      std::chrono::milliseconds(config.failback_window_ms));
   control::SupervisorSettings supervisor_settings;
   supervisor_settings.node = {node_id, config.served_regions, config.capacity};
@@ -175,6 +223,8 @@ int run_server(const ServerConfig& config) {
   api::HttpServer& http = *http_owner;
   notify::DispatcherSettings dispatcher_settings;
   dispatcher_settings.signing_key = config.callback_signing_key;
+  dispatcher_settings.tls_ca_file = *tls_ca_bundle;
+  dispatcher_settings.verifies_tls = !config.skips_tls_verify;
   dispatcher_settings.longest_retry = std::chrono::seconds(config.callback_max_retry_s);
   notify::CallbackDispatcher dispatcher(store, clock, dispatcher_settings);
   observe::metrics().add_gauges([&supervisor, &store] {

@@ -39,6 +39,11 @@ void add_serve_options(CLI::App& command, ServerConfig& config) {
                    "let sources, destinations and callbacks be on private networks");
   command.add_flag("--allow-loopback-egress", config.allows_loopback_egress,
                    "let sources, destinations and callbacks be on this host (development)");
+  command.add_option("--tls-ca-file", config.tls_ca_file,
+                     "CA certificates (PEM) trusted for rtmps/https sources, destinations and "
+                     "callbacks besides the system store");
+  command.add_flag("--tls-skip-verify", config.skips_tls_verify,
+                   "do not verify TLS peers' certificates (development only)");
   command
       .add_option("--project-task-quota", config.project_task_quota,
                   "active tasks a project may have (0: no limit)")

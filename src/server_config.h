@@ -21,6 +21,9 @@ struct ServerConfig {
   std::vector<std::string> media_roots;
   bool allows_private_egress = false;
   bool allows_loopback_egress = false;
+  // A CA (PEM) trusted besides the system store for rtmps and https peers and callbacks.
+  std::string tls_ca_file;
+  bool skips_tls_verify = false;  // development only
   int64_t project_task_quota = 1000;
   double rate_limit_rps = 100;
   // Failed authentications per client address per minute (and in a burst) before it gets 429s.

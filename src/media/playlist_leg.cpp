@@ -2,8 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <filesystem>
-
 #include "net/url_masking.h"
 
 namespace streamrelay::media {
@@ -113,10 +111,6 @@ PlaylistLeg::Outcome PlaylistLeg::play(PlaylistItem item) {
   has_new_cursor_ = false;
   item.is_resumed = resume_next_;
   resume_next_ = false;
-  if (auto refused = check_media_root(item.url)) {
-    on_file_failure(item, {SourceErrorKind::unavailable, *refused});
-    return Outcome::failed;
-  }
   if (auto error = source_.open(item.url)) {
     on_file_failure(item, *error);
     return Outcome::failed;
@@ -235,21 +229,6 @@ void PlaylistLeg::on_file_failure(const PlaylistItem& item, const SourceError& f
   event.file_index = item.file_index;
   event.loop_round = item.loop_round;
   context_.report(event);
-}
-
-std::optional<std::string> PlaylistLeg::check_media_root(const std::string& url) const {
-  if (url.rfind("file:", 0) != 0) return std::nullopt;
-  std::string path = url.substr(url.rfind("file://", 0) == 0 ? 7 : 5);
-  std::error_code error;
-  auto real = std::filesystem::canonical(path, error);
-  if (error) return "cannot open " + path + ": " + error.message();
-  for (const std::string& root : context_.settings.media_roots) {
-    auto real_root = std::filesystem::canonical(root, error);
-    if (error) continue;
-    auto relative = real.lexically_relative(real_root);
-    if (!relative.empty() && *relative.begin() != "..") return std::nullopt;
-  }
-  return "file is outside the configured media roots";
 }
 
 }  // namespace streamrelay::media

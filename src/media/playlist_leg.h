@@ -38,7 +38,6 @@ class PlaylistLeg final : public SourceLeg {
   void apply_update(const SourceUpdate& update);
   void resume_at_playhead();
   void on_file_failure(const PlaylistItem& item, const SourceError& error);
-  std::optional<std::string> check_media_root(const std::string& url) const;
   void wait(std::chrono::milliseconds timeout);
 
   LegContext context_;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "media/access_policy.h"
 #include "media/backoff.h"
 #include "media/packet_queue.h"
 
@@ -35,6 +36,7 @@ struct RelaySettings {
   std::chrono::milliseconds slate_hold{60000};
   // Folders file sources may read (checked again on the real path when a file is opened).
   std::vector<std::string> media_roots;
+  TlsSettings tls;
 };
 
 // How a playlist takes a new list of files (the contract's vod_refresh_type).

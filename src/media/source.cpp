@@ -1,6 +1,7 @@
 #include "media/source.h"
 
 #include "media/av_handles.h"
+#include "media/av_logging.h"
 #include "net/egress_policy.h"
 
 namespace streamrelay::media {
@@ -13,7 +14,7 @@ SourceError source_error_from(const IoDeadline& deadline, int code, const char* 
   std::string refusal = net::take_last_refusal();
   if (!refusal.empty())
     return {SourceErrorKind::unavailable, std::string(operation) + ": " + refusal};
-  return {SourceErrorKind::unavailable, std::string(operation) + ": " + av_error_text(code)};
+  return {SourceErrorKind::unavailable, std::string(operation) + ": " + describe_av_error(code)};
 }
 
 }  // namespace streamrelay::media

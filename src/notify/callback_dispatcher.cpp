@@ -119,6 +119,12 @@ size_t CallbackDispatcher::deliver_batch() {
     curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(handle, CURLOPT_NOPROXY, "*");
     curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(handle, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    if (!settings_.tls_ca_file.empty()) {
+      curl_easy_setopt(handle, CURLOPT_CAINFO, settings_.tls_ca_file.c_str());
+    }
+    curl_easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, settings_.verifies_tls ? 1L : 0L);
+    curl_easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, settings_.verifies_tls ? 2L : 0L);
     curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, discard_body);
     curl_easy_setopt(handle, CURLOPT_PRIVATE, attempt.get());
     curl_multi_add_handle(multi.get(), handle);

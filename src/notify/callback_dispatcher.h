@@ -13,6 +13,10 @@ namespace streamrelay::notify {
 
 struct DispatcherSettings {
   std::string signing_key;  // empty: no X-Relay-Signature
+  // HTTPS receivers are verified against the system store, or this CA bundle when set; a
+  // development switch turns verification off.
+  std::string tls_ca_file;
+  bool verifies_tls = true;
   // A receiver that does not answer within this time has failed the attempt.
   std::chrono::milliseconds timeout{5000};
   // Retries back off from the first delay, doubling, up to the longest.

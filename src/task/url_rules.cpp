@@ -90,7 +90,9 @@ std::optional<std::string> check_source_url(std::string_view url, const MediaRoo
   for (const std::string& root : roots.folders) {
     std::string folder = std::filesystem::path(root).lexically_normal().string();
     if (!folder.empty() && folder.back() != '/') folder += '/';
-    if (path->rfind(folder, 0) == 0) return std::nullopt;
+    if (path->rfind(folder, 0) == 0) {
+      return roots.check_real_path ? roots.check_real_path(*path) : std::nullopt;
+    }
   }
   return roots.folders.empty() ? "file URLs are refused: no media root is configured"
                                : "file URLs must point inside a configured media root";

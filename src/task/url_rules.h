@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,9 +23,12 @@ std::optional<ParsedUrl> parse_url(std::string_view url);
 // Length in characters (UTF-8 code points), as the contract counts lengths.
 size_t char_length(std::string_view text);
 
-// Where file URLs may point: absolute folders, lexically compared.
+// Where file URLs may point: absolute folders, lexically compared; and, where the deployment
+// gives one, a check of the path's real location (symlinks resolved), which returns why a path
+// that looks inside a root is not (this layer does no I/O itself).
 struct MediaRoots {
   std::vector<std::string> folders;
+  std::function<std::optional<std::string>(const std::string& path)> check_real_path;
 };
 
 // Checks one source URL against the contract; returns the rule it broke, or nullopt.

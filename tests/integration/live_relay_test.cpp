@@ -4,6 +4,7 @@
 
 #include <future>
 
+#include "net/url_masking.h"
 #include "support/media_tools.h"
 #include "support/nginx_rtmp.h"
 #include "support/relay_server.h"
@@ -161,7 +162,11 @@ TEST_F(LiveRelayTest, ANewSourceByModifyKeepsTheDestinationSession) {
   json change = {{"task_id", id}, {"source_urls", {nginx.url("src2")}}};
   ASSERT_EQ(server->call("PUT", "/v1/p1/pull/stream/task", change).status, 200);
   EXPECT_TRUE(eventually(
-      [&] { return server->task_info(id)["runtime"]["source_url"] == nginx.url("src2"); }, 10s));
+      [&] {
+        return server->task_info(id)["runtime"]["source_url"] ==
+               streamrelay::net::mask_url(nginx.url("src2"));
+      },
+      10s));
   EXPECT_TRUE(server->wait_for_status(id, "running", 10s));
   EXPECT_EQ(nginx.publisher_id("dst"), session);
   ProbeReport report = read_destination("dst", 3);

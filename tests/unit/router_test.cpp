@@ -31,7 +31,7 @@ class RouterTest : public ::testing::Test {
   test_support::TempDir dir;
   store::SqliteStore store{dir.file("db")};
   FakeClock clock;
-  task::TaskServiceSettings settings{"local", {}, {{"/srv/media"}}, {false, true}};
+  task::TaskServiceSettings settings{"local", {}, {{"/srv/media"}, nullptr}, {false, true}};
   task::TaskService service{store, clock, settings};
   api::OpenAuthenticator open;
   api::Router router{service, open};

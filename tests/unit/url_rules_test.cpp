@@ -22,7 +22,7 @@ TEST(SourceUrl, RefusesOtherSchemesAndNonUrls) {
 }
 
 TEST(SourceUrl, FileUrlsOnlyInsideAMediaRoot) {
-  MediaRoots roots{{"/srv/media"}};
+  MediaRoots roots{{"/srv/media"}, nullptr};
   EXPECT_FALSE(check_source_url("file:///srv/media/a.mp4", roots).has_value());
   EXPECT_FALSE(check_source_url("file:///srv/media/sub/a.mp4", roots).has_value());
   EXPECT_TRUE(check_source_url("file:///srv/media/../etc/passwd", roots).has_value());

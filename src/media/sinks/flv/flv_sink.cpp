@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "media/av_logging.h"
 #include "net/egress_policy.h"
 
 namespace streamrelay::media {
@@ -27,11 +28,12 @@ SinkError FlvSink::error_from(int code, const char* operation) const {
   }
   std::string refusal = net::take_last_refusal();
   if (!refusal.empty()) return {std::string(operation) + ": " + refusal};
-  return {std::string(operation) + ": " + av_error_text(code)};
+  return {std::string(operation) + ": " + describe_av_error(code)};
 }
 
 std::optional<SinkError> FlvSink::connect(const std::string& url, const SegmentInfo& layout) {
   close();
+  forget_ffmpeg_errors();
   AVFormatContext* raw = nullptr;
   int rc = avformat_alloc_output_context2(&raw, nullptr, "flv", url.c_str());
   if (rc < 0 || !raw) return error_from(rc, "connect");
@@ -64,8 +66,11 @@ std::optional<SinkError> FlvSink::connect(const std::string& url, const SegmentI
     if (RtmpClient::should_fall_back(rc)) client_.reset();  // libavformat's client tries
   }
   if (!client_) {
+    AvOptions options;
+    options.set("protocol_whitelist", "rtmp,rtmps,tcp,tls");
+    add_tls_options(settings_.tls, options);
     rc = avio_open2(&output_->pb, url.c_str(), AVIO_FLAG_WRITE, &output_->interrupt_callback,
-                    nullptr);
+                    options.ptr());
   }
   if (rc < 0) {
     SinkError error = client_ && !client_->refusal().empty()

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "media/av_logging.h"
 #include "media/formats/codec_config.h"
 #include "media/sources/av/flv_probe.h"
 #include "net/egress_policy.h"
@@ -44,7 +45,7 @@ bool is_flv_codec(AVCodecID codec) {
 }
 
 AvSource::AvSource(IoDeadline& deadline, const RelaySettings& settings)
-    : deadline_(deadline), settings_(settings) {}
+    : deadline_(deadline), settings_(settings), access_(settings.media_roots, settings.tls) {}
 
 SourceError AvSource::error_from(int code, const char* operation) const {
   return source_error_from(deadline_, code, operation);
@@ -52,6 +53,7 @@ SourceError AvSource::error_from(int code, const char* operation) const {
 
 std::optional<SourceError> AvSource::open(const std::string& url) {
   close();
+  forget_ffmpeg_errors();
   AVFormatContext* raw = avformat_alloc_context();
   if (!raw) return SourceError{SourceErrorKind::unavailable, "out of memory"};
   raw->interrupt_callback = deadline_.callback();
@@ -59,6 +61,7 @@ std::optional<SourceError> AvSource::open(const std::string& url) {
   raw->max_analyze_duration = settings_.probe_duration.count() * 1000;
   AvOptions options;
   if (!names_rtsp_transport(url)) options.set("rtsp_transport", "tcp");
+  access_.prepare(*raw, url, options);
   deadline_.arm(settings_.open_timeout);
   int rc = avformat_open_input(&raw, url.c_str(), nullptr, options.ptr());
   if (rc < 0) return error_from(rc, "open");

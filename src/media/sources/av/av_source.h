@@ -38,6 +38,7 @@ class AvSource final : public Source {
 
   IoDeadline& deadline_;
   const RelaySettings& settings_;
+  InputAccess access_;
   AvInputPtr input_;
   SegmentInfo segment_;
   int video_index_ = -1;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "media/av_logging.h"
 #include "media/formats/codec_config.h"
 #include "net/egress_policy.h"
 
@@ -86,6 +87,7 @@ void FlvSource::close() {
 
 std::optional<SourceError> FlvSource::open(const std::string& url) {
   close();
+  forget_ffmpeg_errors();
   AVIOInterruptCB interrupt = deadline_.callback();
   deadline_.arm(settings_.open_timeout);
   int rc = AVERROR(EINVAL);
@@ -99,7 +101,12 @@ std::optional<SourceError> FlvSource::open(const std::string& url) {
     }
     if (RtmpClient::should_fall_back(rc)) player_.reset();  // libavformat's client tries
   }
-  if (!player_) rc = avio_open2(&io_, url.c_str(), AVIO_FLAG_READ, &interrupt, nullptr);
+  if (!player_) {
+    AvOptions options;
+    options.set("protocol_whitelist", "rtmp,rtmps,tcp,tls");
+    add_tls_options(settings_.tls, options);
+    rc = avio_open2(&io_, url.c_str(), AVIO_FLAG_READ, &interrupt, options.ptr());
+  }
   if (rc < 0) return error_from(rc, "open");
   uint8_t header[flv::kFileHeaderSize];
   rc = avio_read(io_, header, sizeof header);

@@ -206,6 +206,9 @@ int run_server(const ServerConfig& config) {
   boost::asio::io_context io;
   api::HttpLimits limits;
   limits.read_timeout = std::chrono::seconds(config.http_read_timeout_s);
+  limits.max_connections = static_cast<size_t>(config.max_connections);
+  limits.max_connections_per_client = static_cast<size_t>(config.max_connections_per_client);
+  limits.max_pending_request_bytes = static_cast<size_t>(config.max_pending_request_mb) << 20;
   std::unique_ptr<api::HttpServer> http_owner;
   try {
     http_owner = std::make_unique<api::HttpServer>(

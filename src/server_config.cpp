@@ -70,6 +70,21 @@ void add_serve_options(CLI::App& command, ServerConfig& config) {
                   "a client must send a whole request (or its next one) within this time")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
+  command
+      .add_option("--max-connections", config.max_connections,
+                  "HTTP connections open at once; further ones are closed at once")
+      ->check(CLI::Range(int64_t{1}, int64_t{1000000}))
+      ->capture_default_str();
+  command
+      .add_option("--max-connections-per-client", config.max_connections_per_client,
+                  "HTTP connections one client address may hold; further ones are closed at once")
+      ->check(CLI::Range(int64_t{1}, int64_t{1000000}))
+      ->capture_default_str();
+  command
+      .add_option("--max-pending-request-mb", config.max_pending_request_mb,
+                  "request bodies being read, in all (MiB); beyond it requests are answered 503")
+      ->check(CLI::Range(int64_t{1}, int64_t{65536}))
+      ->capture_default_str();
   command.add_option("--callback-signing-key", config.callback_signing_key,
                      "key of the X-Relay-Signature HMAC on callbacks (better in --config)");
   command

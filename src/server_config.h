@@ -30,6 +30,9 @@ struct ServerConfig {
   double auth_failures_per_minute = 30;
   int io_threads = 2;
   int http_read_timeout_s = 30;
+  int64_t max_connections = 1024;
+  int64_t max_connections_per_client = 64;
+  int64_t max_pending_request_mb = 16;
   int64_t stall_threshold_ms = 2000;
   int64_t open_timeout_ms = 5000;
   int64_t backoff_initial_ms = 250;

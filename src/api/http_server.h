@@ -21,6 +21,15 @@ struct HttpLimits {
   // must arrive within this time; slow senders are cut off.
   std::chrono::seconds read_timeout{30};
   std::chrono::seconds write_timeout{30};
+  // An API client needs a few connections; an address holding this many is flooding, and its
+  // further connections are closed at once so that it cannot take what other clients need.
+  size_t max_connections_per_client = 64;
+  // Every connection holds a socket and buffers (up to the header limit while its request is
+  // read); past this many in all new ones are closed at once, keeping memory and files bounded.
+  size_t max_connections = 1024;
+  // Bodies being read, in all: each reserves its declared length (the body limit when chunked)
+  // before it is read, so slow senders cannot take the memory; beyond it they are answered 503.
+  size_t max_pending_request_bytes = 16 * 1024 * 1024;
 };
 
 using RequestHandler = std::function<HttpResponse(const HttpRequest&)>;

@@ -133,6 +133,7 @@ std::string Metrics::render() {
   reconnects.render(out);
   failovers.render(out);
   callbacks.render(out);
+  http_refusals.render(out);
   return out;
 }
 

@@ -93,6 +93,8 @@ class Metrics {
                     "switches between primary and standby sources, by direction"};
   Counter callbacks{"streamrelay_callback_deliveries_total",
                     "callback delivery attempts by result (delivered, failed, expired)"};
+  Counter http_refusals{"streamrelay_http_refused_total",
+                        "HTTP connections and requests refused by a limit, by reason"};
 
   // Gauges (tasks by status, relays running, callback backlog) come from their owners.
   void add_gauges(std::function<std::vector<GaugeSample>()> source);

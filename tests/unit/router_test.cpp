@@ -535,6 +535,13 @@ TEST(RouterEgress, RefusedAddressesAreA400NamingTheField) {
   expect_invalid(create(with(body, "destination_url", "rtmp://192.168.1.5/live/b")),
                  "destination_url");
   expect_invalid(create(with(body, "callback_url", "100.100.100.200/hook")), "callback_url");
+  // IPv6 forms that reach an IPv4 address are judged by it: NAT64, 6to4, Teredo, translated.
+  for (const char* url :
+       {"rtmp://[64:ff9b::7f00:1]/live/a", "rtmp://[64:ff9b::a9fe:a9fe]/live/a",
+        "rtmp://[64:ff9b:1:a9fe:a9::fe]/live/a", "rtmp://[2002:7f00:1::]/live/a",
+        "rtmp://[2001:0:808:808::80ff:fffe]/live/a", "rtmp://[::ffff:0:127.0.0.1]/live/a"}) {
+    expect_invalid(create(with(body, "source_urls", {url})), "source_urls[0]");
+  }
   json domain = {{"source_type", "PullLivePushLive"},
                  {"source_urls", {"rtmp://play.example.com/live/a"}},
                  {"domain", "[::1]:1935"},

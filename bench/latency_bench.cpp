@@ -96,7 +96,7 @@ std::vector<double> failover_latencies(RelayServer& server, NginxRtmp& nginx, Te
     body["backup_source_type"] = "PullLivePushLive";
     body["backup_source_urls"] = {nginx.url("standby")};
     std::string id = server.create_task(body);
-    server.wait_for_status(id, "running", 15s);
+    server.wait_for_flow(id, 15s);
     sleep_for(2s);  // the standby is warm
     auto watching = std::async(std::launch::async, [&] { return watch_frames(nginx.url(out), 7); });
     sleep_for(1s);
@@ -121,7 +121,7 @@ std::vector<double> added_delays(RelayServer& server, NginxRtmp& nginx, const Te
   if (is_reference) {
     eventually([&] { return nginx.is_publishing(stream); }, 15s);
   } else {
-    server.wait_for_status(id, "running", 15s);
+    server.wait_for_flow(id, 15s);
   }
   auto at_source =
       std::async(std::launch::async, [&] { return watch_frames(nginx.url("src"), 20); });

@@ -35,6 +35,19 @@ function el(tag, attributes = {}, ...children) {
   return node;
 }
 
+// What the API's error codes (the cloud vendor's own) mean, for the banner.
+const ERROR_MEANINGS = {
+  'APIG.0301': 'Authentication failed: check the token',
+  'LIVE.100011015': 'The project header names another project',
+  'LIVE.100011003': 'These credentials are not permitted to do this',
+  'LIVE.103011019': 'No such task in this project',
+  'LIVE.103011018': 'Another active task already pushes to this destination',
+  'LIVE.103011022': 'Not allowed in the task\'s current state',
+  'LIVE.103011020': 'The project\'s task quota is reached',
+  'LIVE.100011007': 'Too many requests: try again in a moment',
+  'LIVE.100011005': 'The server failed',
+};
+
 async function api(method, query = '', body = undefined, path = '') {
   const headers = {'Content-Type': 'application/json'};
   if (state.token) headers['X-Auth-Token'] = state.token;
@@ -43,7 +56,9 @@ async function api(method, query = '', body = undefined, path = '') {
   const response = await fetch(url, {method, headers, body: body && JSON.stringify(body)});
   const reply = await response.json().catch(() => ({}));
   if (!response.ok) {
-    const message = reply.error_msg || `HTTP ${response.status}`;
+    const detail = reply.error_msg || `HTTP ${response.status}`;
+    const meaning = ERROR_MEANINGS[reply.error_code];
+    const message = meaning ? `${meaning}: ${detail}` : detail;
     throw new Error(reply.error_code ? `${message} (${reply.error_code})` : message);
   }
   return reply;

@@ -184,6 +184,8 @@ int run_server(const ServerConfig& config) {
   control::SupervisorSettings supervisor_settings;
   supervisor_settings.node = {node_id, config.served_regions, config.capacity};
   supervisor_settings.lease_ttl = std::chrono::seconds(config.lease_ttl_s);
+  supervisor_settings.start_grace =
+      std::chrono::milliseconds(config.open_timeout_ms + config.stall_threshold_ms);
   control::Supervisor supervisor(store, clock, factory, supervisor_settings);
   service.set_listener(&supervisor);
   api::RateLimiter limiter(config.rate_limit_rps, config.rate_limit_rps * 2);

@@ -156,6 +156,8 @@ json task_info_json(const task::TaskRecord& record, int64_t now) {
       {"destination_url", spec.destination_url},
       {"start_time", task::format_utc(spec.start_time)},
       {"end_time", task::format_utc(spec.end_time)},
+      {"backup_source_type",
+       spec.backup_source_type ? task::to_string(*spec.backup_source_type) : ""},
       {"backup_source_urls", spec.backup_source_urls},
       {"callback_events", spec.callback_events},
       {"callback_url", spec.callback_url},
@@ -163,15 +165,12 @@ json task_info_json(const task::TaskRecord& record, int64_t now) {
       {"status", task::to_string(task::derive_status(record, now))},
       {"runtime", runtime_json(record.runtime)},
   };
-  if (spec.is_vod()) {
-    info["vod_loop_time"] = std::to_string(spec.vod_loop_time);
-    info["vod_refresh_type"] = task::to_string(spec.vod_refresh_type);
-    info["vod_start_video_index"] = spec.vod_start_video_index;
-    info["vod_start_video_time"] = spec.vod_start_video_time;
-  }
-  if (spec.backup_source_type) {
-    info["backup_source_type"] = task::to_string(*spec.backup_source_type);
-  }
+  // Every create field is present; the VOD ones of a live task are empty.
+  bool is_vod = spec.is_vod();
+  info["vod_loop_time"] = is_vod ? std::to_string(spec.vod_loop_time) : "";
+  info["vod_refresh_type"] = is_vod ? task::to_string(spec.vod_refresh_type) : "";
+  info["vod_start_video_index"] = is_vod ? spec.vod_start_video_index : 0;
+  info["vod_start_video_time"] = is_vod ? spec.vod_start_video_time : 0;
   return info;
 }
 

@@ -24,28 +24,40 @@ struct ErrorCode {
   const char* code;
 };
 
+// The cloud vendor's own codes (its Live error table, and its API gateway's for authentication
+// and unknown routes), so client code written against the cloud branches correctly.
 ErrorCode code_of(task::ErrorKind kind) {
   switch (kind) {
     case task::ErrorKind::invalid_request:
       return {400, "LIVE.100011001"};
     case task::ErrorKind::bad_state:
-      return {400, "LIVE.100011002"};
+      return {400, "LIVE.103011022"};
     case task::ErrorKind::unauthenticated:
-      return {401, "LIVE.100011003"};
+      return {401, "APIG.0301"};
+    case task::ErrorKind::project_mismatch:
+      return {401, "LIVE.100011015"};
     case task::ErrorKind::forbidden:
-      return {403, "LIVE.100011004"};
+      return {403, "LIVE.100011003"};
     case task::ErrorKind::not_found:
-      return {404, "LIVE.100011005"};
+      return {404, "LIVE.103011019"};
+    case task::ErrorKind::no_such_route:
+      return {404, "APIG.0101"};
+    case task::ErrorKind::method_not_allowed:
+      return {405, "LIVE.100011011"};
     case task::ErrorKind::conflict:
-      return {409, "LIVE.100011006"};
+      return {409, "LIVE.103011018"};
     case task::ErrorKind::too_large:
-      return {413, "LIVE.100011007"};
+      return {413, "LIVE.100011001"};
+    case task::ErrorKind::unsupported_media_type:
+      return {415, "LIVE.100011012"};
     case task::ErrorKind::rate_limited:
-      return {429, "LIVE.100011008"};
+      return {429, "LIVE.100011007"};
+    case task::ErrorKind::quota_exceeded:
+      return {429, "LIVE.103011020"};
     case task::ErrorKind::internal:
-      return {500, "LIVE.100011009"};
+      return {500, "LIVE.100011005"};
   }
-  return {500, "LIVE.100011009"};
+  return {500, "LIVE.100011005"};
 }
 
 HttpResponse json_response(int status, const json& body, const std::string& request_id) {
@@ -129,10 +141,25 @@ std::string route_of(const HttpRequest& request) {
 HttpResponse method_not_allowed(const std::string& method, const char* allowed,
                                 const std::string& request_id) {
   HttpResponse response = error_response(
-      task::invalid("method " + method + " is not allowed on this path"), request_id);
-  response.status = 405;
+      {task::ErrorKind::method_not_allowed,
+       "method " + method + " is not allowed on this path (allowed: " + allowed + ")"},
+      request_id);
   response.headers.emplace_back("Allow", allowed);
   return response;
+}
+
+task::Error unsupported_media_type() {
+  return {task::ErrorKind::unsupported_media_type,
+          "Content-Type must be application/json (a charset parameter is allowed)"};
+}
+
+// The SDKs send the project they were configured with; it must be the one the path names.
+std::optional<task::Error> project_header_mismatch(const HttpRequest& request,
+                                                   const std::string& project_id) {
+  auto header = request.header("x-project-id");
+  if (!header || *header == project_id) return std::nullopt;
+  return task::Error{task::ErrorKind::project_mismatch,
+                     "X-Project-Id must name the project of the path (" + project_id + ")"};
 }
 
 }  // namespace
@@ -182,13 +209,16 @@ HttpResponse Router::dispatch(const HttpRequest& request, const std::string& req
   auto segments = split_path(path);
   bool is_events_path = is_task_events_path(segments);
   if (!is_task_path(segments) && !is_events_path) {
-    return error_response({task::ErrorKind::not_found, "no such path: " + path}, request_id);
+    return error_response({task::ErrorKind::no_such_route, "no such API: " + path}, request_id);
   }
   const std::string& project_id = segments[1];
   if (!task::is_valid_identifier(project_id)) {
     return error_response(task::invalid("project_id must be 1 to 64 letters, digits, '-', '_' or "
                                         "'.', starting with a letter or a digit, without '..'"),
                           request_id);
+  }
+  if (auto mismatch = project_header_mismatch(request, project_id)) {
+    return error_response(*mismatch, request_id);
   }
   if (is_events_path && request.method != "GET") {
     return method_not_allowed(request.method, "GET", request_id);
@@ -238,7 +268,7 @@ task::Result<std::string> Router::authorize(const HttpRequest& request,
 HttpResponse Router::create(const HttpRequest& request, const std::string& project_id,
                             const std::string& request_id) {
   if (!is_json_content_type(request)) {
-    return error_response(task::invalid("Content-Type must be application/json"), request_id);
+    return error_response(unsupported_media_type(), request_id);
   }
   auto body = parse_create_body(request.body);
   if (!body) return error_response(body.error(), request_id);
@@ -269,7 +299,7 @@ HttpResponse Router::list(const std::string& query, const std::string& project_i
 HttpResponse Router::modify(const HttpRequest& request, const std::string& project_id,
                             const std::string& request_id) {
   if (!is_json_content_type(request)) {
-    return error_response(task::invalid("Content-Type must be application/json"), request_id);
+    return error_response(unsupported_media_type(), request_id);
   }
   auto body = parse_modify_body(request.body);
   if (!body) return error_response(body.error(), request_id);

@@ -76,16 +76,21 @@ Reply send(const TaskCliOptions& options, const std::string& method, const std::
     request.target = path + (query.empty() ? "" : "?" + query);
     request.body = body;
     std::string date = sdk_date_now();
-    request.headers = {
-        {"content-type", "application/json"}, {"host", host_of(base)}, {"x-sdk-date", date}};
-    std::vector<std::string> signed_headers = {"content-type", "host", "x-sdk-date"};
+    request.headers = {{"content-type", "application/json"},
+                       {"host", host_of(base)},
+                       {"x-project-id", options.project},
+                       {"x-sdk-date", date}};
+    std::vector<std::string> signed_headers = {"content-type", "host", "x-project-id",
+                                               "x-sdk-date"};
     std::string signature = api::sdk_signature(
         options.secret_key, date,
         api::sdk_canonical_request(request, signed_headers, net::sha256_hex(body)));
     headers.push_back("Host: " + host_of(base));  // exactly the host that was signed
+    headers.push_back("X-Project-Id: " + options.project);
     headers.push_back("X-Sdk-Date: " + date);
-    headers.push_back("Authorization: SDK-HMAC-SHA256 Access=" + options.access_key +
-                      ", SignedHeaders=content-type;host;x-sdk-date, Signature=" + signature);
+    headers.push_back(
+        "Authorization: SDK-HMAC-SHA256 Access=" + options.access_key +
+        ", SignedHeaders=content-type;host;x-project-id;x-sdk-date, Signature=" + signature);
   } else if (!options.token.empty()) {
     headers.push_back("X-Auth-Token: " + options.token);
   }
@@ -129,24 +134,47 @@ std::string tasks_path(const TaskCliOptions& options) {
   return "/v1/" + url_encode(options.project) + "/pull/stream/task";
 }
 
+// What an API error code means to a person, and the exit code scripts can branch on.
+struct Refusal {
+  const char* meaning;
+  int exit_code;
+};
+
+Refusal refusal_of(const std::string& code, long status) {
+  if (code == "APIG.0301") return {"authentication failed", kExitAuthentication};
+  if (code == "LIVE.100011015") return {"X-Project-Id names another project", kExitAuthentication};
+  if (code == "LIVE.100011003") return {"not permitted", kExitAuthentication};
+  if (code == "LIVE.103011019") return {"no such task", kExitNotFound};
+  if (code == "LIVE.103011018") return {"destination already in use", kExitRefused};
+  if (code == "LIVE.103011022") return {"not allowed in the task's state", kExitRefused};
+  if (code == "LIVE.103011020") return {"project task quota reached", kExitLimited};
+  if (code == "LIVE.100011007") return {"too many requests", kExitLimited};
+  if (code == "LIVE.100011005" || status >= 500) return {"server error", kExitServer};
+  return {"request refused", kExitRefused};
+}
+
 // Prints the reply's error (the API's error body when there is one); the exit code.
 int report_failure(const TaskCliOptions& options, const Reply& reply) {
   if (!reply.error.empty()) {
     std::cerr << "streamrelay: " << reply.error << "\n";
-    return 3;
+    return kExitUnreachable;
   }
+  json body = object_of(reply.body);
+  std::string code = body.value("error_code", "");
+  Refusal refusal = refusal_of(code, reply.status);
   if (options.is_json) {
     std::cout << reply.body << "\n";
   } else {
-    json body = object_of(reply.body);
-    std::cerr << "streamrelay: HTTP " << reply.status;
+    std::cerr << "streamrelay: " << refusal.meaning << " (HTTP " << reply.status;
+    if (!code.empty()) std::cerr << ", " << code;
+    std::cerr << ")";
     if (!body.empty()) {
-      std::cerr << " " << body.value("error_code", "") << ": " << body.value("error_msg", "")
-                << " (request_id " << body.value("request_id", "") << ")";
+      std::cerr << ": " << body.value("error_msg", "") << " (request_id "
+                << body.value("request_id", "") << ")";
     }
     std::cerr << "\n";
   }
-  return 1;
+  return refusal.exit_code;
 }
 
 std::string text_of(const json& value) {
@@ -212,7 +240,7 @@ int print_task_id(const TaskCliOptions& options, const Reply& reply) {
 
 int create(TaskCliOptions& options) {
   auto body = task_body(options, "create");
-  if (!body) return 2;
+  if (!body) return kExitUsage;
   Reply reply = send(options, "POST", tasks_path(options), "", body->dump());
   if (reply.status != 200) return report_failure(options, reply);
   return print_task_id(options, reply);
@@ -220,7 +248,7 @@ int create(TaskCliOptions& options) {
 
 int modify(TaskCliOptions& options) {
   auto body = task_body(options, "modify");
-  if (!body) return 2;
+  if (!body) return kExitUsage;
   (*body)["task_id"] = options.task_id;
   if (options.is_pause) (*body)["status"] = "pause";
   if (options.is_enable) (*body)["status"] = "enable";
@@ -285,7 +313,7 @@ int get(TaskCliOptions& options) {
   json infos = body.value("task_infos", json::array());
   if (infos.empty()) {
     std::cerr << "streamrelay: no task " << options.task_id << "\n";
-    return 1;
+    return kExitNotFound;
   }
   if (options.is_json) {
     std::cout << infos[0].dump(2) << "\n";
@@ -389,15 +417,15 @@ CLI::App* add_task_commands(CLI::App& app, TaskCliOptions& options) {
 int run_task_command(TaskCliOptions& options) {
   if (options.project.empty()) {
     std::cerr << "streamrelay: --project (or STREAMRELAY_PROJECT) is required\n";
-    return 2;
+    return kExitUsage;
   }
   if (!options.access_key.empty() && options.secret_key.empty()) {
     std::cerr << "streamrelay: --ak needs --sk\n";
-    return 2;
+    return kExitUsage;
   }
   if (options.is_pause && options.is_enable) {
     std::cerr << "streamrelay: --pause and --enable exclude each other\n";
-    return 2;
+    return kExitUsage;
   }
   curl_global_init(CURL_GLOBAL_DEFAULT);
   if (options.create->parsed()) return create(options);

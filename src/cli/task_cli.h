@@ -40,6 +40,15 @@ struct TaskCliOptions {
 // Declares `task create|list|get|modify|delete` under `app`.
 CLI::App* add_task_commands(CLI::App& app, TaskCliOptions& options);
 
+// Exit codes of `streamrelay task`: scripts can tell why a command failed.
+inline constexpr int kExitRefused = 1;         // the API refused the request (its error shown)
+inline constexpr int kExitUsage = 2;           // bad command line
+inline constexpr int kExitUnreachable = 3;     // the server could not be reached
+inline constexpr int kExitAuthentication = 4;  // credentials missing, wrong or not permitted
+inline constexpr int kExitNotFound = 5;        // no such task in the project
+inline constexpr int kExitLimited = 6;         // rate limit or the project's task quota
+inline constexpr int kExitServer = 7;          // the server failed (5xx)
+
 // Runs the parsed command against the server; the process exit code.
 int run_task_command(TaskCliOptions& options);
 

@@ -318,6 +318,7 @@ void Supervisor::start_relay(Entry& entry) {
   relayed_.insert(entry.record.spec.task_id);
   entry.relayed_spec = entry.record.spec;
   entry.is_relay_paused = false;
+  entry.relay_started = std::chrono::steady_clock::now();
   task::TaskRuntime& runtime = entry.record.runtime;
   runtime.relay_state = task::RelayState::starting;
   runtime.bytes_in = runtime.bytes_out = runtime.bitrate_kbps = runtime.reconnects = 0;
@@ -326,6 +327,11 @@ void Supervisor::start_relay(Entry& entry) {
   entry.relay->start();
   ++running_relays_;
   spdlog::info("task_id={} event=relay_starting", entry.record.spec.task_id);
+}
+
+bool Supervisor::is_start_overdue(const Entry& entry, media::RelayPhase phase) const {
+  return phase == media::RelayPhase::starting && !entry.is_relay_paused &&
+         std::chrono::steady_clock::now() - entry.relay_started > settings_.start_grace;
 }
 
 void Supervisor::stop_relay(Entry& entry) {
@@ -428,6 +434,11 @@ void Supervisor::write_runtimes(int64_t now) {
       runtime.source_url = snap.source_url;
       if (snap.started_at > 0) runtime.started_at = snap.started_at;
       runtime.last_error = snap.last_error;
+      if (is_start_overdue(entry, snap.phase)) {
+        // A task reads running while it starts; one that moves nothing for this long is not.
+        runtime.relay_state = task::RelayState::failing;
+        if (runtime.last_error.empty()) runtime.last_error = "nothing has flowed since the start";
+      }
       runtime.bytes_in = snap.bytes_in;
       runtime.bytes_out = snap.bytes_out;
       runtime.bitrate_kbps = snap.bitrate_kbps;

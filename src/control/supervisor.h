@@ -25,6 +25,9 @@ struct SupervisorSettings {
   std::chrono::milliseconds poll_interval{200};
   // How often relays' runtime reports (and playlist breakpoints) are written to the store.
   std::chrono::milliseconds runtime_interval{500};
+  // A relay that has moved nothing this long after it started reads abnormal, not running
+  // (the server sets it to the open timeout plus the stall threshold).
+  std::chrono::milliseconds start_grace{7000};
   // Cluster mode (a shared store): this node, how long its leases last and how often it renews
   // them and claims tasks nobody runs.
   store::NodeInfo node;
@@ -62,6 +65,7 @@ class Supervisor final : public task::ChangeListener, public media::RelayObserve
     std::unique_ptr<media::Relay> relay;
     task::TaskSpec relayed_spec;  // the spec the relay was last given
     bool is_relay_paused = false;
+    std::chrono::steady_clock::time_point relay_started;
   };
 
   struct PendingEvent {
@@ -70,6 +74,7 @@ class Supervisor final : public task::ChangeListener, public media::RelayObserve
   };
 
   void run();
+  bool is_start_overdue(const Entry& entry, media::RelayPhase phase) const;
   void tick();
   void tick_guarded();
   void load_changes();

@@ -11,11 +11,16 @@ enum class ErrorKind {
   invalid_request,
   bad_state,
   unauthenticated,
+  project_mismatch,  // X-Project-Id names another project than the path
   forbidden,
   not_found,
+  no_such_route,
+  method_not_allowed,
   conflict,
   too_large,
+  unsupported_media_type,
   rate_limited,
+  quota_exceeded,
   internal,
 };
 

@@ -112,7 +112,7 @@ Result<std::string> TaskService::modify(const std::string& project_id,
     ValidationContext ctx = context();
     bool is_finished = derive_status(*record, ctx.now) == TaskStatus::finished;
     if (is_finished) {
-      auto new_end = request.end_time ? parse_utc(*request.end_time) : std::nullopt;
+      auto new_end = request.end_time ? parse_rfc3339(*request.end_time) : std::nullopt;
       if (!new_end || *new_end <= record->spec.end_time || *new_end <= ctx.now) {
         return Error{ErrorKind::bad_state,
                      "task is finished: only a modify that moves end_time later can run it again"};

@@ -123,10 +123,11 @@ TaskStatus derive_status(const TaskRecord& record, int64_t now) {
       return TaskStatus::abnormal;
     case RelayState::idle:
     case RelayState::starting:
-      // Inside its window, but nothing flows yet: never reported running before it does.
-      return TaskStatus::waiting;
+      // Inside its window and being started: waiting only ever means "start_time not reached".
+      // A start that fails (nothing opens or flows within the open timeout) reads abnormal.
+      return TaskStatus::running;
   }
-  return TaskStatus::waiting;
+  return TaskStatus::running;
 }
 
 }  // namespace streamrelay::task

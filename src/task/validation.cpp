@@ -42,8 +42,12 @@ Status check_text(std::string_view field, std::string_view value, size_t max) {
 }
 
 Result<int64_t> parse_time_field(std::string_view field, std::string_view text) {
-  auto value = parse_utc(text);
-  if (!value) return invalid(std::string(field) + " must have the form 2006-01-02T15:04:05Z (UTC)");
+  auto value = parse_rfc3339(text);
+  if (!value) {
+    return invalid(std::string(field) +
+                   " must be an RFC 3339 date-time such as 2006-01-02T15:04:05Z or "
+                   "2006-01-02T23:04:05+08:00 (without a zone it is taken as UTC)");
+  }
   return *value;
 }
 

@@ -75,17 +75,33 @@ TEST_F(ApiHttpTest, ABodyOverTheLimitIsA413WithTheErrorBody) {
   big["padding"] = std::string(70 * 1024, 'x');
   HttpReply reply = client.request("POST", server.tasks_url(), big.dump());
   EXPECT_EQ(reply.status, 413);
-  EXPECT_EQ(reply.json()["error_code"], "LIVE.100011007");
+  EXPECT_EQ(reply.json()["error_code"], "LIVE.100011001");
   EXPECT_FALSE(reply.json()["request_id"].get<std::string>().empty());
 }
 
 TEST_F(ApiHttpTest, UnknownPathsAndMethodsAreAnsweredWithTheErrorBody) {
   HttpReply missing = client.request("GET", server.base_url() + "/v2/nothing");
   EXPECT_EQ(missing.status, 404);
-  EXPECT_EQ(missing.json()["error_code"], "LIVE.100011005");
+  EXPECT_EQ(missing.json()["error_code"], "APIG.0101");
   HttpReply method = client.request("PATCH", server.tasks_url(), "{}");
   EXPECT_EQ(method.status, 405);
+  EXPECT_EQ(method.json()["error_code"], "LIVE.100011011");
+  EXPECT_EQ(method.headers["allow"], "GET, POST, PUT, DELETE");
   EXPECT_FALSE(method.json()["error_msg"].get<std::string>().empty());
+  HttpReply no_task = client.request("GET", server.tasks_url() + "?task_id=nope");
+  EXPECT_EQ(no_task.status, 404);
+  EXPECT_EQ(no_task.json()["error_code"], "LIVE.103011019");
+}
+
+TEST_F(ApiHttpTest, ABodyThatIsNotJsonIsA415AndAForeignProjectHeaderA401) {
+  HttpReply text =
+      client.request("POST", server.tasks_url(), task().dump(), {{"Content-Type", "text/plain"}});
+  EXPECT_EQ(text.status, 415);
+  EXPECT_EQ(text.json()["error_code"], "LIVE.100011012");
+  HttpReply foreign = client.request("GET", server.tasks_url(), "", {{"X-Project-Id", "other"}});
+  EXPECT_EQ(foreign.status, 401);
+  EXPECT_EQ(foreign.json()["error_code"], "LIVE.100011015");
+  EXPECT_NE(foreign.json()["error_msg"].get<std::string>().find("X-Project-Id"), std::string::npos);
 }
 
 TEST_F(ApiHttpTest, MalformedJsonIsA400NamingTheProblem) {

@@ -147,7 +147,7 @@ TEST_F(CallbacksTest, DeletingATaskStillDeliversItsExit) {
   json body = two_file_playlist(receiver.url());
   body["vod_loop_time"] = "-1";
   std::string id = server->create_task(body);
-  ASSERT_TRUE(server->wait_for_status(id, "running", 15s));
+  ASSERT_TRUE(server->wait_for_flow(id, 15s));
   ASSERT_EQ(server->call("DELETE", "/v1/p1/pull/stream/task?task_id=" + id).status, 200);
   ASSERT_TRUE(eventually(
       [&] {

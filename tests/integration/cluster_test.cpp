@@ -244,7 +244,7 @@ TEST_F(ClusterTest, ThreeNodesShareTasksAndHandThemOverWithoutEverPushingOneTwic
     EXPECT_LE(spread[node_name(i)], kCapacity) << node_name(i);
   }
   for (const auto& [task, stream] : stream_of) {
-    EXPECT_TRUE(nodes[2]->wait_for_status(task, "running", 5s)) << task;
+    EXPECT_TRUE(nodes[2]->wait_for_flow(task, 5s)) << task;
   }
   ProbeReport live = probe(nginx.url(stream_of.begin()->second), 2, dir.file("probe-live.log"));
   EXPECT_TRUE(live.has_stream("video") && live.has_stream("audio")) << live.error;

@@ -109,7 +109,7 @@ TEST_F(FailoverTest, TheStandbyTakesOverAndThePrimaryComesBackSeamlessly) {
   body["backup_source_urls"] = {nginx.url("standby")};
   body["callback_url"] = receiver.url();
   std::string id = server->create_task(body);
-  ASSERT_TRUE(server->wait_for_status(id, "running", 15s));
+  ASSERT_TRUE(server->wait_for_flow(id, 15s));
   long session = nginx.publisher_id("out");
   auto reading = std::async(std::launch::async,
                             [&] { return probe(nginx.url("out"), 24, dir.file("probe.log")); });
@@ -150,12 +150,14 @@ TEST_F(FailoverTest, TheStandbyTakesOverAndThePrimaryComesBackSeamlessly) {
 
 TEST_F(FailoverTest, WithNoSourceAtAllTheSlateKeepsTheDestinationAlive) {
   std::string id = server->create_task(live_task(nginx.url("primary"), nginx.url("out")));
-  ASSERT_TRUE(server->wait_for_status(id, "running", 15s));
+  ASSERT_TRUE(server->wait_for_flow(id, 15s));
   long session = nginx.publisher_id("out");
+  // The readers watch long enough for the source's return after 20 s of slate plus the relay's
+  // reconnect backoff by then (several seconds, with jitter).
   auto arrivals =
-      std::async(std::launch::async, [&] { return read_packet_arrivals(nginx.url("out"), 30); });
+      std::async(std::launch::async, [&] { return read_packet_arrivals(nginx.url("out"), 45); });
   auto marks = std::async(std::launch::async, [&] {
-    return read_frame_marks(nginx.url("out"), 30, dir.file("slate-marks.log"));
+    return read_frame_marks(nginx.url("out"), 45, dir.file("slate-marks.log"));
   });
   sleep_for(2s);
   primary.stop();
@@ -163,7 +165,7 @@ TEST_F(FailoverTest, WithNoSourceAtAllTheSlateKeepsTheDestinationAlive) {
   EXPECT_EQ(server->status_of(id), "abnormal");
   sleep_for(20s);
   primary.start();
-  EXPECT_TRUE(server->wait_for_status(id, "running", 15s));
+  EXPECT_TRUE(server->wait_for_flow(id, 15s));
   EXPECT_EQ(source_of(id), "primary");
   EXPECT_EQ(nginx.publisher_id("out"), session) << "the destination saw a new publish session";
 

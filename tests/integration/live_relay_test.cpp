@@ -62,7 +62,7 @@ TEST_F(LiveRelayTest, TheDestinationReceivesBothTracksAtTheSourceRateWithMonoton
 
 TEST_F(LiveRelayTest, ASourceThatDropsAndReturnsKeepsOneDestinationSession) {
   std::string id = relay_to("dst");
-  ASSERT_TRUE(server->wait_for_status(id, "running", 15s));
+  ASSERT_TRUE(server->wait_for_flow(id, 15s));
   long session = nginx.publisher_id("dst");
   ASSERT_GE(session, 0);
   // Read the destination across the whole outage.
@@ -75,7 +75,7 @@ TEST_F(LiveRelayTest, ASourceThatDropsAndReturnsKeepsOneDestinationSession) {
   EXPECT_FALSE(server->task_info(id)["runtime"]["last_error"].get<std::string>().empty());
   sleep_for(5s);
   publisher.start();
-  EXPECT_TRUE(server->wait_for_status(id, "running", 20s));
+  EXPECT_TRUE(server->wait_for_flow(id, 20s));
   EXPECT_EQ(nginx.publisher_id("dst"), session) << "the destination saw a new publish session";
   ProbeReport during = reading.get();
   EXPECT_EQ(during.non_monotonic_dts("video"), 0);
@@ -92,18 +92,18 @@ TEST_F(LiveRelayTest, ASourceThatDropsAndReturnsKeepsOneDestinationSession) {
 
 TEST_F(LiveRelayTest, ASourceThatGoesSilentOnAnOpenConnectionIsDetected) {
   std::string id = relay_to("dst");
-  ASSERT_TRUE(server->wait_for_status(id, "running", 15s));
+  ASSERT_TRUE(server->wait_for_flow(id, 15s));
   long session = nginx.publisher_id("dst");
   publisher.suspend();
   EXPECT_TRUE(server->wait_for_status(id, "abnormal", 8s));
   publisher.resume();
-  EXPECT_TRUE(server->wait_for_status(id, "running", 20s));
+  EXPECT_TRUE(server->wait_for_flow(id, 20s));
   EXPECT_EQ(nginx.publisher_id("dst"), session);
 }
 
 TEST_F(LiveRelayTest, ADestinationThatRestartsIsReconnected) {
   std::string id = relay_to("dst");
-  ASSERT_TRUE(server->wait_for_status(id, "running", 15s));
+  ASSERT_TRUE(server->wait_for_flow(id, 15s));
   nginx.stop();
   EXPECT_TRUE(server->wait_for_status(id, "abnormal", 10s));
   sleep_for(3s);
@@ -111,7 +111,7 @@ TEST_F(LiveRelayTest, ADestinationThatRestartsIsReconnected) {
   publisher.stop();
   publisher.start();
   EXPECT_TRUE(eventually([&] { return nginx.is_publishing("dst"); }, 30s));
-  EXPECT_TRUE(server->wait_for_status(id, "running", 15s));
+  EXPECT_TRUE(server->wait_for_flow(id, 15s));
   ProbeReport report = read_destination("dst", 4);
   ASSERT_TRUE(report.is_ok) << report.error;
   EXPECT_TRUE(report.has_stream("video"));
@@ -129,7 +129,7 @@ TEST_F(LiveRelayTest, ATaskRunsInsideItsWindowOnly) {
   std::string id = server->create_task(body);
   EXPECT_EQ(server->status_of(id), "waiting");
   EXPECT_FALSE(nginx.is_publishing("dst"));
-  EXPECT_TRUE(server->wait_for_status(id, "running", 15s));
+  EXPECT_TRUE(server->wait_for_flow(id, 15s));
   EXPECT_TRUE(nginx.is_publishing("dst"));
   EXPECT_TRUE(server->wait_for_status(id, "finished", 15s));
   EXPECT_TRUE(eventually([&] { return !nginx.is_publishing("dst"); }, 3s));
@@ -137,7 +137,7 @@ TEST_F(LiveRelayTest, ATaskRunsInsideItsWindowOnly) {
 
 TEST_F(LiveRelayTest, PauseStopsThePushEnableResumesItDeleteEndsIt) {
   std::string id = relay_to("dst");
-  ASSERT_TRUE(server->wait_for_status(id, "running", 15s));
+  ASSERT_TRUE(server->wait_for_flow(id, 15s));
   auto modify = [&](const char* status) {
     return server->call("PUT", "/v1/p1/pull/stream/task", {{"task_id", id}, {"status", status}})
         .status;
@@ -146,7 +146,7 @@ TEST_F(LiveRelayTest, PauseStopsThePushEnableResumesItDeleteEndsIt) {
   EXPECT_EQ(server->status_of(id), "paused");
   EXPECT_TRUE(eventually([&] { return !nginx.is_publishing("dst"); }, 3s));
   ASSERT_EQ(modify("enable"), 200);
-  EXPECT_TRUE(server->wait_for_status(id, "running", 15s));
+  EXPECT_TRUE(server->wait_for_flow(id, 15s));
   ASSERT_EQ(server->call("DELETE", "/v1/p1/pull/stream/task?task_id=" + id).status, 200);
   EXPECT_TRUE(eventually([&] { return !nginx.is_publishing("dst"); }, 3s));
   EXPECT_EQ(server->call("GET", "/v1/p1/pull/stream/task?task_id=" + id).status, 404);
@@ -157,7 +157,7 @@ TEST_F(LiveRelayTest, ANewSourceByModifyKeepsTheDestinationSession) {
   second.start();
   ASSERT_TRUE(eventually([&] { return nginx.is_publishing("src2"); }, 15s));
   std::string id = relay_to("dst");
-  ASSERT_TRUE(server->wait_for_status(id, "running", 15s));
+  ASSERT_TRUE(server->wait_for_flow(id, 15s));
   long session = nginx.publisher_id("dst");
   json change = {{"task_id", id}, {"source_urls", {nginx.url("src2")}}};
   ASSERT_EQ(server->call("PUT", "/v1/p1/pull/stream/task", change).status, 200);
@@ -167,7 +167,7 @@ TEST_F(LiveRelayTest, ANewSourceByModifyKeepsTheDestinationSession) {
                streamrelay::net::mask_url(nginx.url("src2"));
       },
       10s));
-  EXPECT_TRUE(server->wait_for_status(id, "running", 10s));
+  EXPECT_TRUE(server->wait_for_flow(id, 10s));
   EXPECT_EQ(nginx.publisher_id("dst"), session);
   ProbeReport report = read_destination("dst", 3);
   EXPECT_EQ(report.non_monotonic_dts("video"), 0);
@@ -175,21 +175,21 @@ TEST_F(LiveRelayTest, ANewSourceByModifyKeepsTheDestinationSession) {
 
 TEST_F(LiveRelayTest, AfterKillNineTheTaskRunsAgainOnRestart) {
   std::string id = relay_to("dst");
-  ASSERT_TRUE(server->wait_for_status(id, "running", 15s));
+  ASSERT_TRUE(server->wait_for_flow(id, 15s));
   server->kill9();
   EXPECT_TRUE(eventually([&] { return !nginx.is_publishing("dst"); }, 10s));
   server->start();
-  EXPECT_TRUE(server->wait_for_status(id, "running", 10s));
+  EXPECT_TRUE(server->wait_for_flow(id, 10s));
   EXPECT_TRUE(nginx.is_publishing("dst"));
 }
 
 TEST_F(LiveRelayTest, SigtermStopsRelaysCleanlyAndTheyResumeAtTheNextStart) {
   std::string id = relay_to("dst");
-  ASSERT_TRUE(server->wait_for_status(id, "running", 15s));
+  ASSERT_TRUE(server->wait_for_flow(id, 15s));
   EXPECT_EQ(server->terminate(), 0);
   EXPECT_TRUE(eventually([&] { return !nginx.is_publishing("dst"); }, 3s));
   server->start();
-  EXPECT_TRUE(server->wait_for_status(id, "running", 15s));
+  EXPECT_TRUE(server->wait_for_flow(id, 15s));
 }
 
 TEST_F(LiveRelayTest, FiftyConcurrentRelaysAllReachTheirDestinations) {
@@ -223,7 +223,7 @@ TEST_F(LiveRelayTest, AnHlsSourceIsRelayed) {
   ASSERT_TRUE(eventually(
       [&] { return HttpClient().request("GET", nginx.hls_url("src")).status == 200; }, 20s));
   std::string id = server->create_task(live_task(nginx.hls_url("src"), nginx.url("dst")));
-  ASSERT_TRUE(server->wait_for_status(id, "running", 20s)) << server->task_info(id).dump();
+  ASSERT_TRUE(server->wait_for_flow(id, 20s)) << server->task_info(id).dump();
   ProbeReport report = read_destination("dst", 6);
   ASSERT_TRUE(report.is_ok) << report.error;
   EXPECT_TRUE(report.has_stream("video"));
@@ -240,7 +240,7 @@ TEST_F(LiveRelayTest, AnSrtSourceIsRelayed) {
   srt_publisher.start();
   sleep_for(1s);
   std::string id = server->create_task(live_task(srt, nginx.url("dst")));
-  ASSERT_TRUE(server->wait_for_status(id, "running", 20s)) << server->task_info(id).dump();
+  ASSERT_TRUE(server->wait_for_flow(id, 20s)) << server->task_info(id).dump();
   ProbeReport report = read_destination("dst", 6);
   ASSERT_TRUE(report.is_ok) << report.error;
   EXPECT_TRUE(report.has_stream("video"));

@@ -224,7 +224,7 @@ TEST(TlsPeers, ASelfSignedRtmpsIngestIsRefusedUntilItsCaIsGiven) {
   }
   {
     RelayServer server(dir.file("relay"), {"--tls-ca-file", ingest.certificate()});
-    EXPECT_TRUE(server.wait_for_status(id, "running", 20s)) << server.log();
+    EXPECT_TRUE(server.wait_for_flow(id, 20s)) << server.log();
     EXPECT_TRUE(eventually([&] { return nginx.is_publishing("secure"); }, 10s));
     ProbeReport report = probe(nginx.url("secure"), 2, dir.file("probe.log"));
     EXPECT_TRUE(report.is_ok) << report.error;
@@ -242,6 +242,6 @@ TEST(TlsPeers, VerificationCanBeSwitchedOffForDevelopmentWithAWarning) {
   RelayServer server(dir.file("relay"), {"--tls-skip-verify"});
   EXPECT_NE(server.log().find("event=tls_verification_off"), std::string::npos);
   std::string id = server.create_task(live_task(nginx.url("src"), ingest.url("insecure")));
-  EXPECT_TRUE(server.wait_for_status(id, "running", 20s));
+  EXPECT_TRUE(server.wait_for_flow(id, 20s));
   EXPECT_TRUE(eventually([&] { return nginx.is_publishing("insecure"); }, 10s));
 }

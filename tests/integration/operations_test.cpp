@@ -77,8 +77,8 @@ TEST_F(OperationsTest, MetricsCountWhatRealRelaysDo) {
   with_standby["backup_source_urls"] = {nginx.url("src")};
   std::string second = server.create_task(with_standby);
   EXPECT_EQ(server.call("POST", "/v1/p1/pull/stream/task", json{{"source_type", "x"}}).status, 400);
-  ASSERT_TRUE(server.wait_for_status(first, "running", 20s));
-  ASSERT_TRUE(server.wait_for_status(second, "running", 30s));
+  ASSERT_TRUE(server.wait_for_flow(first, 20s));
+  ASSERT_TRUE(server.wait_for_flow(second, 30s));
 
   std::string url = server.base_url() + "/metrics";
   std::string page;
@@ -249,8 +249,9 @@ TEST_F(CliTest, CreateListGetModifyAndDeleteRoundTrip) {
   ASSERT_EQ(deleted.exit_code, 0) << deleted.err;
   EXPECT_EQ(deleted.out, id + "\n");
   CliResult gone = cli({"get", id});
-  EXPECT_EQ(gone.exit_code, 1);
-  EXPECT_NE(gone.err.find("LIVE.100011005"), std::string::npos) << gone.err;
+  EXPECT_EQ(gone.exit_code, 5);
+  EXPECT_NE(gone.err.find("no such task (HTTP 404, LIVE.103011019)"), std::string::npos)
+      << gone.err;
   EXPECT_NE(cli({"list"}).out.find("0 shown of 0"), std::string::npos);
 }
 
@@ -263,11 +264,12 @@ TEST_F(CliTest, ErrorsNameTheRuleAndBadCredentialsAreRefused) {
   EXPECT_NE(invalid.err.find("LIVE.100011001"), std::string::npos) << invalid.err;
 
   CliResult wrong_token = cli({"list"}, {"--token", "nope"});
-  EXPECT_EQ(wrong_token.exit_code, 1);
-  EXPECT_NE(wrong_token.err.find("LIVE.100011003"), std::string::npos) << wrong_token.err;
+  EXPECT_EQ(wrong_token.exit_code, 4);
+  EXPECT_NE(wrong_token.err.find("authentication failed (HTTP 401, APIG.0301)"), std::string::npos)
+      << wrong_token.err;
   CliResult wrong_secret = cli({"list"}, {"--ak", "AKCLI", "--sk", "wrong"});
-  EXPECT_EQ(wrong_secret.exit_code, 1);
-  EXPECT_NE(wrong_secret.err.find("LIVE.100011003"), std::string::npos) << wrong_secret.err;
+  EXPECT_EQ(wrong_secret.exit_code, 4);
+  EXPECT_NE(wrong_secret.err.find("APIG.0301"), std::string::npos) << wrong_secret.err;
 
   server.reset();
   CliResult no_server = cli({"list"});

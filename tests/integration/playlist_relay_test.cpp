@@ -297,7 +297,7 @@ TEST_F(PlaylistRelayTest, AfterKillNineTheChannelResumesAtItsBreakpoint) {
   auto marks = watch(3, "after-restart");
   sleep_for(300ms);
   server->start();
-  EXPECT_TRUE(server->wait_for_status(id, "running", 5s));
+  EXPECT_TRUE(server->wait_for_flow(id, 5s));
   auto seen = marks.get();
   ASSERT_FALSE(seen.empty());
   EXPECT_EQ(seen.front().file_index, 0);
@@ -328,7 +328,7 @@ TEST_F(PlaylistRelayTest, HlsVodOverHttpAndFlvFilesPlay) {
 TEST_F(PlaylistRelayTest, PauseAndEnableKeepTheDestinationSessionAndTheTimeline) {
   std::string url = clip("a.mp4", clip_of(0, 30));
   std::string id = server->create_task(vod_task({url}));
-  ASSERT_TRUE(server->wait_for_status(id, "running", 15s));
+  ASSERT_TRUE(server->wait_for_flow(id, 15s));
   long session = nginx.publisher_id("out");
   auto reading = probe_output(10);
   auto marks = watch(10, "pause");
@@ -337,7 +337,7 @@ TEST_F(PlaylistRelayTest, PauseAndEnableKeepTheDestinationSessionAndTheTimeline)
   EXPECT_EQ(server->status_of(id), "paused");
   sleep_for(3s);
   modify({{"task_id", id}, {"status", "enable"}});
-  EXPECT_TRUE(server->wait_for_status(id, "running", 10s));
+  EXPECT_TRUE(server->wait_for_flow(id, 10s));
   EXPECT_EQ(nginx.publisher_id("out"), session) << "the destination saw a new publish session";
   ProbeReport report = reading.get();
   EXPECT_EQ(report.non_monotonic_dts("video"), 0);

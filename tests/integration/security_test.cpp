@@ -53,15 +53,17 @@ class SdkSigner {
   std::string log() const { return read_file(folder_ + "/npm.log"); }
 
   // Signs with `ak`/`sk` and sends; `date` overrides X-Sdk-Date; `sent_body` replaces the body
-  // after signing; `added_headers` are added after signing.
+  // after signing; `added_headers` are added after signing, `signed_headers` before.
   HttpReply send(const std::string& method, const std::string& url, const json& body,
                  const std::string& ak, const std::string& sk, const std::string& date = "",
-                 const std::string& sent_body = "", const json& added_headers = json::object()) {
+                 const std::string& sent_body = "", const json& added_headers = json::object(),
+                 const json& signed_headers = json::object()) {
     std::string out = folder_ + "/reply.json";
     std::filesystem::remove(out);
-    Process node({"node", folder_ + "/signed_request.js", method, url,
-                  body.is_null() ? "" : body.dump(), ak, sk, date, sent_body, added_headers.dump()},
-                 out, folder_ + "/node.log");
+    Process node(
+        {"node", folder_ + "/signed_request.js", method, url, body.is_null() ? "" : body.dump(), ak,
+         sk, date, sent_body, added_headers.dump(), signed_headers.dump()},
+        out, folder_ + "/node.log");
     node.wait(std::chrono::seconds(30));
     json reply = json::parse(read_file(out), nullptr, false);
     HttpReply result;
@@ -129,7 +131,7 @@ TEST(Security, AnUnmodifiedSdkSignerIsAcceptedAndBadSignaturesAreNot) {
   HttpReply tampered =
       sdk.send("POST", url, live_body("a"), "AKP1", "secret-p1", "", live_body("b").dump());
   EXPECT_EQ(tampered.status, 401);
-  EXPECT_EQ(error_code_of(tampered), "LIVE.100011003");
+  EXPECT_EQ(error_code_of(tampered), "APIG.0301");
   // The body replaced, with an unsigned header claiming the signed body's hash.
   json original = live_body("original");
   HttpReply replaced =
@@ -146,7 +148,15 @@ TEST(Security, AnUnmodifiedSdkSignerIsAcceptedAndBadSignaturesAreNot) {
   EXPECT_NE(stale.json().value("error_msg", "").find("X-Sdk-Date"), std::string::npos);
   HttpReply other_project = sdk.send("GET", url, nullptr, "AKP2", "secret-p2");
   EXPECT_EQ(other_project.status, 403);
-  EXPECT_EQ(error_code_of(other_project), "LIVE.100011004");
+  EXPECT_EQ(error_code_of(other_project), "LIVE.100011003");
+  // The SDKs sign X-Project-Id: the path's project passes, another is refused.
+  HttpReply same_project = sdk.send("GET", url, nullptr, "AKP1", "secret-p1", "", "",
+                                    json::object(), {{"X-Project-Id", "p1"}});
+  EXPECT_EQ(same_project.status, 200) << same_project.body;
+  HttpReply other_header = sdk.send("GET", url, nullptr, "AKP1", "secret-p1", "", "",
+                                    json::object(), {{"X-Project-Id", "p2"}});
+  EXPECT_EQ(other_header.status, 401) << other_header.body;
+  EXPECT_EQ(error_code_of(other_header), "LIVE.100011015");
   HttpReply unknown = sdk.send("GET", url, nullptr, "AKNOPE", "x");
   EXPECT_EQ(unknown.status, 401);
   // An unknown key and a wrong secret read the same: nobody learns which keys exist.
@@ -196,18 +206,18 @@ TEST(Security, SharedDestinationsConflictAndQuotasAndRatesAreEnforced) {
   EXPECT_EQ(client.request("POST", server.tasks_url(), live_body("one").dump()).status, 200);
   HttpReply conflict = client.request("POST", server.tasks_url(), live_body("one").dump());
   EXPECT_EQ(conflict.status, 409);
-  EXPECT_EQ(error_code_of(conflict), "LIVE.100011006");
+  EXPECT_EQ(error_code_of(conflict), "LIVE.103011018");
   EXPECT_EQ(client.request("POST", server.tasks_url(), live_body("two").dump()).status, 200);
   HttpReply quota = client.request("POST", server.tasks_url(), live_body("three").dump());
   EXPECT_EQ(quota.status, 429);
-  EXPECT_EQ(error_code_of(quota), "LIVE.100011008");
+  EXPECT_EQ(error_code_of(quota), "LIVE.103011020");
   EXPECT_EQ(client.request("POST", server.tasks_url("p2"), live_body("three").dump()).status, 200);
   int limited = 0;
   for (int i = 0; i < 100; ++i) {
     HttpReply reply = client.request("GET", server.tasks_url());
     if (reply.status == 429) {
       ++limited;
-      EXPECT_EQ(error_code_of(reply), "LIVE.100011008");
+      EXPECT_EQ(error_code_of(reply), "LIVE.100011007");
     }
   }
   EXPECT_GT(limited, 0);
@@ -306,7 +316,7 @@ TEST(Security, FailedAuthenticationsAreThrottledPerAddressAndLogged) {
     unauthenticated += reply.status == 401;
     if (reply.status == 429) {
       ++throttled;
-      EXPECT_EQ(error_code_of(reply), "LIVE.100011008");
+      EXPECT_EQ(error_code_of(reply), "LIVE.100011007");
     }
   }
   // 30 failures a minute by default: the first 30 are answered, the rest refused at the door.
@@ -346,14 +356,14 @@ TEST(Security, StreamKeysAndUrlSecretsStayOutOfLogsAndEvents) {
                         nginx.url("dst-key-Zr8w4Pq1") + "?sig=S1gnatur3x&pass=Pa55word9");
   body["callback_url"] = receiver.url() + "/hook?token=Cb-T0ken-558";
   std::string id = server.create_task(body);
-  ASSERT_TRUE(server.wait_for_status(id, "running", 20s));
+  ASSERT_TRUE(server.wait_for_flow(id, 20s));
   // Failures make error messages, which quote what the servers said.
   nginx.stop();
   EXPECT_TRUE(server.wait_for_status(id, "abnormal", 20s));
   nginx.start();
   publisher.stop();
   publisher.start();
-  EXPECT_TRUE(server.wait_for_status(id, "running", 30s));
+  EXPECT_TRUE(server.wait_for_flow(id, 30s));
   EXPECT_TRUE(eventually([&] { return receiver.received().size() >= 3; }, 15s));
 
   std::string events =
@@ -415,7 +425,7 @@ TEST(Security, RtspOverUdpSendsNothingToARefusedAddress) {
       << camera.setups().front();
   sleep_for(3s);
   EXPECT_EQ(refused_listener.datagrams(), 0) << "RTP reached a loopback listener";
-  EXPECT_NE(server.status_of(id), "running");
+  EXPECT_TRUE(server.wait_for_status(id, "abnormal", 15s));
 
   UdpCounter allowed_listener;
   FakeRtspServer allowed_camera(kCameraAddress, "127.0.0.1", allowed_listener.port());

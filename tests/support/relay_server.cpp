@@ -85,6 +85,16 @@ bool RelayServer::wait_for_status(const std::string& task_id, const std::string&
   return eventually([&] { return status_of(task_id) == status; }, timeout);
 }
 
+bool RelayServer::wait_for_flow(const std::string& task_id, std::chrono::milliseconds timeout) {
+  return eventually(
+      [&] {
+        nlohmann::json info = task_info(task_id);
+        return info.value("status", "") == "running" &&
+               info["runtime"].value("bitrate_kbps", int64_t{0}) > 0;
+      },
+      timeout);
+}
+
 std::vector<nlohmann::json> RelayServer::events(const std::string& task_id) {
   std::vector<nlohmann::json> out;
   sqlite3* db = nullptr;

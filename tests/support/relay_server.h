@@ -38,6 +38,9 @@ class RelayServer {
   }
   // The task's events as stored in the outbox (type, sequence, data), oldest first.
   std::vector<nlohmann::json> events(const std::string& task_id);
+  // Waits until the task reads running and its relay moves media (a relay being started reads
+  // running too, before anything flows).
+  bool wait_for_flow(const std::string& task_id, std::chrono::milliseconds timeout);
   // Waits until the task reports `status`.
   bool wait_for_status(const std::string& task_id, const std::string& status,
                        std::chrono::milliseconds timeout);

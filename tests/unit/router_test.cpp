@@ -1,9 +1,12 @@
 // The API contract, rule by rule, through the router (real task service, real SQLite file).
 #include <gtest/gtest.h>
 
+#include <sqlite3.h>
+
 #include <nlohmann/json.hpp>
 
 #include "api/auth/credentials.h"
+#include "api/auth/sdk_signature.h"
 #include "api/router.h"
 #include "store/sqlite/sqlite_store.h"
 #include "support/temp_dir.h"
@@ -178,9 +181,9 @@ TEST_F(RouterTest, ABodyThatIsNotAJsonObjectIsRefused) {
 }
 
 TEST_F(RouterTest, AWrongContentTypeIsRefused) {
-  expect_invalid(
-      call("POST", "/v1/p1/pull/stream/task", live().dump(), {{"content-type", "text/plain"}}),
-      "Content-Type");
+  expect_refused(
+      call("POST", "/v1/p1/pull/stream/task", live().dump(), {{"content-type", "text/plain"}}), 415,
+      "LIVE.100011012", "Content-Type");
   EXPECT_EQ(call("POST", "/v1/p1/pull/stream/task", live().dump(),
                  {{"content-type", "application/json; charset=utf-8"}})
                 .status,
@@ -275,9 +278,40 @@ TEST_F(RouterTest, TheDestinationMustBeComplete) {
   EXPECT_EQ(create(with(live(), "domain", "127.0.0.1:1935")).status, 200);
 }
 
-TEST_F(RouterTest, TimesHaveOneForm) {
-  expect_invalid(create(with(live(), "start_time", "2018-05-19 18:00:00")), "start_time");
-  expect_invalid(create(with(live(), "end_time", "2018-05-19T18:00:00+08:00")), "end_time");
+TEST_F(RouterTest, TimesAreAnyRfc3339DateTimeAndAnsweredInTheZForm) {
+  // What the vendor's Python SDK sends: isoformat() of naive and aware datetimes.
+  struct Form {
+    const char* sent;
+    const char* stored;
+  };
+  int stream = 0;
+  for (Form form : {Form{"2018-05-19T18:00:00Z", "2018-05-19T18:00:00Z"},
+                    Form{"2018-05-19T18:00:00+00:00", "2018-05-19T18:00:00Z"},
+                    Form{"2018-05-20T02:00:00+08:00", "2018-05-19T18:00:00Z"},
+                    Form{"2018-05-19T13:30:00-04:30", "2018-05-19T18:00:00Z"},
+                    Form{"2018-05-19T18:00:00.123456Z", "2018-05-19T18:00:00Z"},
+                    Form{"2018-05-19T18:00:00.999+00:00", "2018-05-19T18:00:00Z"},
+                    Form{"2018-05-19T18:00:00", "2018-05-19T18:00:00Z"},
+                    Form{"2018-05-19t18:00:00z", "2018-05-19T18:00:00Z"}}) {
+    std::string id = created_id(
+        with(with(live(), "start_time", form.sent), "stream_name", "t" + std::to_string(stream++)));
+    EXPECT_EQ(info(id)["start_time"], form.stored) << form.sent;
+    EXPECT_EQ(info(id)["end_time"], "2018-05-26T18:00:00Z") << form.sent;
+  }
+  for (const char* refused :
+       {"2018-05-19", "12/01/2026 09:00", "2018-05-19T18:00", "2018-13-19T18:00:00Z",
+        "2018-02-30T18:00:00Z", "2018-05-19T24:00:00Z", "2018-05-19T18:61:00Z",
+        "2018-05-19T18:00:00+24:00", "2018-05-19T18:00:00+0800", "2018-05-19T18:00:00.Z",
+        "2018-05-19T18:00:00 UTC", "1526752800"}) {
+    Reply reply = create(with(live(), "start_time", refused));
+    expect_invalid(reply, "start_time");
+    EXPECT_NE(reply.body.value("error_msg", "").find("2006-01-02T15:04:05Z"), std::string::npos)
+        << reply.body.dump();
+  }
+  expect_invalid(create(with(live(), "end_time", "next week")), "end_time");
+  std::string id = created_id(with(live(), "stream_name", "modified-times"));
+  EXPECT_EQ(modify({{"task_id", id}, {"end_time", "2018-05-20T02:00:00+08:00"}}).status, 200);
+  EXPECT_EQ(info(id)["end_time"], "2018-05-19T18:00:00Z");
 }
 
 TEST_F(RouterTest, StartMustBeBeforeEnd) {
@@ -359,7 +393,7 @@ TEST_F(RouterTest, CallbackRules) {
 TEST_F(RouterTest, TwoActiveTasksPushingToOneDestinationConflict) {
   created_id(live());
   json other = with(live(), "source_urls", {"rtmp://elsewhere/live/x"});
-  expect_refused(create(with(other, "push_args", "a=1")), 409, "LIVE.100011006", "destination");
+  expect_refused(create(with(other, "push_args", "a=1")), 409, "LIVE.103011018", "destination");
 }
 
 TEST_F(RouterTest, ListPaginatesNewestFirst) {
@@ -386,17 +420,17 @@ TEST_F(RouterTest, ListParametersAreChecked) {
 
 TEST_F(RouterTest, ATaskIsInvisibleToOtherProjects) {
   std::string id = created_id(live());
-  expect_refused(list("task_id=" + id, "p2"), 404, "LIVE.100011005", "task_id");
+  expect_refused(list("task_id=" + id, "p2"), 404, "LIVE.103011019", "task_id");
   EXPECT_EQ(list("", "p2").body["total"], 0);
-  expect_refused(modify({{"task_id", id}, {"status", "pause"}}, "p2"), 404, "LIVE.100011005",
+  expect_refused(modify({{"task_id", id}, {"status", "pause"}}, "p2"), 404, "LIVE.103011019",
                  "task_id");
-  expect_refused(remove("task_id=" + id, "p2"), 404, "LIVE.100011005", "task_id");
+  expect_refused(remove("task_id=" + id, "p2"), 404, "LIVE.103011019", "task_id");
   EXPECT_EQ(list("task_id=" + id).status, 200);
 }
 
 TEST_F(RouterTest, ModifyNeedsAnExistingTaskId) {
   expect_invalid(modify({{"status", "pause"}}), "task_id");
-  expect_refused(modify({{"task_id", "nope"}}), 404, "LIVE.100011005", "task_id");
+  expect_refused(modify({{"task_id", "nope"}}), 404, "LIVE.103011019", "task_id");
 }
 
 TEST_F(RouterTest, ModifyPausesAndEnables) {
@@ -405,8 +439,28 @@ TEST_F(RouterTest, ModifyPausesAndEnables) {
   EXPECT_EQ(modify({{"task_id", id}, {"status", "pause"}}).status, 200);
   EXPECT_EQ(info(id)["status"], "paused");
   EXPECT_EQ(modify({{"task_id", id}, {"status", "enable"}}).status, 200);
-  EXPECT_NE(info(id)["status"], "paused");
+  // Its window is open: it is running (being started), never "waiting".
+  EXPECT_EQ(info(id)["status"], "running");
   expect_invalid(modify({{"task_id", id}, {"status", "stop"}}), "status");
+  std::string later = created_id(with(with(live(), "stream_name", "later"), "start_time",
+                                      "2018-05-19T19:00:00Z"));
+  EXPECT_EQ(info(later)["status"], "waiting");
+}
+
+TEST_F(RouterTest, EveryTaskCarriesEveryCreateField) {
+  json stored = info(created_id(live()));
+  for (const char* field :
+       {"region", "source_type", "source_urls", "domain", "app_name", "stream_name", "push_args",
+        "destination_url", "start_time", "end_time", "vod_loop_time", "vod_refresh_type",
+        "vod_start_video_index", "vod_start_video_time", "backup_source_type",
+        "backup_source_urls", "callback_events", "callback_url"}) {
+    EXPECT_TRUE(stored.contains(field)) << field;
+  }
+  EXPECT_EQ(stored["backup_source_type"], "");
+  EXPECT_EQ(stored["backup_source_urls"], json::array());
+  EXPECT_EQ(stored["vod_loop_time"], "");
+  EXPECT_EQ(stored["callback_url"], "");
+  EXPECT_EQ(stored["destination_url"], "");
 }
 
 TEST_F(RouterTest, ModifyKeepsTypeAndDestination) {
@@ -446,7 +500,7 @@ TEST_F(RouterTest, AFinishedTaskOnlyAcceptsALaterEndTime) {
       with(with(live(), "start_time", "2018-05-19T17:00:00Z"), "end_time", "2018-05-19T18:00:00Z"));
   clock.now = *task::parse_utc("2018-05-19T18:30:00Z");
   EXPECT_EQ(info(id)["status"], "finished");
-  expect_refused(modify({{"task_id", id}, {"status", "pause"}}), 400, "LIVE.100011002", "end_time");
+  expect_refused(modify({{"task_id", id}, {"status", "pause"}}), 400, "LIVE.103011022", "end_time");
   EXPECT_EQ(modify({{"task_id", id}, {"end_time", "2018-05-19T20:00:00Z"}}).status, 200);
   EXPECT_NE(info(id)["status"], "finished");
 }
@@ -454,21 +508,23 @@ TEST_F(RouterTest, AFinishedTaskOnlyAcceptsALaterEndTime) {
 TEST_F(RouterTest, DeleteRemovesTheTask) {
   std::string id = created_id(live());
   expect_invalid(remove(""), "task_id");
-  expect_refused(remove("task_id=nope"), 404, "LIVE.100011005", "task_id");
-  expect_refused(remove("task_id=" + id + "&region=elsewhere"), 404, "LIVE.100011005", "task_id");
+  expect_refused(remove("task_id=nope"), 404, "LIVE.103011019", "task_id");
+  expect_refused(remove("task_id=" + id + "&region=elsewhere"), 404, "LIVE.103011019", "task_id");
   Reply reply = remove("task_id=" + id + "&region=local");
   EXPECT_EQ(reply.status, 200);
   EXPECT_EQ(reply.body["task_id"], id);
-  expect_refused(list("task_id=" + id), 404, "LIVE.100011005", "task_id");
-  expect_refused(remove("task_id=" + id), 404, "LIVE.100011005", "task_id");
+  expect_refused(list("task_id=" + id), 404, "LIVE.103011019", "task_id");
+  expect_refused(remove("task_id=" + id), 404, "LIVE.103011019", "task_id");
 }
 
 TEST_F(RouterTest, UnknownPathsAndMethodsGetTheErrorBody) {
-  expect_refused(call("GET", "/v1/p1/pull/stream"), 404, "LIVE.100011005", "path");
-  expect_refused(call("GET", "/"), 404, "LIVE.100011005", "path");
+  // The vendor's API gateway answers a route it does not know with APIG.0101.
+  expect_refused(call("GET", "/v1/p1/pull/stream"), 404, "APIG.0101", "/v1/p1/pull/stream");
+  expect_refused(call("GET", "/"), 404, "APIG.0101", "API");
   Reply reply = call("PATCH", "/v1/p1/pull/stream/task");
-  EXPECT_EQ(reply.status, 405);
-  EXPECT_EQ(reply.body["error_code"], "LIVE.100011001");
+  expect_refused(reply, 405, "LIVE.100011011", "PATCH");
+  EXPECT_EQ(reply.raw.headers.back(),
+            std::make_pair(std::string("Allow"), std::string("GET, POST, PUT, DELETE")));
 }
 
 TEST_F(RouterTest, ABodyOverTheLimitIsA413) {
@@ -478,7 +534,7 @@ TEST_F(RouterTest, ABodyOverTheLimitIsA413) {
   request.transport_error = api::TransportError::body_too_large;
   api::HttpResponse response = router.handle(request);
   EXPECT_EQ(response.status, 413);
-  EXPECT_EQ(json::parse(response.body)["error_code"], "LIVE.100011007");
+  EXPECT_EQ(json::parse(response.body)["error_code"], "LIVE.100011001");
 }
 
 TEST(RouterAuth, TokensAreCheckedForProjectAndAction) {
@@ -499,11 +555,11 @@ TEST(RouterAuth, TokensAreCheckedForProjectAndAction) {
     return std::make_pair(response.status, json::parse(response.body)["error_code"]);
   };
   EXPECT_EQ(get({}).first, 401);
-  EXPECT_EQ(get({}).second, "LIVE.100011003");
+  EXPECT_EQ(get({}).second, "APIG.0301");
   EXPECT_EQ(get({{"x-auth-token", "wrong"}}).first, 401);
   EXPECT_EQ(get({{"x-auth-token", "all"}}).first, 200);
   EXPECT_EQ(get({{"x-auth-token", "all"}}, "p2").first, 403);
-  EXPECT_EQ(get({{"x-auth-token", "all"}}, "p2").second, "LIVE.100011004");
+  EXPECT_EQ(get({{"x-auth-token", "all"}}, "p2").second, "LIVE.100011003");
   EXPECT_EQ(get({{"x-auth-token", "reader"}}).first, 200);
   api::HttpRequest post =
       request_of("POST", "/v1/p1/pull/stream/task", {{"x-auth-token", "reader"}}, "{}");
@@ -581,7 +637,7 @@ TEST_F(RouterTest, DestinationsConflictOnlyWithinAProjectInTheirCanonicalForm) {
        {"rtmp://ingest.example.com/live/%76ictim", "rtmp://ingest.example.com//live/victim",
         "rtmp://INGEST.EXAMPLE.COM:1935/live/victim", "rtmp://ingest.example.com/live//victim/",
         "rtmp://ingest.example.com/live/victim?token=other"}) {
-    expect_refused(create(with(victim, "destination_url", spelling)), 409, "LIVE.100011006",
+    expect_refused(create(with(victim, "destination_url", spelling)), 409, "LIVE.103011018",
                    "destination");
   }
   EXPECT_EQ(create(with(victim, "destination_url", "rtmp://ingest.example.com/live/Victim")).status,
@@ -620,4 +676,89 @@ TEST(RouterAuth, FailedAuthenticationsFromOneAddressAreThrottled) {
   // Other addresses are not affected.
   EXPECT_EQ(get("good", "192.0.2.8"), 200);
   EXPECT_EQ(get("wrong", "192.0.2.8"), 401);
+}
+
+TEST_F(RouterTest, AnXProjectIdOtherThanThePathsIsA401) {
+  std::string body = live().dump();
+  std::map<std::string, std::string> other = {{"content-type", "application/json"},
+                                              {"x-project-id", "p2"}};
+  expect_refused(call("POST", "/v1/p1/pull/stream/task", body, other), 401, "LIVE.100011015",
+                 "X-Project-Id");
+  expect_refused(call("GET", "/v1/p1/pull/stream/task", "", {{"x-project-id", "p2"}}), 401,
+                 "LIVE.100011015", "X-Project-Id");
+  EXPECT_EQ(list().body["total"], 0) << "a refused request created a task";
+  EXPECT_EQ(call("POST", "/v1/p1/pull/stream/task", body, {{"x-project-id", "p1"}}).status, 200);
+}
+
+TEST_F(RouterTest, TheQuotaAndTheRateLimitHaveTheirOwnCodes) {
+  task::TaskServiceSettings limited = settings;
+  limited.project_task_quota = 1;
+  task::TaskService quota_service{store, clock, limited};
+  api::RateLimiter limiter(0.001, 2);  // two requests, then (practically) none
+  api::Router limited_router{quota_service, open, &limiter};
+  auto post = [&](const json& body) {
+    api::HttpRequest request = request_of("POST", "/v1/q/pull/stream/task",
+                                          {{"content-type", "application/json"}}, body.dump());
+    api::HttpResponse response = limited_router.handle(request);
+    return Reply{response.status, json::parse(response.body), response};
+  };
+  EXPECT_EQ(post(live()).status, 200);
+  expect_refused(post(with(live(), "stream_name", "second")), 429, "LIVE.103011020", "quota");
+  expect_refused(post(with(live(), "stream_name", "third")), 429, "LIVE.100011007", "rate");
+}
+
+TEST(RouterErrors, AStoreThatFailsIsA500ThatLeaksNothing) {
+  test_support::TempDir dir;
+  auto store = std::make_unique<store::SqliteStore>(dir.file("db"));
+  FakeClock clock;
+  task::TaskService service{*store, clock, {}};
+  api::OpenAuthenticator open;
+  api::Router router{service, open};
+  {
+    // Another writer breaks the database under the service.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(dir.file("db").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "DROP TABLE tasks", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  api::HttpResponse response = router.handle(request_of("GET", "/v1/p1/pull/stream/task", {}, ""));
+  json body = json::parse(response.body);
+  EXPECT_EQ(response.status, 500);
+  EXPECT_EQ(body["error_code"], "LIVE.100011005");
+  EXPECT_EQ(body["error_msg"], "internal error");
+  EXPECT_FALSE(body.value("request_id", "").empty());
+}
+
+TEST(RouterAuth, EveryAuthenticationFailureIsAPIG0301WithOneMessageForUnknownKeys) {
+  test_support::TempDir dir;
+  store::SqliteStore store{dir.file("db")};
+  FakeClock clock;
+  task::TaskService service{store, clock, {}};
+  auto credentials = api::parse_credentials(
+      R"({"access_keys": [{"ak": "AKREAL", "sk": "real-secret", "projects": ["p1"]}]})");
+  ASSERT_TRUE(credentials.ok());
+  api::CredentialAuthenticator auth{*credentials, clock};
+  api::Router router{service, auth};
+  std::string date = "20180519T170000Z";
+  auto signed_get = [&](const std::string& ak, const std::string& sk) {
+    api::HttpRequest request =
+        request_of("GET", "/v1/p1/pull/stream/task", {{"host", "h"}, {"x-sdk-date", date}}, "");
+    std::vector<std::string> names = {"host", "x-sdk-date"};
+    std::string hash = *api::sdk_payload_hash(request, names);
+    std::string signature =
+        api::sdk_signature(sk, date, api::sdk_canonical_request(request, names, hash));
+    request.headers["authorization"] =
+        "SDK-HMAC-SHA256 Access=" + ak + ", SignedHeaders=host;x-sdk-date, Signature=" + signature;
+    api::HttpResponse response = router.handle(request);
+    return Reply{response.status, json::parse(response.body), response};
+  };
+  EXPECT_EQ(signed_get("AKREAL", "real-secret").status, 200);
+  Reply wrong_secret = signed_get("AKREAL", "not-the-secret");
+  Reply unknown_key = signed_get("AKNOBODY", "real-secret");
+  expect_refused(wrong_secret, 401, "APIG.0301", "Incorrect IAM authentication information");
+  expect_refused(unknown_key, 401, "APIG.0301", "Incorrect IAM authentication information");
+  EXPECT_EQ(wrong_secret.body["error_msg"], unknown_key.body["error_msg"]);
+  api::HttpResponse response = router.handle(request_of("GET", "/v1/p1/pull/stream/task", {}, ""));
+  expect_refused({response.status, json::parse(response.body), response}, 401, "APIG.0301",
+                 "credentials required");
 }

@@ -232,7 +232,7 @@ TEST_P(StoreTest, AProjectOverItsQuotaIsRefusedOthersAreNot) {
   ASSERT_TRUE(store->create_task(spec_of("b"), "b", kNow, 2).ok());
   auto refused = store->create_task(spec_of("c"), "c", kNow, 2);
   ASSERT_FALSE(refused.ok());
-  EXPECT_EQ(refused.error().kind, task::ErrorKind::rate_limited);
+  EXPECT_EQ(refused.error().kind, task::ErrorKind::quota_exceeded);
   EXPECT_TRUE(store->create_task(spec_of("d", "p2"), "d", kNow, 2).ok());
   ASSERT_TRUE(store->delete_task("p1", "a", {}).ok());
   EXPECT_TRUE(store->create_task(spec_of("c"), "c", kNow, 2).ok());

@@ -58,7 +58,11 @@ TEST(Status, IsDerivedFromWindowPauseAndRelayReport) {
   record.spec.start_time = kNow + 10;
   record.spec.end_time = kNow + 100;
   EXPECT_EQ(derive_status(record, kNow), TaskStatus::waiting);
-  EXPECT_EQ(derive_status(record, kNow + 10), TaskStatus::waiting);  // nothing flows yet
+  // Inside the window, a relay being started reads running: waiting is for start_time alone.
+  EXPECT_EQ(derive_status(record, kNow + 10), TaskStatus::running);
+  record.runtime.relay_state = RelayState::starting;
+  EXPECT_EQ(derive_status(record, kNow + 10), TaskStatus::running);
+  EXPECT_EQ(derive_status(record, kNow + 9), TaskStatus::waiting);
   record.runtime.relay_state = RelayState::flowing;
   EXPECT_EQ(derive_status(record, kNow + 10), TaskStatus::running);
   record.runtime.relay_state = RelayState::failing;

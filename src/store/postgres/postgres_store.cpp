@@ -167,7 +167,7 @@ task::Status PostgresStore::create_task(const task::TaskSpec& spec,
                             {spec.project_id, num(now)})
                          .integer(0, 0);
     if (active >= max_active) {
-      return task::Error{task::ErrorKind::rate_limited, "task quota exceeded: project " +
+      return task::Error{task::ErrorKind::quota_exceeded, "task quota exceeded: project " +
                                                             spec.project_id + " already has " +
                                                             num(max_active) + " active tasks"};
     }

@@ -127,7 +127,7 @@ task::Status SqliteStore::create_task(const task::TaskSpec& spec,
                     "finish_reason = '' AND end_time > ?");
     count.bind(1, spec.project_id).bind(2, now).step();
     if (count.integer(0) >= max_active) {
-      return task::Error{task::ErrorKind::rate_limited,
+      return task::Error{task::ErrorKind::quota_exceeded,
                          "task quota exceeded: project " + spec.project_id + " already has " +
                              std::to_string(max_active) + " active tasks"};
     }

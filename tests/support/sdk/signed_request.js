@@ -2,14 +2,15 @@
 // @huaweicloud/huaweicloud-sdk-core), exactly as an SDK client would, and prints
 // {"status": ..., "body": ...}.
 // Usage: node signed_request.js METHOD URL BODY_JSON AK SK [X_SDK_DATE] [SENT_BODY_JSON]
-//        [EXTRA_HEADERS_JSON]
+//        [EXTRA_HEADERS_JSON] [SIGNED_HEADERS_JSON]
 // SENT_BODY_JSON, when given, is sent instead of the signed body (a tampered request);
-// EXTRA_HEADERS_JSON adds headers after signing (unsigned ones an attacker could add).
+// EXTRA_HEADERS_JSON adds headers after signing (unsigned ones an attacker could add);
+// SIGNED_HEADERS_JSON adds headers before signing, as an SDK does with X-Project-Id.
 const http = require('http');
 const { AKSKSigner } = require('@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner');
 
-const [method, url, bodyText, ak, sk, sdkDate, sentBodyText, extraHeadersText] =
-  process.argv.slice(2);
+const [method, url, bodyText, ak, sk, sdkDate, sentBodyText, extraHeadersText,
+  signedHeadersText] = process.argv.slice(2);
 const target = new URL(url);
 const queryParams = {};
 target.searchParams.forEach((value, key) => { queryParams[key] = value; });
@@ -22,6 +23,7 @@ const request = {
   data,
 };
 if (sdkDate) request.headers['X-Sdk-Date'] = sdkDate;
+Object.assign(request.headers, signedHeadersText ? JSON.parse(signedHeadersText) : {});
 const headers = AKSKSigner.sign(request, { getAk: () => ak, getSk: () => sk });
 Object.assign(headers, extraHeadersText ? JSON.parse(extraHeadersText) : {});
 const payload = sentBodyText !== undefined && sentBodyText !== '' ? sentBodyText

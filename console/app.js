@@ -301,7 +301,7 @@ async function loadEvents(taskId, isRefresh = false) {
     for (const event of reply.events.slice().reverse()) {
       body.append(el('tr', {},
         el('td', {}, String(event.sequence)),
-        el('td', {class: 'time'}, new Date(event.timestamp * 1000).toISOString().replace('.000', '')),
+        el('td', {class: 'time'}, event.timestamp),
         el('td', {}, event.event_type),
         el('td', {}, describeEvent(event)),
         el('td', {class: `delivery ${event.delivery}`}, event.delivery)));

@@ -11,6 +11,7 @@
 #include "api/url_query.h"
 #include "observe/metrics.h"
 #include "task/text_rules.h"
+#include "task/time_format.h"
 #include "task/uuid.h"
 
 namespace streamrelay::api {
@@ -331,7 +332,7 @@ HttpResponse Router::events(const std::string& query, const std::string& project
     events.push_back({{"event_id", event.event_id},
                       {"event_type", event.event_type},
                       {"sequence", event.sequence},
-                      {"timestamp", event.timestamp},
+                      {"timestamp", task::format_utc(event.timestamp)},
                       {"data", data_of(event.data)},
                       {"delivery", item.state},
                       {"attempts", item.attempts}});

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <sstream>
 
@@ -56,11 +57,12 @@ int ProbeReport::count(const std::string& type) const {
 }
 
 int ProbeReport::non_monotonic_dts(const std::string& type) const {
+  if (count(type) == 0) return -1;
   int bad = 0;
   double last = -1e18;
   for (const ProbedPacket& packet : packets) {
     if (packet.type != type) continue;
-    if (packet.dts < last) ++bad;
+    if (packet.dts <= last) ++bad;
     last = packet.dts;
   }
   return bad;
@@ -83,6 +85,7 @@ double ProbeReport::measured_rate(const std::string& type) const {
 }
 
 double ProbeReport::largest_dts_gap(const std::string& type) const {
+  if (count(type) < 2) return std::numeric_limits<double>::infinity();
   double largest = 0, last = 0;
   bool has_last = false;
   for (const ProbedPacket& packet : packets) {
@@ -119,6 +122,33 @@ double rate_of(const std::string& rate) {
 }
 
 }  // namespace
+
+testing::AssertionResult is_continuous(const ProbeReport& report, const std::string& type,
+                                       int min_packets, double max_gap) {
+  if (!report.is_ok) return testing::AssertionFailure() << report.error;
+  int packets = report.count(type);
+  if (packets < min_packets) {
+    return testing::AssertionFailure()
+           << type << ": " << packets << " packets read, at least " << min_packets << " expected";
+  }
+  double last = 0;
+  bool has_last = false;
+  for (const ProbedPacket& packet : report.packets) {
+    if (packet.type != type) continue;
+    if (has_last && packet.dts <= last) {
+      return testing::AssertionFailure()
+             << type << ": DTS " << packet.dts << " s does not follow " << last << " s";
+    }
+    if (has_last && packet.dts - last > max_gap) {
+      return testing::AssertionFailure()
+             << type << ": a gap of " << packet.dts - last << " s after " << last << " s (at most "
+             << max_gap << " s)";
+    }
+    last = packet.dts;
+    has_last = true;
+  }
+  return testing::AssertionSuccess();
+}
 
 ProbeReport probe(const std::string& url, int seconds, const std::string& log_path,
                   bool with_frames) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <map>
 #include <string>
@@ -70,14 +72,44 @@ struct ProbeReport {
 
   bool has_stream(const std::string& type) const;
   int count(const std::string& type) const;
-  // Packets whose DTS is below the previous one of the same track.
+  // Packets whose DTS is not above the previous one of the same track (equal counts: two
+  // packets of a track at one time are a fault); -1 when the track has no packet at all, so a
+  // probe that read nothing never passes as "no fault".
   int non_monotonic_dts(const std::string& type) const;
   // Frames per second over the packets read (count over DTS span).
   double measured_rate(const std::string& type) const;
   double dts_span(const std::string& type) const;
-  // The largest step between consecutive DTS of a track.
+  // The largest step between consecutive DTS of a track; infinity with fewer than two packets.
   double largest_dts_gap(const std::string& type) const;
 };
+
+// Whether the probe read a continuous `type` track: at least `min_packets` packets, every DTS
+// above the one before, and no step between two of them over `max_gap` seconds (a frame and a
+// half of the track's rate, say). The message names the rule that broke and where.
+testing::AssertionResult is_continuous(const ProbeReport& report, const std::string& type,
+                                       int min_packets, double max_gap);
+
+// A frame and a half of a track, the most one step of a continuous timeline may take: video at
+// `fps`, AAC (1024 samples a frame) at `sample_rate`.
+inline double video_gap(double fps) {
+  return 1.5 / fps + 0.0005;  // FLV keeps milliseconds
+}
+inline double aac_gap(double sample_rate) {
+  return 1.5 * 1024 / sample_rate + 0.0005;
+}
+// Audio across a segment boundary (a source that returns, the slate, the next file): the new
+// segment is anchored on its keyframe with one offset for both tracks to keep A/V sync, so its
+// first audio may land up to a video frame further than a frame and a half after the last.
+inline double aac_gap_across_segments(double sample_rate, double fps) {
+  return aac_gap(sample_rate) + 1.0 / fps;
+}
+
+// The packets a probe of `seconds` must at least read of a track at `rate` per second: its first
+// second may go to finding the stream's start, and the rest may run a tenth short on a loaded
+// machine.
+inline int packets_in(int seconds, double rate) {
+  return static_cast<int>((seconds - 1) * rate * 0.9);
+}
 
 // Runs ffprobe on `url` reading `seconds` of media (bounded in wall time too).
 ProbeReport probe(const std::string& url, int seconds, const std::string& log_path,

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
@@ -97,6 +98,20 @@ long NginxRtmp::publisher_id(const std::string& stream) {
   return std::stol(match[1]);
 }
 
+int NginxRtmp::players(const std::string& stream) {
+  std::string xml = stat();
+  size_t at = xml.find("<name>" + stream + "</name>");
+  if (at == std::string::npos) return 0;
+  std::string block = xml.substr(at, xml.find("</stream>", at) - at);
+  int count = 0;
+  for (size_t client = block.find("<client>"); client != std::string::npos;
+       client = block.find("<client>", client + 1)) {
+    std::string entry = block.substr(client, block.find("</client>", client) - client);
+    count += entry.find("<publishing/>") == std::string::npos ? 1 : 0;
+  }
+  return count;
+}
+
 int NginxRtmp::ended_publish_sessions(const std::string& stream) {
   std::istringstream log(read_file(folder_ + "/logs/rtmp_access.log"));
   std::string line;
@@ -108,6 +123,34 @@ int NginxRtmp::ended_publish_sessions(const std::string& stream) {
     }
   }
   return count;
+}
+
+}  // namespace streamrelay::test_support
+
+namespace streamrelay::test_support {
+
+NginxRtmp::Unpublishes NginxRtmp::unpublishes(const std::string& stream) {
+  // nginx-rtmp logs, per connection "*N": "publish: name='S' ...", then "deleteStream" when the
+  // client sends it, and "disconnect" when the connection ends (followed by its own cleanup).
+  std::istringstream log(read_file(folder_ + "/logs/error.log"));
+  std::regex connection_of(" \\*([0-9]+) ");
+  std::map<std::string, bool> publishers;  // connection -> has sent deleteStream
+  Unpublishes result;
+  std::string line;
+  while (std::getline(log, line)) {
+    std::smatch match;
+    if (!std::regex_search(line, match, connection_of)) continue;
+    std::string connection = match[1];
+    if (line.find("publish: name='" + stream + "'") != std::string::npos) {
+      publishers[connection] = false;
+    } else if (publishers.count(connection) && line.find("deleteStream") != std::string::npos) {
+      publishers[connection] = true;
+    } else if (publishers.count(connection) && line.find(" disconnect,") != std::string::npos) {
+      (publishers[connection] ? result.clean : result.abrupt) += 1;
+      publishers.erase(connection);
+    }
+  }
+  return result;
 }
 
 }  // namespace streamrelay::test_support

@@ -28,8 +28,17 @@ class NginxRtmp {
   // The id nginx gave the client publishing `stream`, -1 when nobody publishes it.
   long publisher_id(const std::string& stream);
   bool is_publishing(const std::string& stream) { return publisher_id(stream) >= 0; }
+  // Clients playing `stream` (connected and waiting for it, or watching it).
+  int players(const std::string& stream);
   // PUBLISH sessions of `stream` that have ended, from the access log.
   int ended_publish_sessions(const std::string& stream);
+  // Publishers of `stream` that ended their session cleanly (deleteStream before they
+  // disconnected) and those that just went away, from nginx's own log of the connections.
+  struct Unpublishes {
+    int clean = 0;
+    int abrupt = 0;
+  };
+  Unpublishes unpublishes(const std::string& stream);
 
  private:
   std::string folder_;

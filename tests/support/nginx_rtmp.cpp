@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -129,26 +130,54 @@ int NginxRtmp::ended_publish_sessions(const std::string& stream) {
 
 namespace streamrelay::test_support {
 
-NginxRtmp::Unpublishes NginxRtmp::unpublishes(const std::string& stream) {
+namespace {
+
+// Unix seconds of an nginx log line's "2026/01/02 03:04:05" stamp (nginx writes local time).
+int64_t log_seconds(const std::string& line) {
+  std::tm parts{};
+  if (sscanf(line.c_str(), "%d/%d/%d %d:%d:%d", &parts.tm_year, &parts.tm_mon, &parts.tm_mday,
+             &parts.tm_hour, &parts.tm_min, &parts.tm_sec) != 6) {
+    return 0;
+  }
+  parts.tm_year -= 1900;
+  parts.tm_mon -= 1;
+  parts.tm_isdst = -1;
+  return static_cast<int64_t>(mktime(&parts));
+}
+
+}  // namespace
+
+std::vector<NginxRtmp::PublishSession> NginxRtmp::publish_sessions(const std::string& stream) {
   // nginx-rtmp logs, per connection "*N": "publish: name='S' ...", then "deleteStream" when the
   // client sends it, and "disconnect" when the connection ends (followed by its own cleanup).
   std::istringstream log(read_file(folder_ + "/logs/error.log"));
   std::regex connection_of(" \\*([0-9]+) ");
-  std::map<std::string, bool> publishers;  // connection -> has sent deleteStream
-  Unpublishes result;
+  std::map<std::string, size_t> open;  // connection -> index of its session
+  std::vector<PublishSession> sessions;
   std::string line;
   while (std::getline(log, line)) {
     std::smatch match;
     if (!std::regex_search(line, match, connection_of)) continue;
     std::string connection = match[1];
+    auto found = open.find(connection);
     if (line.find("publish: name='" + stream + "'") != std::string::npos) {
-      publishers[connection] = false;
-    } else if (publishers.count(connection) && line.find("deleteStream") != std::string::npos) {
-      publishers[connection] = true;
-    } else if (publishers.count(connection) && line.find(" disconnect,") != std::string::npos) {
-      (publishers[connection] ? result.clean : result.abrupt) += 1;
-      publishers.erase(connection);
+      open[connection] = sessions.size();
+      sessions.push_back({log_seconds(line), 0, false});
+    } else if (found != open.end() && line.find("deleteStream") != std::string::npos) {
+      sessions[found->second].is_clean = true;
+    } else if (found != open.end() && line.find(" disconnect,") != std::string::npos) {
+      sessions[found->second].ended = log_seconds(line);
+      open.erase(found);
     }
+  }
+  return sessions;
+}
+
+NginxRtmp::Unpublishes NginxRtmp::unpublishes(const std::string& stream) {
+  Unpublishes result;
+  for (const PublishSession& session : publish_sessions(stream)) {
+    if (session.ended == 0) continue;
+    (session.is_clean ? result.clean : result.abrupt) += 1;
   }
   return result;
 }

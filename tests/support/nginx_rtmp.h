@@ -1,6 +1,8 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "support/process.h"
 
@@ -32,8 +34,15 @@ class NginxRtmp {
   int players(const std::string& stream);
   // PUBLISH sessions of `stream` that have ended, from the access log.
   int ended_publish_sessions(const std::string& stream);
-  // Publishers of `stream` that ended their session cleanly (deleteStream before they
-  // disconnected) and those that just went away, from nginx's own log of the connections.
+  // The publish sessions of `stream` as nginx logged them, in order: when each began and ended
+  // (unix seconds; 0 while it goes on) and whether the publisher ended it cleanly (deleteStream
+  // before it disconnected) or just went away.
+  struct PublishSession {
+    int64_t began = 0;
+    int64_t ended = 0;
+    bool is_clean = false;
+  };
+  std::vector<PublishSession> publish_sessions(const std::string& stream);
   struct Unpublishes {
     int clean = 0;
     int abrupt = 0;

@@ -96,6 +96,7 @@ void Supervisor::start() {
 }
 
 void Supervisor::tick_guarded() {
+  has_ticked_ = true;
   try {
     tick();
   } catch (const std::exception& error) {
@@ -107,10 +108,12 @@ void Supervisor::tick_guarded() {
 void Supervisor::stop() {
   {
     std::lock_guard lock(mutex_);
+    if (stop_requested_) return;  // stopped before (the destructor after an explicit stop)
     stop_requested_ = true;
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (has_ticked_) shut_down();
 }
 
 void Supervisor::on_tasks_changed() {
@@ -137,6 +140,9 @@ void Supervisor::run() {
     }
     tick_guarded();
   }
+}
+
+void Supervisor::shut_down() {
   for (auto& [id, entry] : entries_) stop_relay(entry);
   stopping_.clear();  // joins every relay's threads
   try {

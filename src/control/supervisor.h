@@ -46,6 +46,9 @@ class Supervisor final : public task::ChangeListener, public media::RelayObserve
   ~Supervisor() override;
 
   void start();
+  // One look at the store on the caller's thread, for a supervisor that is not started: a test
+  // moves its clock and ticks, and sees what a tick does without waiting for a thread.
+  void tick_once() { tick_guarded(); }
   // Stops every relay (tasks stay as they are, to run again at the next start) and the thread.
   void stop();
 
@@ -74,6 +77,8 @@ class Supervisor final : public task::ChangeListener, public media::RelayObserve
   };
 
   void run();
+  // After the last tick: stops every relay, waits for them and writes their last reports.
+  void shut_down();
   bool is_start_overdue(const Entry& entry, media::RelayPhase phase) const;
   void tick();
   void tick_guarded();
@@ -115,6 +120,7 @@ class Supervisor final : public task::ChangeListener, public media::RelayObserve
   int64_t revision_ = 0;
   std::chrono::steady_clock::time_point last_runtime_write_{};
   std::atomic<size_t> running_relays_{0};
+  bool has_ticked_ = false;
 
   bool is_clustered_ = false;
   std::unordered_map<std::string, int64_t> leases_;  // task_id -> fencing epoch

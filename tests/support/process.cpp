@@ -19,7 +19,7 @@ extern char** environ;
 namespace streamrelay::test_support {
 
 Process::Process(std::vector<std::string> argv, const std::string& log_path,
-                 const std::string& error_path) {
+                 const std::string& error_path, const std::string& input_path) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
@@ -30,7 +30,8 @@ Process::Process(std::vector<std::string> argv, const std::string& log_path,
     posix_spawn_file_actions_addopen(&actions, 2, error_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
                                      0644);
   }
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(
+      &actions, 0, input_path.empty() ? "/dev/null" : input_path.c_str(), O_RDONLY, 0);
   // The child must not inherit the test's sockets (a listening one would keep its port busy).
   posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   std::vector<char*> args;

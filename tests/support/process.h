@@ -12,9 +12,10 @@ namespace streamrelay::test_support {
 class Process {
  public:
   Process() = default;
-  // stderr goes to `error_path`, or with stdout when it is empty.
+  // stderr goes to `error_path`, or with stdout when it is empty; stdin reads `input_path`, or
+  // nothing when it is empty.
   Process(std::vector<std::string> argv, const std::string& log_path,
-          const std::string& error_path = "");
+          const std::string& error_path = "", const std::string& input_path = "");
   ~Process();
   Process(Process&& other) noexcept;
   Process& operator=(Process&& other) noexcept;

@@ -1,13 +1,27 @@
 // Drives the web console in Debian's Chromium, as a user would: create a playlist task, watch it
-// run, edit its playlist, read its events, take a screenshot, delete it.
-// Usage: node console_flow.js <playwright dir> <base url> <project> <dest url> <screenshot> <urls...>
+// run, edit its playlist, read its events, take a screenshot, delete it. Before the delete it
+// prints the edited task and waits until <go on file> exists, so the test can check the task
+// through the API and the stream meanwhile.
+// Usage: node console_flow.js <playwright dir> <base url> <project> <dest url> <screenshot>
+//        <go on file> <urls...>
 'use strict';
 
-const [playwrightDir, base, project, destination, screenshot, ...files] = process.argv.slice(2);
+const fs = require('fs');
+
+const [playwrightDir, base, project, destination, screenshot, goOnFile, ...files] =
+  process.argv.slice(2);
 const { chromium } = require(`${playwrightDir}/node_modules/playwright-core`);
 
 function step(name) {
   console.log(`step: ${name}`);
+}
+
+async function waitForFile(path, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (!fs.existsSync(path)) {
+    if (Date.now() > deadline) throw new Error(`${path} did not appear within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 (async () => {
@@ -63,6 +77,8 @@ function step(name) {
     await page.locator('#events tbody td.delivery.skipped').first().waitFor();
     await page.waitForTimeout(5000); // a few more samples for the sparkline
     await page.screenshot({ path: screenshot, fullPage: true });
+    console.log(`edited: ${JSON.stringify({ task_id: taskId })}`);
+    await waitForFile(goOnFile, 90000);
 
     step('delete');
     await page.click(`button[aria-label="Delete ${taskId}"]`);

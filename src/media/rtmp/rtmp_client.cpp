@@ -20,32 +20,17 @@ extern "C" {
 }
 
 namespace streamrelay::media {
+
+using namespace rtmp;  // the message types and the chunk codec
+
 namespace {
 
 constexpr size_t kHandshakeSize = 1536;
 constexpr size_t kReadBlock = 64 * 1024;
-// A message larger than this is not a live stream's: the peer is broken or hostile.
-constexpr uint32_t kMaxMessageBytes = 16 * 1024 * 1024;
 // How often a blocked wait looks at the stop flag and the deadline.
 constexpr int kPollSliceMs = 50;
-// The largest message buffer kept for reuse.
-constexpr size_t kKeptBufferBytes = 256 * 1024;
 // What a publisher announces: a typical frame goes out in one chunk.
 constexpr uint32_t kPublishChunkSize = 4096;
-
-enum MessageType : uint8_t {
-  kSetChunkSize = 1,
-  kAbort = 2,
-  kAcknowledgement = 3,
-  kUserControl = 4,
-  kWindowAckSize = 5,
-  kSetPeerBandwidth = 6,
-  kAudio = 8,
-  kVideo = 9,
-  kDataAmf0 = 18,
-  kCommandAmf0 = 20,
-  kAggregate = 22,
-};
 
 void put_be(std::vector<uint8_t>& out, uint32_t value, int bytes) {
   for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<uint8_t>(value >> (8 * i)));
@@ -252,116 +237,39 @@ int RtmpClient::handshake() {
   return send_all(c2);
 }
 
-void RtmpClient::append_chunks(std::vector<uint8_t>& out, uint32_t csid, uint8_t type,
-                               uint32_t stream_id, uint32_t timestamp, const uint8_t* payload,
-                               size_t size) const {
-  bool is_extended = timestamp >= 0xFFFFFF;
-  out.push_back(static_cast<uint8_t>(csid & 0x3f));  // format 0: a full header every message
-  put_be(out, is_extended ? 0xFFFFFF : timestamp, 3);
-  put_be(out, static_cast<uint32_t>(size), 3);
-  out.push_back(type);
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(stream_id >> (8 * i)));
-  if (is_extended) put_be(out, timestamp, 4);
-  for (size_t at = 0; at < size; at += out_chunk_size_) {
-    if (at > 0) {
-      out.push_back(static_cast<uint8_t>(0xC0 | (csid & 0x3f)));  // format 3
-      if (is_extended) put_be(out, timestamp, 4);
-    }
-    size_t piece = std::min<size_t>(out_chunk_size_, size - at);
-    out.insert(out.end(), payload + at, payload + at + piece);
-  }
-}
-
 int RtmpClient::send_message(uint32_t csid, uint8_t type, uint32_t stream_id,
                              const std::vector<uint8_t>& payload) {
   std::vector<uint8_t> out;
-  append_chunks(out, csid, type, stream_id, 0, payload.data(), payload.size());
+  chunk_writer_.append(out, {.chunk_stream_id = csid,
+                             .type = type,
+                             .stream_id = stream_id,
+                             .timestamp = 0,
+                             .payload = payload});
   return send_all(out);
 }
 
-// Chunks are read the way FFmpeg's and librtmp's readers read them, which is what servers are
-// tested against (notably: a format 3 chunk starting a message adds the last timestamp field).
 int RtmpClient::read_message(Message& out) {
   for (;;) {
-    if (int rc = ensure(1); rc < 0) return rc;
-    const uint8_t first = in_[in_pos_];
-    uint32_t format = first >> 6;
-    uint32_t csid = first & 0x3f;
-    size_t header = 1;
-    if (csid == 0) {
-      if (int rc = ensure(2); rc < 0) return rc;
-      csid = 64 + in_[in_pos_ + 1];
-      header = 2;
-    } else if (csid == 1) {
-      if (int rc = ensure(3); rc < 0) return rc;
-      csid = 64 + in_[in_pos_ + 1] + 256u * in_[in_pos_ + 2];
-      header = 3;
-    }
-    static constexpr size_t kMessageHeader[] = {11, 7, 3, 0};
-    size_t total = header + kMessageHeader[format];
-    if (int rc = ensure(total); rc < 0) return rc;
-    ChunkStream& stream = streams_[csid];
-    const uint8_t* h = in_.data() + in_pos_ + header;
-    uint32_t ts_field = format <= 2 ? be(h, 3) : stream.ts_field;
-    if (format <= 1) {
-      stream.length = be(h + 3, 3);
-      stream.type = h[6];
-    }
-    if (format == 0) {
-      stream.stream_id = static_cast<uint32_t>(h[7]) | (static_cast<uint32_t>(h[8]) << 8) |
-                         (static_cast<uint32_t>(h[9]) << 16) | (static_cast<uint32_t>(h[10]) << 24);
-    }
-    uint32_t timestamp = ts_field;
-    if (ts_field == 0xFFFFFF) {
-      if (int rc = ensure(total + 4); rc < 0) return rc;
-      timestamp = be(in_.data() + in_pos_ + total, 4);
-      total += 4;
-    }
-    if (stream.length > kMaxMessageBytes) return AVERROR_INVALIDDATA;
-    if (!stream.is_partial) {
-      stream.timestamp = format == 0 ? timestamp : stream.timestamp + timestamp;
-      stream.payload.clear();
-      stream.payload.reserve(stream.length);
-    }
-    stream.ts_field = ts_field;
-    size_t piece = std::min<size_t>(chunk_size_, stream.length - stream.payload.size());
-    if (int rc = ensure(total + piece); rc < 0) return rc;
-    const uint8_t* data = in_.data() + in_pos_ + total;
-    stream.payload.insert(stream.payload.end(), data, data + piece);
-    in_pos_ += total + piece;
-    if (stream.payload.size() < stream.length) {
-      stream.is_partial = true;
-      continue;
-    }
-    stream.is_partial = false;
-    out.type = stream.type;
-    out.stream_id = stream.stream_id;
-    out.timestamp = stream.timestamp;
-    out.payload.swap(stream.payload);
-    // Buffers trade places between the chunk streams and the reader; one that held a rare huge
-    // message is let go rather than kept by every stream it passes through.
-    if (stream.payload.capacity() > kKeptBufferBytes) std::vector<uint8_t>().swap(stream.payload);
-    if (bytes_received_ - bytes_acknowledged_ >= ack_window_ / 2) {
-      bytes_acknowledged_ = bytes_received_;
-      std::vector<uint8_t> ack;
-      put_be(ack, static_cast<uint32_t>(bytes_received_), 4);
-      if (int rc = send_message(2, kAcknowledgement, 0, ack); rc < 0) return rc;
-    }
-    return 0;
+    // The reader takes chunks straight from the receive buffer; one not yet whole waits there.
+    ChunkReader::Result result = chunk_reader_.read({in_.data() + in_pos_, in_end_ - in_pos_}, out);
+    in_pos_ += result.consumed;
+    if (result.status == ChunkReader::Status::kError) return AVERROR_INVALIDDATA;
+    if (result.status == ChunkReader::Status::kMessage) break;
+    if (!may_receive_) return kNeedMoreData;
+    if (int rc = receive_more(); rc < 0) return rc;
   }
+  if (bytes_received_ - bytes_acknowledged_ >= ack_window_ / 2) {
+    bytes_acknowledged_ = bytes_received_;
+    std::vector<uint8_t> ack;
+    put_be(ack, static_cast<uint32_t>(bytes_received_), 4);
+    if (int rc = send_message(2, kAcknowledgement, 0, ack); rc < 0) return rc;
+  }
+  return 0;
 }
 
 int RtmpClient::on_control(const Message& message) {
   const std::vector<uint8_t>& p = message.payload;
-  switch (message.type) {
-    case kSetChunkSize:
-      if (p.size() < 4) return AVERROR_INVALIDDATA;
-      chunk_size_ = be(p.data(), 4) & 0x7fffffff;
-      if (chunk_size_ < 1 || chunk_size_ > kMaxMessageBytes) return AVERROR_INVALIDDATA;
-      return 0;
-    case kAbort:
-      if (p.size() >= 4) streams_.erase(be(p.data(), 4));
-      return 0;
+  switch (message.type) {  // Set Chunk Size and Abort are the chunk reader's
     case kWindowAckSize:
       if (p.size() >= 4) ack_window_ = std::max<uint32_t>(be(p.data(), 4), 4096);
       return 0;
@@ -420,7 +328,7 @@ int RtmpClient::start_session(const std::string& url, bool is_publisher) {
     std::vector<uint8_t> size;
     put_be(size, kPublishChunkSize, 4);
     if (int rc = send_message(2, kSetChunkSize, 0, size); rc < 0) return rc;
-    out_chunk_size_ = kPublishChunkSize;
+    chunk_writer_.set_chunk_size(kPublishChunkSize);
   }
 
   amf0::Writer connect;
@@ -527,19 +435,13 @@ int RtmpClient::drain_incoming() {
     pollfd entry{fd_, POLLIN, 0};
     if (::poll(&entry, 1, 0) <= 0 || !(entry.revents & (POLLIN | POLLHUP | POLLERR))) return 0;
     if (int rc = receive_more(); rc < 0) return rc;
-    // Whole messages only: a partial one waits for the next drain.
+    // What is buffered only: the reader keeps a message in progress for the next drain.
     while (in_end_ > in_pos_) {
-      size_t saved_pos = in_pos_;
-      auto saved_streams = streams_;
       Message message;
       may_receive_ = false;
       int rc = read_message(message);
       may_receive_ = true;
-      if (rc == kNeedMoreData) {
-        in_pos_ = saved_pos;
-        streams_ = std::move(saved_streams);
-        break;
-      }
+      if (rc == kNeedMoreData) break;
       if (rc < 0) return rc;
       if (int control = on_control(message); control < 0) return control;
     }
@@ -567,9 +469,17 @@ int RtmpClient::write(const uint8_t* buffer, int size) {
       wrapper.string("@setDataFrame");  // servers keep the metadata for later viewers
       std::vector<uint8_t> payload = wrapper.bytes();
       payload.insert(payload.end(), tag + 11, tag + 11 + length);
-      append_chunks(batch_, csid, type, play_stream_id_, timestamp, payload.data(), payload.size());
+      chunk_writer_.append(batch_, {.chunk_stream_id = csid,
+                                    .type = type,
+                                    .stream_id = play_stream_id_,
+                                    .timestamp = timestamp,
+                                    .payload = payload});
     } else {
-      append_chunks(batch_, csid, type, play_stream_id_, timestamp, tag + 11, length);
+      chunk_writer_.append(batch_, {.chunk_stream_id = csid,
+                                    .type = type,
+                                    .stream_id = play_stream_id_,
+                                    .timestamp = timestamp,
+                                    .payload = {tag + 11, length}});
     }
     at += 11 + length + 4;
   }
@@ -603,19 +513,18 @@ void RtmpClient::unpublish() {
   }
 }
 
-void RtmpClient::append_tag(const Message& message) {
-  uint32_t size = static_cast<uint32_t>(message.payload.size());
-  flv_.push_back(message.type);
+void RtmpClient::append_tag(uint8_t type, uint32_t timestamp, std::span<const uint8_t> payload) {
+  uint32_t size = static_cast<uint32_t>(payload.size());
+  flv_.push_back(type);
   put_be(flv_, size, 3);
-  put_be(flv_, message.timestamp & 0xFFFFFF, 3);
-  flv_.push_back(static_cast<uint8_t>(message.timestamp >> 24));
+  put_be(flv_, timestamp & 0xFFFFFF, 3);
+  flv_.push_back(static_cast<uint8_t>(timestamp >> 24));
   put_be(flv_, 0, 3);
-  flv_.insert(flv_.end(), message.payload.begin(), message.payload.end());
+  flv_.insert(flv_.end(), payload.begin(), payload.end());
   put_be(flv_, size + 11, 4);
   // Under way at the first keyframe (frame type 1, in the enhanced header too), or after a while
   // of audio alone.
-  bool is_keyframe =
-      message.type == kVideo && !message.payload.empty() && ((message.payload[0] >> 4) & 7) == 1;
+  bool is_keyframe = type == kVideo && !payload.empty() && ((payload[0] >> 4) & 7) == 1;
   if (is_acking_quickly_ && (is_keyframe || ++media_messages_ > 100)) is_acking_quickly_ = false;
 }
 
@@ -631,7 +540,7 @@ int RtmpClient::read(uint8_t* buffer, int size) {
     switch (message.type) {
       case kAudio:
       case kVideo:
-        if (!message.payload.empty()) append_tag(message);
+        if (!message.payload.empty()) append_tag(message.type, message.timestamp, message.payload);
         break;
       case kDataAmf0: {
         // "@setDataFrame" wrappers are unwrapped to the plain onMetaData tag.
@@ -641,30 +550,20 @@ int RtmpClient::read(uint8_t* buffer, int size) {
           message.payload.erase(message.payload.begin(),
                                 message.payload.begin() + static_cast<long>(reader.position()));
         }
-        if (name == "onMetaData" || name == "@setDataFrame") append_tag(message);
-        break;
-      }
-      case kAggregate: {
-        // FLV tags back to back, each followed by its size; timestamps relative to the first.
-        const std::vector<uint8_t>& p = message.payload;
-        size_t at = 0;
-        uint32_t base = 0;
-        bool is_first = true;
-        while (at + 11 <= p.size()) {
-          uint32_t length = be(&p[at + 1], 3);
-          uint32_t ts = be(&p[at + 4], 3) | (static_cast<uint32_t>(p[at + 7]) << 24);
-          if (at + 11 + length + 4 > p.size()) break;
-          if (is_first) base = ts, is_first = false;
-          Message inner;
-          inner.type = p[at];
-          inner.timestamp = message.timestamp + (ts - base);
-          inner.payload.assign(p.begin() + static_cast<long>(at + 11),
-                               p.begin() + static_cast<long>(at + 11 + length));
-          if (inner.type == kAudio || inner.type == kVideo) append_tag(inner);
-          at += 11 + length + 4;
+        if (name == "onMetaData" || name == "@setDataFrame") {
+          append_tag(message.type, message.timestamp, message.payload);
         }
         break;
       }
+      case kAggregate:
+        // A part cut short ends the aggregate; the whole parts before it still play.
+        split_aggregate(message, aggregate_parts_);
+        for (const AggregatePart& part : aggregate_parts_) {
+          if (part.type == kAudio || part.type == kVideo) {
+            append_tag(part.type, part.timestamp, part.payload);
+          }
+        }
+        break;
       case kCommandAmf0: {
         amf0::Reader reader(message.payload);
         std::string name = reader.string();

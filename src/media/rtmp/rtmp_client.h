@@ -3,11 +3,14 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <map>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "media/io_deadline.h"
+#include "media/rtmp/aggregate.h"
+#include "media/rtmp/chunk_reader.h"
+#include "media/rtmp/chunk_writer.h"
 
 extern "C" {
 #include <libavformat/avio.h>
@@ -58,21 +61,7 @@ class RtmpClient {
   const std::string& refusal() const { return refusal_; }
 
  private:
-  struct Message {
-    uint8_t type = 0;
-    uint32_t stream_id = 0;
-    uint32_t timestamp = 0;
-    std::vector<uint8_t> payload;
-  };
-  struct ChunkStream {
-    uint32_t timestamp = 0;
-    uint32_t ts_field = 0;  // as last sent: absolute (format 0) or a delta
-    uint32_t length = 0;
-    uint8_t type = 0;
-    uint32_t stream_id = 0;
-    std::vector<uint8_t> payload;
-    bool is_partial = false;
-  };
+  using Message = rtmp::Message;
 
   static int read_packet(void* opaque, uint8_t* buffer, int size);
   static int write_packet(void* opaque, uint8_t* buffer, int size);
@@ -84,8 +73,7 @@ class RtmpClient {
   int handshake();
   int send_message(uint32_t csid, uint8_t type, uint32_t stream_id,
                    const std::vector<uint8_t>& payload);
-  void append_chunks(std::vector<uint8_t>& out, uint32_t csid, uint8_t type, uint32_t stream_id,
-                     uint32_t timestamp, const uint8_t* payload, size_t size) const;
+  // The next whole message, receiving as needed (unless draining); acknowledges what came.
   int read_message(Message& out);
   // Answers protocol control messages; a negative AVERROR code on a fatal one.
   int on_control(const Message& message);
@@ -97,7 +85,7 @@ class RtmpClient {
   int start_session(const std::string& url, bool is_publisher);
   // Handles whatever the server sent meanwhile (pings above all) without blocking.
   int drain_incoming();
-  void append_tag(const Message& message);
+  void append_tag(uint8_t type, uint32_t timestamp, std::span<const uint8_t> payload);
 
   IoDeadline& deadline_;
   int fd_ = -1;
@@ -107,8 +95,8 @@ class RtmpClient {
   uint64_t bytes_received_ = 0;
   uint64_t bytes_acknowledged_ = 0;
   uint32_t ack_window_ = 2500000;
-  uint32_t chunk_size_ = 128;
-  std::map<uint32_t, ChunkStream> streams_;
+  rtmp::ChunkReader chunk_reader_;
+  rtmp::ChunkWriter chunk_writer_;
   uint32_t play_stream_id_ = 0;
   std::string stream_name_;
   std::vector<uint8_t> pending_out_;  // FLV bytes written but not yet a whole tag
@@ -116,11 +104,11 @@ class RtmpClient {
   bool has_sent_file_header_ = false;
   std::string refusal_;
   bool may_receive_ = true;  // false while draining: parse only what is buffered
-  uint32_t out_chunk_size_ = 128;
   static constexpr int kNeedMoreData = -0x7e7e7e7e;
   std::chrono::steady_clock::time_point last_drain_{};
   std::vector<uint8_t> flv_;  // FLV bytes not yet handed out
   Message incoming_;
+  std::vector<rtmp::AggregatePart> aggregate_parts_;
   std::vector<uint8_t> batch_;  // chunks of the messages one write() sends
   size_t flv_pos_ = 0;
   bool has_ended_ = false;

@@ -71,3 +71,25 @@ TEST(FlvTags, GarbageMetadataIsRefusedNotCrashedOn) {
                                'a',  't',  'a',  0x08, 0,   0,   0,   2,   0x00, 0xFF};
   EXPECT_FALSE(parse_metadata(data));
 }
+
+TEST(FlvTimestamps, TheExtensionByteIsTheTopOfAnUnsignedValue) {
+  const uint8_t tag[kTagHeaderSize] = {9, 0, 0, 5, 0x00, 0x00, 0x01, 0x80, 0, 0, 0};
+  EXPECT_EQ(parse_tag_header(std::span<const uint8_t, kTagHeaderSize>(tag)).timestamp_ms,
+            0x80000001u);
+}
+
+TEST(FlvTimestamps, AStreamCrossing2To31And2To32GoesOnEvenly) {
+  TimestampUnwrapper unwrapper;
+  int64_t start = (int64_t{1} << 31) - 80;
+  for (int64_t t = start; t < (int64_t{1} << 32) + 200; t += 40000) {
+    EXPECT_EQ(unwrapper.unwrap(static_cast<uint32_t>(t)), t);
+  }
+  TimestampUnwrapper wrapping;
+  int64_t near_end = (int64_t{1} << 32) - 100;
+  EXPECT_EQ(wrapping.unwrap(static_cast<uint32_t>(near_end)), near_end);
+  EXPECT_EQ(wrapping.unwrap(static_cast<uint32_t>(near_end + 40)), near_end + 40);
+  EXPECT_EQ(wrapping.unwrap(20), (int64_t{1} << 32) + 20) << "the 32-bit value wrapped to 20";
+  EXPECT_EQ(wrapping.unwrap(60), (int64_t{1} << 32) + 60);
+  // A step back stays a step back (a discontinuity for the timeline to handle).
+  EXPECT_EQ(wrapping.unwrap(10), (int64_t{1} << 32) + 10);
+}

@@ -124,9 +124,19 @@ TagHeader parse_tag_header(std::span<const uint8_t, kTagHeaderSize> bytes) {
   TagHeader header;
   header.type = bytes[0] & 0x1F;
   header.data_size = read_u24(&bytes[1]);
-  uint32_t timestamp = read_u24(&bytes[4]) | (uint32_t(bytes[7]) << 24);
-  header.timestamp_ms = static_cast<int32_t>(timestamp);
+  header.timestamp_ms = read_u24(&bytes[4]) | (uint32_t(bytes[7]) << 24);
   return header;
+}
+
+int64_t TimestampUnwrapper::unwrap(uint32_t timestamp) {
+  int64_t out = timestamp;
+  if (last_) {
+    // The step from the last one, read modulo 2^32 as the shorter way round.
+    auto step = static_cast<int32_t>(timestamp - last_->first);
+    out = last_->second + step;
+  }
+  last_ = {timestamp, out};
+  return out;
 }
 
 std::optional<VideoTag> parse_video_tag(std::span<const uint8_t> data) {

@@ -5,6 +5,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 
 namespace streamrelay::media::flv {
 
@@ -21,7 +22,19 @@ enum class TagType : uint8_t { audio = 8, video = 9, script = 18 };
 struct TagHeader {
   uint8_t type = 0;
   uint32_t data_size = 0;
-  int64_t timestamp_ms = 0;  // 24 bits plus the extension byte
+  uint32_t timestamp_ms = 0;  // 24 bits plus the extension byte as the top 8: unsigned, wraps
+};
+
+// FLV and RTMP carry 32-bit millisecond timestamps, which wrap every 49.7 days and may start
+// anywhere in that range: each is taken as the 64-bit continuation nearest the one before
+// (steps of up to 24.8 days either way), so a stream crossing 2^31 or 2^32 ms goes on evenly.
+class TimestampUnwrapper {
+ public:
+  int64_t unwrap(uint32_t timestamp);
+  void reset() { last_.reset(); }
+
+ private:
+  std::optional<std::pair<uint32_t, int64_t>> last_;  // raw, unwrapped
 };
 
 bool is_file_header(std::span<const uint8_t> bytes);

@@ -79,6 +79,7 @@ void FlvSource::close() {
   }
   pending_.clear();
   metadata_.clear();
+  timestamps_.reset();
   video_.reset();
   audio_.reset();
   skipped_.clear();
@@ -211,9 +212,9 @@ std::optional<SourceError> FlvSource::read_tag(MediaPacket& out, bool& has_packe
   if (rc < static_cast<int>(data_.size())) return error_from(rc < 0 ? rc : AVERROR_EOF, "read");
   data_.resize(header.data_size);
   if (header.type == static_cast<uint8_t>(flv::TagType::video)) {
-    on_video(header, out, has_packet);
+    on_video(timestamps_.unwrap(header.timestamp_ms), out, has_packet);
   } else if (header.type == static_cast<uint8_t>(flv::TagType::audio)) {
-    on_audio(header, out, has_packet);
+    on_audio(timestamps_.unwrap(header.timestamp_ms), out, has_packet);
   } else if (header.type == static_cast<uint8_t>(flv::TagType::script)) {
     if (auto metadata = flv::parse_metadata(data_)) {
       for (auto& [key, value] : *metadata) metadata_[key] = value;
@@ -222,7 +223,7 @@ std::optional<SourceError> FlvSource::read_tag(MediaPacket& out, bool& has_packe
   return std::nullopt;
 }
 
-void FlvSource::on_video(const flv::TagHeader& header, MediaPacket& out, bool& has_packet) {
+void FlvSource::on_video(int64_t timestamp_ms, MediaPacket& out, bool& has_packet) {
   auto tag = flv::parse_video_tag(data_);
   if (!tag) return;
   if (tag->codec_id != flv::kVideoCodecAvc) {
@@ -244,8 +245,8 @@ void FlvSource::on_video(const flv::TagHeader& header, MediaPacket& out, bool& h
   out.packet = make_packet();
   if (!payloads_.allocate(*out.packet, tag->payload.size())) return;
   std::memcpy(out.packet->data, tag->payload.data(), tag->payload.size());
-  out.packet->dts = header.timestamp_ms;
-  out.packet->pts = header.timestamp_ms + tag->composition_time_ms;
+  out.packet->dts = timestamp_ms;
+  out.packet->pts = timestamp_ms + tag->composition_time_ms;
   out.track = TrackKind::video;
   out.is_keyframe = tag->is_keyframe;
   if (tag->is_keyframe) out.packet->flags |= AV_PKT_FLAG_KEY;
@@ -256,7 +257,7 @@ void FlvSource::on_video(const flv::TagHeader& header, MediaPacket& out, bool& h
   has_packet = true;
 }
 
-void FlvSource::on_audio(const flv::TagHeader& header, MediaPacket& out, bool& has_packet) {
+void FlvSource::on_audio(int64_t timestamp_ms, MediaPacket& out, bool& has_packet) {
   auto tag = flv::parse_audio_tag(data_);
   if (!tag) return;
   bool is_aac = tag->sound_format == flv::kSoundFormatAac;
@@ -285,7 +286,7 @@ void FlvSource::on_audio(const flv::TagHeader& header, MediaPacket& out, bool& h
   out.packet = make_packet();
   if (!payloads_.allocate(*out.packet, tag->payload.size())) return;
   std::memcpy(out.packet->data, tag->payload.data(), tag->payload.size());
-  out.packet->dts = out.packet->pts = header.timestamp_ms;
+  out.packet->dts = out.packet->pts = timestamp_ms;
   out.packet->flags |= AV_PKT_FLAG_KEY;
   out.track = TrackKind::audio;
   out.is_keyframe = true;

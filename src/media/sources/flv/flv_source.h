@@ -38,8 +38,8 @@ class FlvSource final : public Source {
  private:
   // Reads one tag: a packet into `out` (true), or configuration/metadata only (false).
   std::optional<SourceError> read_tag(MediaPacket& out, bool& has_packet);
-  void on_video(const flv::TagHeader& header, MediaPacket& out, bool& has_packet);
-  void on_audio(const flv::TagHeader& header, MediaPacket& out, bool& has_packet);
+  void on_video(int64_t timestamp_ms, MediaPacket& out, bool& has_packet);
+  void on_audio(int64_t timestamp_ms, MediaPacket& out, bool& has_packet);
   bool has_announced_tracks(std::chrono::nanoseconds elapsed) const;
   void build_segment();
   SourceError error_from(int code, const char* operation) const;
@@ -58,6 +58,7 @@ class FlvSource final : public Source {
   bool has_new_audio_config_ = false;
   bool is_probing_ = false;
   std::string skipped_;
+  flv::TimestampUnwrapper timestamps_;
   std::deque<MediaPacket> pending_;
   SegmentInfo segment_;
 };

@@ -20,6 +20,9 @@ packages=(
   postgresql util-linux
   # security tests: a private network namespace with an address of its own
   iproute2
+  # an RTSP server for source tests: GStreamer's gst-rtsp-server through Debian's Python bindings
+  python3 python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+  gstreamer1.0-tools
   # console test: a real browser, driven headless
   chromium
   # benchmarks

@@ -104,7 +104,10 @@ std::optional<std::string> check_destination_url(std::string_view url) {
   if (!parsed) return "must be an absolute URL such as rtmp://host/app/stream";
   if (parsed->scheme != "rtmp" && parsed->scheme != "rtmps") return "scheme must be rtmp or rtmps";
   if (parsed->host.empty()) return "must name a host";
-  std::string_view path = parsed->path;
+  // The app and the stream are split as libavformat splits them, over the path and the query
+  // together: YouTube's backup ingest "rtmp://h/live2?backup=1/key" has the app "live2?backup=1".
+  std::string rest = parsed->query.empty() ? parsed->path : parsed->path + "?" + parsed->query;
+  std::string_view path = rest;
   while (!path.empty() && path.front() == '/') path.remove_prefix(1);
   size_t slash = path.find('/');
   if (slash == std::string_view::npos || slash == 0 || slash + 1 >= path.size()) {

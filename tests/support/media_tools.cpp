@@ -23,15 +23,30 @@ void LivePublisher::start() {
             ",format=yuv420p,geq=lum='16+4*mod(T\\,50)':cb='" +
             std::to_string(64 + 32 * options_.mark_index) + "':cr=128";
   }
-  std::vector<std::string> argv = {"ffmpeg", "-hide_banner", "-loglevel", "warning", "-nostdin",
-                                   "-re",    "-f",           "lavfi",     "-i",      video};
+  std::vector<std::string> argv = {"ffmpeg", "-hide_banner", "-loglevel", "warning", "-nostdin"};
+  if (options_.has_video) argv.insert(argv.end(), {"-re", "-f", "lavfi", "-i", video});
   if (options_.has_audio) {
-    argv.insert(argv.end(), {"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100"});
+    std::string sine =
+        "sine=frequency=440:sample_rate=" + std::to_string(options_.audio_sample_rate);
+    if (!options_.has_video) argv.push_back("-re");
+    argv.insert(argv.end(), {"-f", "lavfi", "-i", sine});
   }
-  argv.insert(argv.end(),
-              {"-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-pix_fmt",
-               "yuv420p", "-g", std::to_string(options_.gop), "-b:v", options_.video_bitrate});
-  if (options_.has_audio) argv.insert(argv.end(), {"-c:a", "aac", "-b:a", "64k"});
+  if (options_.has_video) {
+    // zerolatency turns B-frames off; a stream that wants them gets the veryfast preset instead.
+    std::vector<std::string> tuning = {"-preset", "ultrafast", "-tune", "zerolatency"};
+    if (options_.b_frames > 0) {
+      tuning = {"-preset", "veryfast", "-bf", std::to_string(options_.b_frames)};
+    }
+    argv.insert(argv.end(), {"-c:v", "libx264"});
+    argv.insert(argv.end(), tuning.begin(), tuning.end());
+    argv.insert(argv.end(), {"-pix_fmt", "yuv420p", "-g", std::to_string(options_.gop), "-b:v",
+                             options_.video_bitrate});
+  }
+  if (options_.has_audio) {
+    argv.insert(argv.end(),
+                {"-c:a", "aac", "-b:a", "64k", "-ac", std::to_string(options_.audio_channels)});
+  }
+  argv.insert(argv.end(), options_.output_args.begin(), options_.output_args.end());
   argv.insert(argv.end(), {"-f", options_.format, url_});
   process_ = Process(argv, log_path_);
 }
@@ -156,7 +171,7 @@ ProbeReport probe(const std::string& url, int seconds, const std::string& log_pa
   std::filesystem::remove(out_path);
   std::string entries =
       "packet=codec_type,dts_time,pts_time,flags:stream=codec_type,codec_name,avg_frame_rate,"
-      "width,height";
+      "width,height,sample_rate,channels";
   if (with_frames) entries += ":frame=media_type,pkt_dts_time,width,height";
   // An RTMP reader does not notice a stream that ends: it is stopped a little after the
   // requested media duration, and whatever it wrote is used.
@@ -187,6 +202,8 @@ ProbeReport probe(const std::string& url, int seconds, const std::string& log_pa
       stream.frame_rate = rate_of(fields["avg_frame_rate"]);
       stream.width = std::atoi(fields["width"].c_str());
       stream.height = std::atoi(fields["height"].c_str());
+      stream.sample_rate = std::atoi(fields["sample_rate"].c_str());
+      stream.channels = std::atoi(fields["channels"].c_str());
       report.streams.push_back(stream);
     }
   }

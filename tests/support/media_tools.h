@@ -17,7 +17,14 @@ struct PublisherOptions {
   int gop = 25;  // frames between keyframes
   std::string video_bitrate = "300k";
   bool has_audio = true;
+  bool has_video = true;
+  int b_frames = 0;  // > 0: H.264 with B-frames (PTS differs from DTS)
+  int audio_sample_rate = 44100;
+  int audio_channels = 1;
   std::string format = "flv";  // "mpegts" for SRT
+  // Output options before the URL: e.g. {"-listen", "1"} to serve HTTP-FLV, or
+  // {"-output_ts_offset", "17000"} for timestamps that start 17000 s in.
+  std::vector<std::string> output_args;
   // >= 0: flat pictures carrying this index and the second (see make_clip), instead of a test
   // pattern, so a reader can tell which source it is watching.
   int mark_index = -1;
@@ -54,6 +61,8 @@ struct ProbedStream {
   double frame_rate = 0;
   int width = 0;
   int height = 0;
+  int sample_rate = 0;
+  int channels = 0;
 };
 
 struct ProbedFrame {

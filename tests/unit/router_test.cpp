@@ -442,8 +442,8 @@ TEST_F(RouterTest, ModifyPausesAndEnables) {
   // Its window is open: it is running (being started), never "waiting".
   EXPECT_EQ(info(id)["status"], "running");
   expect_invalid(modify({{"task_id", id}, {"status", "stop"}}), "status");
-  std::string later = created_id(with(with(live(), "stream_name", "later"), "start_time",
-                                      "2018-05-19T19:00:00Z"));
+  std::string later =
+      created_id(with(with(live(), "stream_name", "later"), "start_time", "2018-05-19T19:00:00Z"));
   EXPECT_EQ(info(later)["status"], "waiting");
 }
 
@@ -452,8 +452,8 @@ TEST_F(RouterTest, EveryTaskCarriesEveryCreateField) {
   for (const char* field :
        {"region", "source_type", "source_urls", "domain", "app_name", "stream_name", "push_args",
         "destination_url", "start_time", "end_time", "vod_loop_time", "vod_refresh_type",
-        "vod_start_video_index", "vod_start_video_time", "backup_source_type",
-        "backup_source_urls", "callback_events", "callback_url"}) {
+        "vod_start_video_index", "vod_start_video_time", "backup_source_type", "backup_source_urls",
+        "callback_events", "callback_url"}) {
     EXPECT_TRUE(stored.contains(field)) << field;
   }
   EXPECT_EQ(stored["backup_source_type"], "");

@@ -41,6 +41,8 @@ TEST(SourceUrl, LengthIsCountedInCharacters) {
 TEST(DestinationUrl, NeedsRtmpAppAndStream) {
   EXPECT_FALSE(check_destination_url("rtmp://h/live/s").has_value());
   EXPECT_FALSE(check_destination_url("rtmps://h:443/live/s?k=v").has_value());
+  EXPECT_FALSE(check_destination_url("rtmp://b.example.com/live2?backup=1/key").has_value());
+  EXPECT_TRUE(check_destination_url("rtmp://h/live?backup=1").has_value());
   EXPECT_TRUE(check_destination_url("rtmp://h/live").has_value());
   EXPECT_TRUE(check_destination_url("rtmp://h/live/").has_value());
   EXPECT_TRUE(check_destination_url("http://h/live/s").has_value());

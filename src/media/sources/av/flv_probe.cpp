@@ -2,6 +2,7 @@
 
 #include "media/formats/codec_config.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <initializer_list>
@@ -49,6 +50,22 @@ double metadata_number(const AVFormatContext& input, const char* key) {
   return entry ? std::atof(entry->value) : 0;
 }
 
+// A video track's picture size is known from the demuxer or onMetaData, or can be read from the
+// SPS once a keyframe has been read: the destination cannot announce the track before.
+bool has_picture_size(const AVFormatContext& input, const std::deque<AvPacketPtr>& pending) {
+  for (unsigned i = 0; i < input.nb_streams; ++i) {
+    const AVCodecParameters& params = *input.streams[i]->codecpar;
+    if (params.codec_type != AVMEDIA_TYPE_VIDEO) continue;
+    if (params.width > 0 && params.height > 0) continue;
+    if (metadata_number(input, "width") > 0 && metadata_number(input, "height") > 0) continue;
+    bool has_keyframe = std::any_of(pending.begin(), pending.end(), [&](const AvPacketPtr& p) {
+      return p->stream_index == static_cast<int>(i) && (p->flags & AV_PKT_FLAG_KEY);
+    });
+    if (!has_keyframe) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 bool is_flv_input(const AVFormatContext& input) {
@@ -64,7 +81,9 @@ std::optional<std::string> probe_flv_tracks(AVFormatContext& input, IoDeadline& 
   auto started = std::chrono::steady_clock::now();
   for (;;) {
     auto elapsed = std::chrono::steady_clock::now() - started;
-    if (has_announced_tracks(input, elapsed, quiet_wait) || elapsed > limit) break;
+    bool is_complete =
+        has_announced_tracks(input, elapsed, quiet_wait) && has_picture_size(input, pending);
+    if (is_complete || elapsed > limit) break;
     AvPacketPtr packet = make_packet();
     deadline.arm(read_budget);
     int rc = av_read_frame(&input, packet.get());

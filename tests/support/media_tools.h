@@ -107,10 +107,12 @@ inline double aac_gap(double sample_rate) {
   return 1.5 * 1024 / sample_rate + 0.0005;
 }
 // Audio across a segment boundary (a source that returns, the slate, the next file): the new
-// segment is anchored on its keyframe with one offset for both tracks to keep A/V sync, so its
-// first audio may land up to a video frame further than a frame and a half after the last.
+// segment is anchored on its keyframe, one video frame after the last picture, with one offset
+// for both tracks to keep A/V sync; the last audio may end up to a frame before the last picture
+// and the first audio follow the keyframe by up to a frame, so the step is at most a video frame
+// and two audio frames (and a millisecond of FLV rounding).
 inline double aac_gap_across_segments(double sample_rate, double fps) {
-  return aac_gap(sample_rate) + 1.0 / fps;
+  return 2 * 1024 / sample_rate + 1.0 / fps + 0.001;
 }
 
 // The packets a probe of `seconds` must at least read of a track at `rate` per second: its first

@@ -24,6 +24,7 @@
 #include "control/supervisor.h"
 #include "media/access_policy.h"
 #include "media/av_logging.h"
+#include "media/file_spool.h"
 #include "net/egress_policy.h"
 #include "notify/callback_dispatcher.h"
 #include "observe/metrics.h"
@@ -54,6 +55,8 @@ media::RelaySettings relay_settings_of(const ServerConfig& config,
   settings.tls.verifies_peers = !config.skips_tls_verify;
   settings.tls.ca_file = tls_ca_bundle;
   settings.slate_hold = std::chrono::seconds(config.slate_hold_s);
+  settings.spool_folder = (std::filesystem::path(config.data_dir) / "spool").string();
+  settings.spool_max_bytes = config.spool_max_mb * 1024 * 1024;
   return settings;
 }
 
@@ -179,7 +182,9 @@ int run_server(const ServerConfig& config) {
   task::TaskServiceSettings service_settings{config.region, config.served_regions, media_roots,
                                              egress, config.project_task_quota};
   task::TaskService service(store, clock, service_settings);
-  control::MediaRelayFactory factory(relay_settings_of(config, *tls_ca_bundle),
+  media::RelaySettings relay_settings = relay_settings_of(config, *tls_ca_bundle);
+  media::FileSpool(relay_settings.spool_folder, 0, {}).remove_leftovers();
+  control::MediaRelayFactory factory(relay_settings,
                                      std::chrono::milliseconds(config.failback_window_ms));
   control::SupervisorSettings supervisor_settings;
   supervisor_settings.node = {node_id, config.served_regions, config.capacity};

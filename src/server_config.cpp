@@ -103,6 +103,12 @@ void add_serve_options(CLI::App& command, ServerConfig& config) {
       ->check(CLI::Range(int64_t{0}, int64_t{86400}))
       ->capture_default_str();
   command
+      .add_option("--spool-max-mb", config.spool_max_mb,
+                  "largest local copy (in the data folder) of a playlist file that must be read "
+                  "out of order from a server without range requests; larger ones are skipped")
+      ->check(CLI::Range(int64_t{1}, int64_t{1048576}))
+      ->capture_default_str();
+  command
       .add_option("--stall-threshold-ms", config.stall_threshold_ms,
                   "a source or destination that moves no data this long is reconnected")
       ->check(CLI::Range(int64_t{200}, int64_t{60000}))

@@ -35,6 +35,8 @@ const char* alarm_of(media::RelayEventKind kind) {
       return "SourceRecovered";
     case media::RelayEventKind::source_unsupported:
       return "SourceUnsupported";
+    case media::RelayEventKind::file_failed:
+      return "SourceFileFailed";
     case media::RelayEventKind::push_failed:
       return "PushFailed";
     case media::RelayEventKind::push_recovered:
@@ -396,7 +398,11 @@ void Supervisor::record_relay_events(int64_t now) {
       spdlog::log(is_recovery ? spdlog::level::info : spdlog::level::warn,
                   "task_id={} event=alarm alarm={} url={} error=\"{}\"", spec.task_id, alarm,
                   event.url, event.error);
-      events.push_back(task::alarm_event(spec, alarm, event.error, now));
+      std::optional<task::FileRef> file;
+      if (spec.is_vod() && !event.url.empty()) {
+        file = task::FileRef{event.file_index, event.url, event.loop_round};
+      }
+      events.push_back(task::alarm_event(spec, alarm, event.error, now, file));
     } else if (event.kind == media::RelayEventKind::started) {
       std::string source = found->second.relay ? found->second.relay->snapshot().source_url : "";
       spdlog::info("task_id={} event=task_start source={}", spec.task_id, source);
@@ -449,7 +455,9 @@ void Supervisor::write_runtimes(int64_t now) {
       runtime.bytes_out = snap.bytes_out;
       runtime.bitrate_kbps = snap.bitrate_kbps;
       runtime.reconnects = snap.reconnects;
-      if (snap.playhead.is_known) {
+      // A finished playlist keeps the position its finish recorded (all rounds played).
+      bool is_finished = entry.record.finish_reason != task::FinishReason::none;
+      if (snap.playhead.is_known && !is_finished) {
         runtime.source_url = snap.playhead.masked_url;  // what is on air, not what is read ahead
         runtime.file_index = snap.playhead.file_index;
         runtime.file_offset_seconds = static_cast<double>(snap.playhead.position_ms) / 1000.0;

@@ -27,6 +27,9 @@ class InputAccess {
   // Installs the checks on `context` (before avformat_open_input) and adds the options that
   // opening `url` needs.
   void prepare(AVFormatContext& context, const std::string& url, AvOptions& options);
+  // Lets the next opens read this one file outside the media roots (a local copy the service
+  // made); "" takes that back.
+  void allow_file(const std::string& path) { allowed_file_ = path; }
 
  private:
   static int io_open(AVFormatContext* context, AVIOContext** io, const char* url, int flags,
@@ -36,6 +39,7 @@ class InputAccess {
 
   std::vector<std::string> media_roots_;
   TlsSettings tls_;
+  std::string allowed_file_;
   decltype(AVFormatContext::io_open) default_io_open_ = nullptr;
 };
 

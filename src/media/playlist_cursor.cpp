@@ -19,16 +19,21 @@ std::optional<PlaylistItem> PlaylistCursor::current() const {
   return PlaylistItem{index_, round_, url.url, url.masked, offset_ms_};
 }
 
-void PlaylistCursor::advance() {
+bool PlaylistCursor::advance() {
   offset_ms_ = 0;
   if (interlude_) {
     interlude_.reset();
-    return;
+    return false;
   }
-  if (++index_ >= std::ssize(urls_)) {
-    index_ = 0;
-    ++round_;
-  }
+  if (++index_ < std::ssize(urls_)) return false;
+  index_ = 0;
+  ++round_;
+  return true;
+}
+
+void PlaylistCursor::repeat_round() {
+  index_ = 0;
+  round_ = std::max<int64_t>(0, round_ - 1);
 }
 
 void PlaylistCursor::set_interlude(SourceUrl url, int64_t reported_index, int64_t offset_ms) {

@@ -18,8 +18,11 @@ class PlaylistCursor {
 
   // The item to play now; nullopt once every round was played.
   std::optional<PlaylistItem> current() const;
-  // Moves to the next file (the offset only applies to the first item played).
-  void advance();
+  // Moves to the next file (the offset only applies to the first item played); true when that
+  // began a new round.
+  bool advance();
+  // Goes back to the start of the round just ended, which then counts as not played.
+  void repeat_round();
   bool is_done() const { return !current(); }
 
   // Plays `url` once, from `offset_ms`, before the current item (reported as `index`); used when

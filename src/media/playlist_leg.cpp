@@ -27,8 +27,10 @@ std::string masked_of(const std::vector<SourceUrl>& urls, const std::string& url
 
 PlaylistLeg::PlaylistLeg(const LegContext& context, IoDeadline& deadline, const SourcePlan& plan)
     : context_(context),
+      deadline_(deadline),
       file_settings_(file_settings_of(context.settings)),
       source_(deadline, file_settings_),
+      spool_(context.settings.spool_folder, context.settings.spool_max_bytes, context.settings.tls),
       cursor_(plan.urls, plan.loop_limit, plan.start_index, plan.start_offset_ms, plan.start_round),
       backoff_(context.settings.backoff),
       is_paused_(plan.is_paused),
@@ -87,7 +89,12 @@ void PlaylistLeg::run() {
     }
     Outcome outcome = play(*item);
     if (outcome == Outcome::interrupted) continue;
-    cursor_.advance();
+    has_played_in_round_ |= outcome == Outcome::played;
+    if (cursor_.advance()) {
+      // A round in which no file played is not a round: it is tried again, not counted.
+      if (!has_played_in_round_) cursor_.repeat_round();
+      has_played_in_round_ = false;
+    }
     if (outcome == Outcome::played) {
       consecutive_failures_ = 0;
       continue;
@@ -111,10 +118,31 @@ PlaylistLeg::Outcome PlaylistLeg::play(PlaylistItem item) {
   has_new_cursor_ = false;
   item.is_resumed = resume_next_;
   resume_next_ = false;
-  if (auto error = source_.open(item.url)) {
+  std::string local_copy;
+  Outcome outcome = Outcome::failed;
+  if (auto error = open_item(item, local_copy)) {
     on_file_failure(item, *error);
-    return Outcome::failed;
+  } else {
+    outcome = play_opened(item);
   }
+  source_.close();
+  if (!local_copy.empty()) FileSpool::remove(local_copy);
+  return outcome;
+}
+
+std::optional<SourceError> PlaylistLeg::open_item(const PlaylistItem& item,
+                                                  std::string& local_copy) {
+  auto error = source_.open(item.url);
+  if (!error || error->kind != SourceErrorKind::needs_local_copy) return error;
+  spdlog::info("task_id={} event=file_spooling file_index={} url={}", context_.task_id,
+               item.file_index, item.masked_url);
+  FileSpool::Copy copy = spool_.fetch(item.url, deadline_, context_.settings.stall_threshold);
+  if (copy.path.empty()) return copy.error;
+  local_copy = copy.path;
+  return source_.open_local_copy(copy.path);
+}
+
+PlaylistLeg::Outcome PlaylistLeg::play_opened(const PlaylistItem& item) {
   if (item.start_offset_ms > 0) source_.seek(item.start_offset_ms);
   auto segment = std::make_shared<SegmentInfo>(source_.segment());
   segment->id = ++segment_counter_;
@@ -141,10 +169,9 @@ PlaylistLeg::Outcome PlaylistLeg::play(PlaylistItem item) {
     }
     while (auto ready = is_reading ? interleaver_.pop() : interleaver_.drain()) {
       if (push(std::move(*ready)) == Outcome::interrupted) return Outcome::interrupted;
-      ++packets;
+      if (packets++ == 0) on_file_played(item);
     }
   }
-  source_.close();
   return packets > 0 ? Outcome::played : Outcome::failed;
 }
 
@@ -216,15 +243,27 @@ void PlaylistLeg::apply_update(const SourceUpdate& update) {
                update.urls.size(), static_cast<int>(update.mode));
 }
 
+void PlaylistLeg::on_file_played(const PlaylistItem& item) {
+  if (!is_failing_) return;
+  is_failing_ = false;
+  spdlog::info("task_id={} event=source_recovered file_index={}", context_.task_id,
+               item.file_index);
+  RelayEvent event{RelayEventKind::source_recovered, item.masked_url, ""};
+  event.file_index = item.file_index;
+  event.loop_round = item.loop_round;
+  context_.report(event);
+}
+
 void PlaylistLeg::on_file_failure(const PlaylistItem& item, const SourceError& failure) {
   if (context_.stop_requested) return;
+  is_failing_ = true;
   SourceError error{failure.kind, net::redact_url_secrets(failure.message, item.url)};
   context_.status.on_failure("source: file " + std::to_string(item.file_index) + ": " +
                              error.message);
   spdlog::warn("task_id={} event=file_failed file_index={} url={} error=\"{}\"", context_.task_id,
                item.file_index, item.masked_url, error.message);
   RelayEvent event{error.kind == SourceErrorKind::unsupported ? RelayEventKind::source_unsupported
-                                                              : RelayEventKind::source_interrupted,
+                                                              : RelayEventKind::file_failed,
                    item.masked_url, error.message};
   event.file_index = item.file_index;
   event.loop_round = item.loop_round;

@@ -7,6 +7,7 @@
 
 #include "media/backoff.h"
 #include "media/dts_interleaver.h"
+#include "media/file_spool.h"
 #include "media/io_deadline.h"
 #include "media/playlist_cursor.h"
 #include "media/relays.h"
@@ -33,21 +34,31 @@ class PlaylistLeg final : public SourceLeg {
   enum class Outcome { played, failed, interrupted };
 
   Outcome play(PlaylistItem item);
+  Outcome play_opened(const PlaylistItem& item);
+  // Opens the item's file, through a local copy when its server cannot seek; the copy's path
+  // ("" when none) is left in `local_copy`.
+  std::optional<SourceError> open_item(const PlaylistItem& item, std::string& local_copy);
   Outcome push(QueueItem item);
   bool apply_pending_changes();
   void apply_update(const SourceUpdate& update);
   void resume_at_playhead();
   void on_file_failure(const PlaylistItem& item, const SourceError& error);
+  void on_file_played(const PlaylistItem& item);
   void wait(std::chrono::milliseconds timeout);
 
   LegContext context_;
+  IoDeadline& deadline_;
   RelaySettings file_settings_;
   AvSource source_;
+  FileSpool spool_;
   PlaylistCursor cursor_;
   DtsInterleaver interleaver_;
   Backoff backoff_;
   uint64_t segment_counter_ = 0;
   int64_t consecutive_failures_ = 0;
+  // Whether a file of the current round played: a round that played nothing is not counted.
+  bool has_played_in_round_ = false;
+  bool is_failing_ = false;  // a file failed and none has played since
   bool is_paused_ = false;
   bool resume_next_ = false;
   bool has_sent_end_ = false;

@@ -37,6 +37,10 @@ struct RelaySettings {
   // Folders file sources may read (checked again on the real path when a file is opened).
   std::vector<std::string> media_roots;
   TlsSettings tls;
+  // Local copies of remote files that must seek on servers that cannot: where, and how large
+  // one may be (a file over it is skipped with an alarm).
+  std::string spool_folder = "./data/spool";
+  int64_t spool_max_bytes = int64_t{4} * 1024 * 1024 * 1024;
 };
 
 // How a playlist takes a new list of files (the contract's vod_refresh_type).

@@ -10,6 +10,7 @@ enum class RelayEventKind {
   source_interrupted,   // the source failed or stalled
   source_recovered,     // packets flow from the source again
   source_unsupported,   // the source's codecs cannot be relayed
+  file_failed,          // a playlist file could not be played (HTTP status, reason)
   push_failed,          // the destination failed or stalled
   push_recovered,       // the destination accepts packets again
   failover_to_backup,   // the standby went on air

@@ -10,7 +10,9 @@
 
 namespace streamrelay::media {
 
-enum class SourceErrorKind { unavailable, stalled, unsupported, ended };
+// needs_local_copy: the input must seek and its server cannot (an MP4 from a server without
+// range requests); a local copy of it plays.
+enum class SourceErrorKind { unavailable, stalled, unsupported, ended, needs_local_copy };
 
 struct SourceError {
   SourceErrorKind kind = SourceErrorKind::unavailable;

@@ -93,8 +93,14 @@ TaskEvent file_finish_event(const TaskSpec& spec, int64_t file_index, const std:
 }
 
 TaskEvent alarm_event(const TaskSpec& spec, std::string_view alarm, const std::string& error,
-                      int64_t now) {
-  return make_event(spec, "TaskAlarm", {{"alarm", alarm}, {"error", error}}, now);
+                      int64_t now, const std::optional<FileRef>& file) {
+  json data = {{"alarm", alarm}, {"error", error}};
+  if (file) {
+    data["file_index"] = file->index;
+    data["file_url"] = file->masked_url;
+    data["loop_round"] = file->loop_round;
+  }
+  return make_event(spec, "TaskAlarm", data, now);
 }
 
 TaskEvent reset_config_event(const TaskSpec& before, const TaskSpec& after, int64_t now) {

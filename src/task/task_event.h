@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,8 +39,16 @@ TaskEvent file_finish_event(const TaskSpec& spec, int64_t file_index, const std:
                             int64_t loop_round, double played_seconds, int64_t now);
 // alarm: SourceInterrupted, SourceRecovered, FailoverToBackup, FailbackToPrimary, PushFailed,
 // PushRecovered, SourceUnsupported.
+// The playlist file an event is about.
+struct FileRef {
+  int64_t index = 0;
+  std::string masked_url;
+  int64_t loop_round = 0;
+};
+
+// `file`, when given, adds file_index, file_url and loop_round to the alarm's data.
 TaskEvent alarm_event(const TaskSpec& spec, std::string_view alarm, const std::string& error,
-                      int64_t now);
+                      int64_t now, const std::optional<FileRef>& file = std::nullopt);
 // The fields a modify changed (with their new values) and the refresh type applied.
 TaskEvent reset_config_event(const TaskSpec& before, const TaskSpec& after, int64_t now);
 

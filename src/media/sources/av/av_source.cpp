@@ -1,6 +1,11 @@
 #include "media/sources/av/av_source.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <string_view>
+#include <vector>
 
 #include "media/av_logging.h"
 #include "media/formats/codec_config.h"
@@ -13,6 +18,8 @@ namespace {
 // Bounds what probing a source may read before relaying starts.
 constexpr int64_t kProbeSizeBytes = 2 * 1024 * 1024;
 constexpr AVRational kMillisecond = {1, 1000};
+// Tracks further apart than this in file order cannot be interleaved while reading forward.
+constexpr int64_t kMaxFileOrderSkewMs = 5000;
 
 void free_bsf(AVBSFContext* context) {
   av_bsf_free(&context);
@@ -98,6 +105,12 @@ std::optional<SourceError> AvSource::open(const std::string& url) {
   };
   select(video_index_, TrackKind::video);
   select(audio_index_, TrackKind::audio);
+  if (needs_seekable_input()) {
+    close();
+    return SourceError{SourceErrorKind::needs_local_copy,
+                       "open: the file must be read out of order and its server does not allow "
+                       "range requests"};
+  }
   if (video_index_ < 0 && audio_index_ < 0) {
     std::string found = skipped_tracks_.empty() ? "no audio or video track" : skipped_tracks_;
     close();
@@ -145,6 +158,50 @@ std::optional<SourceError> AvSource::read(MediaPacket& out) {
     out.packet = std::move(packet);
     return std::nullopt;
   }
+}
+
+std::optional<SourceError> AvSource::open_local_copy(const std::string& path) {
+  std::error_code error_code;
+  access_.allow_file(std::filesystem::weakly_canonical(path, error_code).string());
+  auto error = open("file://" + path);
+  access_.allow_file("");
+  return error;
+}
+
+bool AvSource::needs_seekable_input() const {
+  if (!input_->pb || (input_->pb->seekable & AVIO_SEEKABLE_NORMAL) ||
+      std::string_view(input_->iformat->name).find("mp4") == std::string_view::npos) {
+    return false;
+  }
+  // The selected tracks' samples in file order (as the demuxer reads them without seeking).
+  struct Sample {
+    int64_t position;
+    int64_t ms;
+    int index;
+  };
+  std::vector<Sample> samples;
+  for (int index : {video_index_, audio_index_}) {
+    if (index < 0) continue;
+    AVStream* stream = input_->streams[index];
+    for (int i = 0; i < avformat_index_get_entries_count(stream); ++i) {
+      const AVIndexEntry* entry = avformat_index_get_entry(stream, i);
+      samples.push_back(
+          {entry->pos, av_rescale_q(entry->timestamp, stream->time_base, kMillisecond), index});
+    }
+  }
+  std::sort(samples.begin(), samples.end(),
+            [](const Sample& a, const Sample& b) { return a.position < b.position; });
+  int64_t read_position = avio_tell(input_->pb);
+  std::map<int, int64_t> furthest;
+  for (const Sample& sample : samples) {
+    if (sample.position < read_position) return true;  // the index came after the media
+    furthest[sample.index] = std::max(furthest[sample.index], sample.ms);
+    if (furthest.size() == 2 &&
+        std::abs(furthest.begin()->second - furthest.rbegin()->second) > kMaxFileOrderSkewMs) {
+      return true;  // one track's samples lie far after the other's
+    }
+  }
+  return false;
 }
 
 bool AvSource::seek(int64_t offset_ms) {

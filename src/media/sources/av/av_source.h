@@ -20,6 +20,8 @@ class AvSource final : public Source {
   ~AvSource() override { close(); }
 
   std::optional<SourceError> open(const std::string& url) override;
+  // Opens a local copy a FileSpool made (outside the media roots, so allowed by path).
+  std::optional<SourceError> open_local_copy(const std::string& path);
   const SegmentInfo& segment() const override { return segment_; }
   std::optional<SourceError> read(MediaPacket& out) override;
   void close() override;
@@ -31,6 +33,9 @@ class AvSource final : public Source {
 
  private:
   SourceError error_from(int code, const char* operation) const;
+  // An MP4 read from a server that cannot seek is read in file order: it plays only when its
+  // samples are behind its index and both tracks advance together.
+  bool needs_seekable_input() const;
   // ADTS-framed AAC (MPEG-TS, HLS, SRT) becomes raw AAC with an AudioSpecificConfig, the form
   // FLV carries, so every segment of a relay speaks the same AAC whatever its container.
   void prepare_raw_aac(AVStream& stream, AVCodecParameters& params);

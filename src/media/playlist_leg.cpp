@@ -144,6 +144,7 @@ std::optional<SourceError> PlaylistLeg::open_item(const PlaylistItem& item,
 
 PlaylistLeg::Outcome PlaylistLeg::play_opened(const PlaylistItem& item) {
   if (item.start_offset_ms > 0) source_.seek(item.start_offset_ms);
+  report_skipped_tracks(item, source_.skipped_tracks());
   auto segment = std::make_shared<SegmentInfo>(source_.segment());
   segment->id = ++segment_counter_;
   segment->url = item.masked_url;
@@ -241,6 +242,19 @@ void PlaylistLeg::apply_update(const SourceUpdate& update) {
   consecutive_failures_ = 0;
   spdlog::info("task_id={} event=playlist_updated files={} mode={}", context_.task_id,
                update.urls.size(), static_cast<int>(update.mode));
+}
+
+void PlaylistLeg::report_skipped_tracks(const PlaylistItem& item, const SkippedTracks& skipped) {
+  std::string error = skipped.is_empty() ? "" : "source: file " + std::to_string(item.file_index) +
+                                                    ": " + skipped.describe();
+  context_.status.set_video_missing(skipped.video.empty() ? "" : error);
+  if (error.empty()) return;
+  spdlog::warn("task_id={} event=track_skipped file_index={} url={} error=\"{}\"",
+               context_.task_id, item.file_index, item.masked_url, error);
+  RelayEvent event{RelayEventKind::source_unsupported, item.masked_url, error};
+  event.file_index = item.file_index;
+  event.loop_round = item.loop_round;
+  context_.report(event);
 }
 
 void PlaylistLeg::on_file_played(const PlaylistItem& item) {

@@ -44,6 +44,8 @@ class PlaylistLeg final : public SourceLeg {
   void resume_at_playhead();
   void on_file_failure(const PlaylistItem& item, const SourceError& error);
   void on_file_played(const PlaylistItem& item);
+  // A track of the file the destination cannot carry: an alarm, and failing without its video.
+  void report_skipped_tracks(const PlaylistItem& item, const SkippedTracks& skipped);
   void wait(std::chrono::milliseconds timeout);
 
   LegContext context_;

@@ -69,6 +69,7 @@ void PullLeg::pump(const SourceUrl& source_url) {
     return;
   }
   context_.status.set_source_url(masked);
+  report_skipped_tracks(source_->skipped_tracks(), masked);
   auto segment = std::make_shared<SegmentInfo>(source_->segment());
   segment->id = ++segment_counter_;
   segment->url = masked;
@@ -132,6 +133,16 @@ void PullLeg::on_source_failure(const std::string& url, const std::string& error
   auto kind =
       is_unsupported ? RelayEventKind::source_unsupported : RelayEventKind::source_interrupted;
   context_.report({kind, url, error});
+}
+
+void PullLeg::report_skipped_tracks(const SkippedTracks& skipped, const std::string& url) {
+  std::string error = skipped.is_empty() ? "" : "source: " + skipped.describe();
+  context_.status.set_video_missing(skipped.video.empty() ? "" : error);
+  if (error == reported_skipped_) return;
+  reported_skipped_ = error;
+  if (error.empty()) return;
+  spdlog::warn("task_id={} event=track_skipped url={} error=\"{}\"", context_.task_id, url, error);
+  context_.report({RelayEventKind::source_unsupported, url, error});
 }
 
 void PullLeg::wait_backoff() {

@@ -38,6 +38,9 @@ class PullLeg final : public SourceLeg {
 
   void pump(const SourceUrl& url);
   void on_source_failure(const std::string& url, const std::string& error, bool is_unsupported);
+  // A track the destination cannot carry is reported (once per kind of trouble), never dropped
+  // silently; without its video the relay reads as failing.
+  void report_skipped_tracks(const SkippedTracks& skipped, const std::string& url);
   void wait_backoff();
   SourceUrl current_url();
 
@@ -52,6 +55,7 @@ class PullLeg final : public SourceLeg {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::vector<SourceUrl> urls_;
+  std::string reported_skipped_;
   size_t url_index_ = 0;
   std::atomic<bool> has_new_urls_{false};
 };

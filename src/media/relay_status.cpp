@@ -30,6 +30,12 @@ void RelayStatus::on_failure(const std::string& error) {
   last_error_ = error;
 }
 
+void RelayStatus::set_video_missing(const std::string& reason) {
+  std::lock_guard lock(mutex_);
+  video_missing_ = reason;
+  if (!reason.empty()) last_error_ = reason;
+}
+
 void RelayStatus::set_source(const std::string& role, const std::string& masked_url) {
   std::lock_guard lock(mutex_);
   source_role_ = role;
@@ -65,9 +71,14 @@ RelaySnapshot RelayStatus::snapshot() {
   snap.started_at = started_at_;
   Clock::time_point last_write{Clock::duration(last_write_ns_.load())};
   bool is_flowing = is_connected_ && last_write_ns_ != 0 && now - last_write < stall_threshold_;
+  bool is_video_missing;
+  {
+    std::lock_guard lock(mutex_);
+    is_video_missing = !video_missing_.empty();
+  }
   if (is_finished_) {
     snap.phase = RelayPhase::finished;
-  } else if (is_flowing) {
+  } else if (is_flowing && !is_video_missing) {
     snap.phase = RelayPhase::flowing;
   } else if (failures_ > 0 || last_write_ns_ != 0) {
     snap.phase = RelayPhase::failing;

@@ -29,6 +29,9 @@ class RelayStatus {
     observe::metrics().bytes_out.add(bytes);
   }
   void on_failure(const std::string& error);
+  // The source has a video track the destination cannot carry (`reason`; "" when it has none):
+  // the relay is failing even while its other track flows.
+  void set_video_missing(const std::string& reason);
   void on_reconnect() {
     ++reconnects_;
     observe::metrics().reconnects.add(1);
@@ -56,6 +59,7 @@ class RelayStatus {
 
   std::mutex mutex_;  // guards the strings and the bitrate sample
   std::string last_error_;
+  std::string video_missing_;
   std::string source_role_ = "primary";
   std::string source_url_;
   Playhead playhead_;

@@ -6,6 +6,13 @@
 
 namespace streamrelay::media {
 
+std::string SkippedTracks::describe() const {
+  std::string tracks;
+  if (!video.empty()) tracks = "video " + video;
+  if (!audio.empty()) tracks += (tracks.empty() ? "audio " : ", audio ") + audio;
+  return tracks + " cannot be relayed (supported: h264, aac, mp3)";
+}
+
 SourceError source_error_from(const IoDeadline& deadline, int code, const char* operation) {
   if (deadline.has_expired()) {
     return {SourceErrorKind::stalled, std::string(operation) + ": no data within the time limit"};

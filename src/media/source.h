@@ -23,6 +23,17 @@ struct SourceError {
 // passed, ended at EOF, else unavailable with the egress refusal or FFmpeg's text.
 SourceError source_error_from(const IoDeadline& deadline, int code, const char* operation);
 
+// Tracks a source has that the destination cannot carry (codec names; empty when none): they
+// are skipped, and reported, never dropped silently.
+struct SkippedTracks {
+  std::string video;
+  std::string audio;
+
+  bool is_empty() const { return video.empty() && audio.empty(); }
+  // "video hevc, audio opus cannot be relayed (supported: h264, aac, mp3)".
+  std::string describe() const;
+};
+
 // A source of compressed packets: opened once per segment, read until it ends or fails.
 class Source {
  public:
@@ -33,6 +44,8 @@ class Source {
   // The next packet of a selected track, timestamps in ms; an error (kind `ended` at the end).
   virtual std::optional<SourceError> read(MediaPacket& out) = 0;
   virtual void close() = 0;
+  // What the opened input has that is skipped.
+  virtual SkippedTracks skipped_tracks() const { return {}; }
   // True when read() can let a live stream's packets gather between wake-ups itself (once
   // set_read_batching() asks it to), and calls the wait hook before each wait for the network.
   virtual bool batches_reads() const { return false; }

@@ -332,3 +332,63 @@ TEST_F(SourceKindsTest, UrlFormsAndServersOurRtmpClientLeavesToLibavformatWork) 
   EXPECT_GE(digest_only.refused(), 1) << "our client's simple handshake was not tried first";
   EXPECT_GE(digest_only.admitted(), 1);
 }
+
+TEST_F(SourceKindsTest, VideoTheDestinationCannotCarryIsReportedNotDroppedSilently) {
+  // Sorenson H.263 over RTMP (FLV codec 2), HEVC over SRT: neither goes into legacy FLV.
+  PublisherOptions h263;
+  h263.video_codec = "flv1";
+  LivePublisher rtmp_publisher(nginx.url("h263"), dir.file("publisher-h263.log"), h263);
+  publish(rtmp_publisher, "h263");
+  std::string srt = "srt://127.0.0.1:" + std::to_string(free_port());
+  PublisherOptions hevc;
+  hevc.video_codec = "libx265";
+  hevc.format = "mpegts";
+  LivePublisher srt_publisher(srt + "?mode=listener", dir.file("publisher-hevc.log"), hevc);
+  srt_publisher.start();
+  std::string from_rtmp = server->create_task(live_task(nginx.url("h263"), nginx.url("out-h263")));
+  std::string from_srt = server->create_task(live_task(srt, nginx.url("out-hevc")));
+  struct Case {
+    std::string id;
+    std::string codec;
+    std::string stream;
+  };
+  for (const Case& item :
+       {Case{from_rtmp, "h263", "out-h263"}, Case{from_srt, "hevc", "out-hevc"}}) {
+    EXPECT_TRUE(server->wait_for_status(item.id, "abnormal", 20s)) << item.codec;
+    std::string error = server->task_info(item.id)["runtime"].value("last_error", "");
+    EXPECT_NE(error.find("video " + item.codec), std::string::npos) << error;
+    bool has_alarm = false;
+    for (const json& event : server->events(item.id)) {
+      has_alarm |= event["event_type"] == "TaskAlarm" &&
+                   event["data"]["alarm"] == "SourceUnsupported" &&
+                   event["data"]["error"].get<std::string>().find(item.codec) != std::string::npos;
+    }
+    EXPECT_TRUE(has_alarm) << item.codec << ": no SourceUnsupported alarm naming it";
+    // The audio still goes out, and the task keeps saying it is abnormal while it does.
+    ProbeReport report = probe(nginx.url(item.stream), 3, dir.file(item.stream + ".log"));
+    EXPECT_TRUE(is_continuous(report, "audio", packets_in(3, 43), aac_gap(44100))) << item.codec;
+    EXPECT_FALSE(report.has_stream("video"));
+    EXPECT_EQ(server->status_of(item.id), "abnormal");
+  }
+}
+
+TEST_F(SourceKindsTest, ASingleTrackSourceStartsWithinASecondOfItsFirstFrame) {
+  // nginx-rtmp rewrites a single-track stream's metadata with the other codec id as 0.
+  PublisherOptions video_only;
+  video_only.has_audio = false;
+  LivePublisher video(nginx.url("video-only"), dir.file("publisher-video.log"), video_only);
+  PublisherOptions audio_only;
+  audio_only.has_video = false;
+  LivePublisher audio(nginx.url("audio-only"), dir.file("publisher-audio.log"), audio_only);
+  publish(video, "video-only");
+  publish(audio, "audio-only");
+  for (const char* stream : {"video-only", "audio-only"}) {
+    auto created = std::chrono::steady_clock::now();
+    server->create_task(live_task(nginx.url(stream), nginx.url(std::string("out-") + stream)));
+    ASSERT_TRUE(eventually([&] { return nginx.is_publishing(std::string("out-") + stream); }, 10s));
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - created).count();
+    // A keyframe comes every second: the video may wait up to one at the source.
+    EXPECT_LT(seconds, std::string(stream) == "video-only" ? 2.0 : 1.0) << stream;
+  }
+}

@@ -37,7 +37,8 @@ void LivePublisher::start() {
     if (options_.b_frames > 0) {
       tuning = {"-preset", "veryfast", "-bf", std::to_string(options_.b_frames)};
     }
-    argv.insert(argv.end(), {"-c:v", "libx264"});
+    if (options_.video_codec != "libx264" && options_.video_codec != "libx265") tuning.clear();
+    argv.insert(argv.end(), {"-c:v", options_.video_codec});
     argv.insert(argv.end(), tuning.begin(), tuning.end());
     argv.insert(argv.end(), {"-pix_fmt", "yuv420p", "-g", std::to_string(options_.gop), "-b:v",
                              options_.video_bitrate});

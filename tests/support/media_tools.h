@@ -19,6 +19,9 @@ struct PublisherOptions {
   bool has_audio = true;
   bool has_video = true;
   int b_frames = 0;  // > 0: H.264 with B-frames (PTS differs from DTS)
+  // The video encoder: libx264 by default; "libx265" (HEVC, for MPEG-TS) or "flv1" (Sorenson
+  // H.263, for FLV) for codecs the relay cannot carry.
+  std::string video_codec = "libx264";
   int audio_sample_rate = 44100;
   int audio_channels = 1;
   std::string format = "flv";  // "mpegts" for SRT

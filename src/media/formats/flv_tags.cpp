@@ -142,8 +142,9 @@ int64_t TimestampUnwrapper::unwrap(uint32_t timestamp) {
 std::optional<VideoTag> parse_video_tag(std::span<const uint8_t> data) {
   if (data.empty()) return std::nullopt;
   VideoTag tag;
-  tag.is_keyframe = (data[0] >> 4) == 1;
-  tag.codec_id = data[0] & 0x0F;
+  tag.is_keyframe = ((data[0] >> 4) & 0x07) == 1;
+  // An enhanced RTMP header (top bit set) carries a FourCC, not a legacy codec id.
+  tag.codec_id = (data[0] & 0x80) ? 0 : data[0] & 0x0F;
   if (tag.codec_id != kVideoCodecAvc) {
     tag.payload = data.subspan(1);
     return tag;
@@ -157,6 +158,77 @@ std::optional<VideoTag> parse_video_tag(std::span<const uint8_t> data) {
   tag.composition_time_ms = cts;
   tag.payload = data.subspan(5);
   return tag;
+}
+
+namespace {
+
+// Enhanced RTMP puts a FourCC after the first byte when that byte's top bit is set.
+std::string fourcc_name(std::span<const uint8_t> data) {
+  if (data.size() < 5) return "unknown";
+  std::string fourcc(data.begin() + 1, data.begin() + 5);
+  if (fourcc == "hvc1") return "hevc";
+  if (fourcc == "av01") return "av1";
+  if (fourcc == "vp09") return "vp9";
+  if (fourcc == "Opus") return "opus";
+  if (fourcc == "fLaC") return "flac";
+  if (fourcc == "ac-3") return "ac3";
+  if (fourcc == "ec-3") return "eac3";
+  return fourcc;
+}
+
+}  // namespace
+
+std::string video_codec_name(std::span<const uint8_t> data) {
+  if (data.empty()) return "unknown";
+  if (data[0] & 0x80) return fourcc_name(data);
+  switch (data[0] & 0x0F) {
+    case 2:
+      return "h263";
+    case 3:
+    case 6:
+      return "screen video";
+    case 4:
+    case 5:
+      return "vp6";
+    case 7:
+      return "h264";
+    case 12:
+      return "hevc";  // a widespread extension before enhanced RTMP
+    case 13:
+      return "av1";
+    default:
+      return "video codec id " + std::to_string(data[0] & 0x0F);
+  }
+}
+
+std::string audio_codec_name(std::span<const uint8_t> data) {
+  if (data.empty()) return "unknown";
+  switch (data[0] >> 4) {
+    case 0:
+    case 3:
+      return "pcm";
+    case 1:
+      return "adpcm";
+    case 2:
+    case 14:
+      return "mp3";
+    case 4:
+    case 5:
+    case 6:
+      return "nellymoser";
+    case 7:
+      return "g711 a-law";
+    case 8:
+      return "g711 mu-law";
+    case 9:
+      return fourcc_name(data);
+    case 10:
+      return "aac";
+    case 11:
+      return "speex";
+    default:
+      return "audio format " + std::to_string(data[0] >> 4);
+  }
 }
 
 std::optional<AudioTag> parse_audio_tag(std::span<const uint8_t> data) {

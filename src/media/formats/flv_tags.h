@@ -53,6 +53,11 @@ struct VideoTag {
 
 std::optional<VideoTag> parse_video_tag(std::span<const uint8_t> data);
 
+// The codec of a video or audio tag by name ("hevc", "av1", "h263", "opus", "pcm"...), legacy
+// ids and enhanced RTMP's FourCC headers alike: for saying which track cannot be relayed.
+std::string video_codec_name(std::span<const uint8_t> data);
+std::string audio_codec_name(std::span<const uint8_t> data);
+
 inline constexpr uint8_t kSoundFormatMp3 = 2;
 inline constexpr uint8_t kSoundFormatAac = 10;
 

@@ -23,6 +23,7 @@ class UrlSource final : public Source {
     flv_.close();
     av_.close();
   }
+  SkippedTracks skipped_tracks() const override { return active_->skipped_tracks(); }
   bool batches_reads() const override { return active_->batches_reads(); }
   void set_read_batching(std::chrono::milliseconds period) override {
     active_->set_read_batching(period);

@@ -86,15 +86,15 @@ std::optional<SourceError> AvSource::open(const std::string& url) {
   }
 
   segment_ = SegmentInfo{};
-  skipped_tracks_.clear();
+  skipped_ = {};
   video_index_ = av_find_best_stream(input_.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
   audio_index_ = av_find_best_stream(input_.get(), AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
   auto select = [&](int& index, TrackKind kind) {
     if (index < 0) return;
     const AVStream& stream = *input_->streams[index];
     if (!is_flv_codec(stream.codecpar->codec_id)) {
-      if (!skipped_tracks_.empty()) skipped_tracks_ += ", ";
-      skipped_tracks_ += avcodec_get_name(stream.codecpar->codec_id);
+      (kind == TrackKind::video ? skipped_.video : skipped_.audio) =
+          avcodec_get_name(stream.codecpar->codec_id);
       index = -1;
       return;
     }
@@ -112,10 +112,9 @@ std::optional<SourceError> AvSource::open(const std::string& url) {
                        "range requests"};
   }
   if (video_index_ < 0 && audio_index_ < 0) {
-    std::string found = skipped_tracks_.empty() ? "no audio or video track" : skipped_tracks_;
+    std::string found = skipped_.is_empty() ? "no audio or video track" : skipped_.describe();
     close();
-    return SourceError{SourceErrorKind::unsupported,
-                       "unsupported source: " + found + " (supported: h264, aac, mp3)"};
+    return SourceError{SourceErrorKind::unsupported, "unsupported source: " + found};
   }
   if (video_index_ >= 0) {
     segment_.frame_duration_ms = frame_duration_ms(*input_->streams[video_index_]);

@@ -28,8 +28,7 @@ class AvSource final : public Source {
   // Moves to the keyframe at or before `offset_ms` from the start of the input.
   bool seek(int64_t offset_ms);
 
-  // Tracks the source has that the destination format cannot carry (reported, then skipped).
-  const std::string& skipped_tracks() const { return skipped_tracks_; }
+  SkippedTracks skipped_tracks() const override { return skipped_; }
 
  private:
   SourceError error_from(int code, const char* operation) const;
@@ -48,7 +47,7 @@ class AvSource final : public Source {
   SegmentInfo segment_;
   int video_index_ = -1;
   int audio_index_ = -1;
-  std::string skipped_tracks_;
+  SkippedTracks skipped_;
   std::deque<AvPacketPtr> pending_;  // read while probing, handed out first
   std::unique_ptr<AVBSFContext, void (*)(AVBSFContext*)> adts_to_raw_{nullptr, nullptr};
 };

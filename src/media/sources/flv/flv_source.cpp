@@ -27,9 +27,16 @@ double metadata_number(const flv::Metadata& metadata, std::initializer_list<cons
   return 0;
 }
 
-bool has_any(const flv::Metadata& metadata, std::initializer_list<const char*> keys) {
-  return std::any_of(keys.begin(), keys.end(),
-                     [&](const char* key) { return metadata.count(key) > 0; });
+// Whether any of `keys` announces something: present with a value other than zero (or text).
+bool has_nonzero(const flv::Metadata& metadata, std::initializer_list<const char*> keys) {
+  return std::any_of(keys.begin(), keys.end(), [&](const char* key) {
+    auto found = metadata.find(key);
+    if (found == metadata.end() || found->second.empty() || found->second == "false") return false;
+    char* end = nullptr;
+    double number = std::strtod(found->second.c_str(), &end);
+    bool is_number = end && *end == '\0';
+    return !is_number || number != 0;  // "avc1" (some encoders name codecs) announces too
+  });
 }
 
 void set_extradata(AVCodecParameters& params, std::span<const uint8_t> bytes) {
@@ -82,7 +89,7 @@ void FlvSource::close() {
   timestamps_.reset();
   video_.reset();
   audio_.reset();
-  skipped_.clear();
+  skipped_ = {};
   has_new_video_config_ = has_new_audio_config_ = false;
 }
 
@@ -133,19 +140,23 @@ std::optional<SourceError> FlvSource::open(const std::string& url) {
   has_new_video_config_ = has_new_audio_config_ = false;  // the segment carries them
   build_segment();
   if (!segment_.video && !segment_.audio) {
-    std::string found = skipped_.empty() ? "no audio or video track" : skipped_;
-    return SourceError{SourceErrorKind::unsupported,
-                       "unsupported source: " + found + " (supported: h264, aac, mp3)"};
+    std::string found = skipped_.is_empty() ? "no audio or video track" : skipped_.describe();
+    return SourceError{SourceErrorKind::unsupported, "unsupported source: " + found};
   }
   return std::nullopt;
 }
 
 bool FlvSource::has_announced_tracks(std::chrono::nanoseconds elapsed) const {
+  // A key of zero announces nothing (nginx-rtmp rewrites a video-only stream's metadata with
+  // audiocodecid 0); a track whose codec cannot be relayed is not waited for.
   bool expects_video =
-      video_ || has_any(metadata_, {"videocodecid", "width", "height", "displayWidth",
-                                    "displayHeight", "framerate", "fps", "videodatarate"});
-  bool expects_audio = audio_ || has_any(metadata_, {"audiocodecid", "audiosamplerate",
-                                                     "audiodatarate", "audiochannels", "stereo"});
+      skipped_.video.empty() &&
+      (video_ || has_nonzero(metadata_, {"videocodecid", "width", "height", "displayWidth",
+                                         "displayHeight", "framerate", "fps", "videodatarate"}));
+  bool expects_audio =
+      skipped_.audio.empty() &&
+      (audio_ || has_nonzero(metadata_, {"audiocodecid", "audiosamplerate", "audiodatarate",
+                                         "audiochannels"}));
   bool has_video = video_ && video_->extradata_size > 0;
   bool has_audio = audio_ && (audio_->codec_id != AV_CODEC_ID_AAC || audio_->extradata_size > 0);
   bool has_video_packet = std::any_of(pending_.begin(), pending_.end(), [](const MediaPacket& p) {
@@ -227,10 +238,7 @@ void FlvSource::on_video(int64_t timestamp_ms, MediaPacket& out, bool& has_packe
   auto tag = flv::parse_video_tag(data_);
   if (!tag) return;
   if (tag->codec_id != flv::kVideoCodecAvc) {
-    if (skipped_.find("video") == std::string::npos) {
-      skipped_ += (skipped_.empty() ? "" : ", ") + std::string("video codec id ") +
-                  std::to_string(tag->codec_id);
-    }
+    if (skipped_.video.empty()) skipped_.video = flv::video_codec_name(data_);
     return;
   }
   if (tag->is_sequence_header) {
@@ -263,10 +271,7 @@ void FlvSource::on_audio(int64_t timestamp_ms, MediaPacket& out, bool& has_packe
   bool is_aac = tag->sound_format == flv::kSoundFormatAac;
   bool is_mp3 = tag->sound_format == flv::kSoundFormatMp3;
   if (!is_aac && !is_mp3) {
-    if (skipped_.find("audio") == std::string::npos) {
-      skipped_ += (skipped_.empty() ? "" : ", ") + std::string("audio format ") +
-                  std::to_string(tag->sound_format);
-    }
+    if (skipped_.audio.empty()) skipped_.audio = flv::audio_codec_name(data_);
     return;
   }
   if (!audio_) {

@@ -27,6 +27,7 @@ class FlvSource final : public Source {
   const SegmentInfo& segment() const override { return segment_; }
   std::optional<SourceError> read(MediaPacket& out) override;
   void close() override;
+  SkippedTracks skipped_tracks() const override { return skipped_; }
   bool batches_reads() const override { return player_ != nullptr; }
   void set_read_batching(std::chrono::milliseconds period) override {
     if (player_) player_->set_read_batching(period);
@@ -57,7 +58,7 @@ class FlvSource final : public Source {
   bool has_new_video_config_ = false;
   bool has_new_audio_config_ = false;
   bool is_probing_ = false;
-  std::string skipped_;
+  SkippedTracks skipped_;
   flv::TimestampUnwrapper timestamps_;
   std::deque<MediaPacket> pending_;
   SegmentInfo segment_;

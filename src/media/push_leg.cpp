@@ -111,8 +111,12 @@ void PushLeg::on_packet(MediaPacket& packet) {
     return;
   }
   int64_t input_dts = packet.dts();
+  bool is_segment_audio_start =
+      packet.track == TrackKind::audio && !rebaser_.has_started_segment(TrackKind::audio);
+  auto last_audio = rebaser_.last_out(TrackKind::audio);
   auto mapped = rebaser_.map(packet.track, packet.dts(), packet.pts());
   if (!mapped) return;
+  if (is_segment_audio_start && last_audio && !fill_audio_hole(*last_audio, mapped->dts)) return;
   packet.packet->dts = mapped->dts;
   packet.packet->pts = mapped->pts;
   if (is_paced_) wait_until_due(mapped->dts);
@@ -161,6 +165,23 @@ bool PushLeg::ensure_connected() {
   announced_[0] = segment_->video ? segment_->video->params : nullptr;
   announced_[1] = segment_->audio ? segment_->audio->params : nullptr;
   spdlog::info("task_id={} event=push_connected", context_.task_id);
+  return true;
+}
+
+bool PushLeg::fill_audio_hole(int64_t last_dts, int64_t next_dts) {
+  const auto& config = segment_->audio;
+  const auto& announced = announced_[slot(TrackKind::audio)];
+  // Only silence the destination's decoder already expects: the same configuration as the
+  // audio announced (a new one is announced by the segment's own first frame).
+  if (!config || !announced || !is_same_extradata(*announced, *config->params)) return true;
+  for (MediaPacket& frame : silence_.fill(*config, last_dts, next_dts)) {
+    int64_t size = static_cast<int64_t>(frame.size());
+    if (auto error = sink_->write(frame, nullptr)) {
+      on_push_failure(error->message);
+      return false;
+    }
+    context_.status.on_filler_written(size);
+  }
   return true;
 }
 

@@ -12,6 +12,7 @@
 #include "media/relay.h"
 #include "media/relay_events.h"
 #include "media/relay_status.h"
+#include "media/silence_filler.h"
 #include "media/sink.h"
 #include "media/slate.h"
 #include "media/source_leg.h"
@@ -58,6 +59,9 @@ class PushLeg {
   bool connect_for(const MediaPacket& packet);
   // Reports and logs a failure, with the destination's secrets redacted from `reason`.
   void on_push_failure(const std::string& reason);
+  // Before the first audio of a segment: silence over a hole its source left (false when the
+  // destination failed meanwhile).
+  bool fill_audio_hole(int64_t last_dts, int64_t next_dts);
   const TrackConfig* take_new_config(TrackKind kind);
   void report(RelayEventKind kind, const std::string& error);
 
@@ -76,6 +80,7 @@ class PushLeg {
   Clock::time_point last_input_ = Clock::now();  // when the queue last gave anything
   bool has_standby_ = false;
   // The slate: made for the session's codec configuration, on air while no source plays.
+  SilenceFiller silence_;
   std::optional<Slate> slate_;
   std::shared_ptr<const AVCodecParameters> slate_for_video_;
   std::shared_ptr<const AVCodecParameters> slate_for_audio_;

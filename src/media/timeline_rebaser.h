@@ -36,6 +36,13 @@ class TimelineRebaser {
   std::optional<Mapped> map(TrackKind track, int64_t dts, int64_t pts);
 
   std::optional<int64_t> last_dts() const;
+  // The last output DTS of one track, and whether the track has begun the current segment.
+  std::optional<int64_t> last_out(TrackKind track) const {
+    return tracks_[track == TrackKind::video ? 0 : 1].last_out;
+  }
+  bool has_started_segment(TrackKind track) const {
+    return tracks_[track == TrackKind::video ? 0 : 1].has_started_in_segment;
+  }
 
  private:
   struct TrackState {

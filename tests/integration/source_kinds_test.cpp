@@ -392,3 +392,35 @@ TEST_F(SourceKindsTest, ASingleTrackSourceStartsWithinASecondOfItsFirstFrame) {
     EXPECT_LT(seconds, std::string(stream) == "video-only" ? 2.0 : 1.0) << stream;
   }
 }
+
+TEST_F(SourceKindsTest, AnEncoderRestartLeavesNoHoleInEitherTrack) {
+  std::string srt = "srt://127.0.0.1:" + std::to_string(free_port());
+  PublisherOptions mpegts;
+  mpegts.format = "mpegts";
+  LivePublisher srt_publisher(srt + "?mode=listener", dir.file("publisher-srt.log"), mpegts);
+  LivePublisher rtmp_publisher(nginx.url("src"), dir.file("publisher-rtmp.log"));
+  srt_publisher.start();
+  publish(rtmp_publisher, "src");
+  std::string from_srt = server->create_task(live_task(srt, nginx.url("out-srt")));
+  std::string from_rtmp = server->create_task(live_task(nginx.url("src"), nginx.url("out-rtmp")));
+  ASSERT_TRUE(server->wait_for_flow(from_srt, 20s));
+  ASSERT_TRUE(server->wait_for_flow(from_rtmp, 20s));
+  auto srt_reading = std::async(std::launch::async, [&] {
+    return probe(nginx.url("out-srt"), 8, dir.file("probe-srt.log"));
+  });
+  auto rtmp_reading = std::async(std::launch::async, [&] {
+    return probe(nginx.url("out-rtmp"), 8, dir.file("probe-rtmp.log"));
+  });
+  sleep_for(2s);
+  // Both encoders restart at once; the relays reconnect within their stall threshold.
+  srt_publisher.stop();
+  rtmp_publisher.stop();
+  srt_publisher.start();
+  rtmp_publisher.start();
+  for (auto* reading : {&srt_reading, &rtmp_reading}) {
+    ProbeReport report = reading->get();
+    EXPECT_TRUE(is_continuous(report, "video", packets_in(8, 25), video_gap(25)));
+    EXPECT_TRUE(
+        is_continuous(report, "audio", packets_in(8, 43), aac_gap_across_segments(44100, 25)));
+  }
+}

@@ -23,6 +23,9 @@ packages=(
   # an RTSP server for source tests: GStreamer's gst-rtsp-server through Debian's Python bindings
   python3 python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-tools
+  # other RTMP stacks for the peer matrix: GStreamer's encoders and rtmp2sink, rtmpdump (librtmp);
+  # node-media-server comes from the npm registry when the tests run
+  gstreamer1.0-plugins-ugly rtmpdump
   # console test: a real browser, driven headless
   chromium
   # benchmarks

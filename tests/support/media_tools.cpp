@@ -52,6 +52,63 @@ void LivePublisher::start() {
   process_ = Process(argv, log_path_);
 }
 
+void GstPublisher::start() {
+  std::vector<std::string> argv = {"gst-launch-1.0",
+                                   "-q",
+                                   "-e",
+                                   "videotestsrc",
+                                   "is-live=true",
+                                   "pattern=ball",
+                                   "!",
+                                   "video/x-raw,width=320,height=240,framerate=25/1",
+                                   "!",
+                                   "x264enc",
+                                   "tune=zerolatency",
+                                   "key-int-max=25",
+                                   "bitrate=300",
+                                   "speed-preset=ultrafast",
+                                   "!",
+                                   "h264parse",
+                                   "!",
+                                   "queue",
+                                   "!",
+                                   "mux.",
+                                   "audiotestsrc",
+                                   "is-live=true",
+                                   "wave=sine",
+                                   "!",
+                                   "audio/x-raw,rate=44100,channels=1",
+                                   "!",
+                                   "voaacenc",
+                                   "bitrate=64000",
+                                   "!",
+                                   "aacparse",
+                                   "!",
+                                   "queue",
+                                   "!",
+                                   "mux.",
+                                   "flvmux",
+                                   "name=mux",
+                                   "streamable=true",
+                                   "!",
+                                   "rtmp2sink",
+                                   "location=" + url_};
+  process_ = Process(argv, log_path_);
+}
+
+void GstPublisher::stop() {
+  process_.stop(SIGINT, std::chrono::seconds(2));
+}
+
+ProbeReport read_with_rtmpdump(const std::string& url, int seconds, const std::string& folder) {
+  std::filesystem::create_directories(folder);
+  std::string file = folder + "/dump.flv";
+  Process rtmpdump({"rtmpdump", "-q", "--live", "-r", url, "-o", file}, folder + "/rtmpdump.log");
+  rtmpdump.wait(std::chrono::seconds(seconds));
+  rtmpdump.stop(SIGINT, std::chrono::seconds(2));  // what it wrote so far is a readable FLV
+  return probe(file, seconds * 2, folder + "/probe.log");
+}
+
 void LivePublisher::stop() {
   process_.stop(SIGKILL, std::chrono::seconds(2));
 }

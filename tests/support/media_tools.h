@@ -35,6 +35,21 @@ struct PublisherOptions {
   bool counts_frames = false;
 };
 
+// GStreamer publishing a generated H.264/AAC live stream (x264enc, voaacenc, flvmux,
+// rtmp2sink): an encoder and RTMP stack of its own.
+class GstPublisher {
+ public:
+  GstPublisher(std::string url, std::string log_path)
+      : url_(std::move(url)), log_path_(std::move(log_path)) {}
+  void start();
+  void stop();
+
+ private:
+  std::string url_;
+  std::string log_path_;
+  Process process_;
+};
+
 // The ffmpeg program publishing a generated H.264/AAC live stream in real time.
 class LivePublisher {
  public:
@@ -124,6 +139,10 @@ inline double aac_gap_across_segments(double sample_rate, double fps) {
 inline int packets_in(int seconds, double rate) {
   return static_cast<int>((seconds - 1) * rate * 0.9);
 }
+
+// Records `seconds` of a live RTMP stream with rtmpdump (librtmp: another RTMP stack than ours
+// and libavformat's) into a file in `folder`, then reads that file with ffprobe.
+ProbeReport read_with_rtmpdump(const std::string& url, int seconds, const std::string& folder);
 
 // Runs ffprobe on `url` reading `seconds` of media (bounded in wall time too).
 ProbeReport probe(const std::string& url, int seconds, const std::string& log_path,

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "net/url_masking.h"
 #include "task/destination.h"
 #include "task/url_rules.h"
 
@@ -97,4 +98,44 @@ TEST(DestinationKey, AnAppWithAQueryKeepsItAndItsStreamName) {
             key_of("rtmp://b.example.com/live2?backup=1/key-two"));
   EXPECT_EQ(key_of("rtmp://b.example.com/live2?backup=1/key-one"),
             "rtmp://b.example.com:1935/live2?backup=1/key-one");
+}
+
+// Push URLs the big platforms hand out, with their stream keys and auth query strings.
+struct PlatformUrl {
+  const char* platform;
+  const char* url;
+  const char* masked;
+};
+
+constexpr PlatformUrl kPlatformUrls[] = {
+    {"YouTube", "rtmp://a.rtmp.youtube.com/live2/abcd-efgh-ijkl-mnop-qrst",
+     "rtmp://a.rtmp.youtube.com/live2/abcd***"},
+    {"YouTube backup", "rtmp://b.rtmp.youtube.com/live2?backup=1/abcd-efgh-ijkl-mnop-qrst",
+     "rtmp://b.rtmp.youtube.com/live2?backup=1/abcd***"},
+    {"Twitch", "rtmp://iad05.contribute.live-video.net/app/live_123456789_AbCdEfGhIjKl",
+     "rtmp://iad05.contribute.live-video.net/app/live***"},
+    {"Facebook", "rtmps://live-api-s.facebook.com:443/rtmp/FB-1234567890123-0-AbCdEfGhIj",
+     "rtmps://live-api-s.facebook.com:443/rtmp/FB-1***"},
+    {"Huawei Cloud", "rtmp://push.example.com/live/stream01?hwSecret=0a1b2c3d4e&hwTime=6570f2a0",
+     "rtmp://push.example.com/live/st***?hwSecret=***&hwTime=***"},
+    {"Tencent Cloud",
+     "rtmp://123456.livepush.myqcloud.com/live/stream01?txSecret=0a1b2c3d4e&txTime=6570F2A0",
+     "rtmp://123456.livepush.myqcloud.com/live/st***?txSecret=***&txTime=***"},
+    {"Alibaba Cloud", "rtmp://push.example.com/app/stream01?auth_key=1701428640-0-0-0a1b2c3d4e",
+     "rtmp://push.example.com/app/st***?auth_key=***"},
+};
+
+TEST(PlatformUrls, EveryShapeIsAcceptedMaskedAndKeyedByItsStream) {
+  for (const PlatformUrl& item : kPlatformUrls) {
+    SCOPED_TRACE(item.platform);
+    EXPECT_FALSE(check_destination_url(item.url).has_value()) << *check_destination_url(item.url);
+    EXPECT_EQ(streamrelay::net::mask_url(item.url), item.masked);
+    // Another auth string for the same stream is the same destination.
+    std::string url = item.url;
+    std::string other =
+        url.find('?') != std::string::npos && url.find("backup") == std::string::npos
+            ? url.substr(0, url.find('?')) + "?other=1"
+            : url;
+    EXPECT_EQ(key_of(url), key_of(other));
+  }
 }

@@ -27,13 +27,7 @@ class ApiHttpTest : public ::testing::Test {
 
 // Opens a raw connection for tests that misbehave on purpose.
 int connect_to(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  return fd;
+  return connect_to_loopback(port);
 }
 
 std::string read_all(int fd) {

@@ -204,13 +204,25 @@ TEST_F(MediaAccessTest, AnHlsPlaylistInTheRootOpensNothingOutsideIt) {
   (void)ok_id;
 }
 
-TEST(TlsPeers, ASelfSignedRtmpsIngestIsRefusedUntilItsCaIsGiven) {
+namespace {
+
+// A self-signed rtmps:// ingest in front of nginx-rtmp, and a live source on that nginx.
+class TlsPeers : public ::testing::Test {
+ protected:
   TempDir dir;
-  NginxRtmp nginx(dir.file("nginx"));
-  TlsIngest ingest(dir.file("tls"), nginx.rtmp_port());
-  LivePublisher publisher(nginx.url("src"), dir.file("publisher.log"));
-  publisher.start();
-  ASSERT_TRUE(eventually([&] { return nginx.is_publishing("src"); }, 15s));
+  NginxRtmp nginx{dir.file("nginx")};
+  TlsIngest ingest{dir.file("tls"), nginx.rtmp_port()};
+  LivePublisher publisher{nginx.url("src"), dir.file("publisher.log")};
+
+  void SetUp() override {
+    publisher.start();
+    ASSERT_TRUE(eventually([&] { return nginx.is_publishing("src"); }, 15s));
+  }
+};
+
+}  // namespace
+
+TEST_F(TlsPeers, ASelfSignedRtmpsIngestIsRefusedUntilItsCaIsGiven) {
   json task = live_task(nginx.url("src"), ingest.url("secure"));
   std::string id;
   {
@@ -232,13 +244,7 @@ TEST(TlsPeers, ASelfSignedRtmpsIngestIsRefusedUntilItsCaIsGiven) {
   }
 }
 
-TEST(TlsPeers, VerificationCanBeSwitchedOffForDevelopmentWithAWarning) {
-  TempDir dir;
-  NginxRtmp nginx(dir.file("nginx"));
-  TlsIngest ingest(dir.file("tls"), nginx.rtmp_port());
-  LivePublisher publisher(nginx.url("src"), dir.file("publisher.log"));
-  publisher.start();
-  ASSERT_TRUE(eventually([&] { return nginx.is_publishing("src"); }, 15s));
+TEST_F(TlsPeers, VerificationCanBeSwitchedOffForDevelopmentWithAWarning) {
   RelayServer server(dir.file("relay"), {"--tls-skip-verify"});
   EXPECT_NE(server.log().find("event=tls_verification_off"), std::string::npos);
   std::string id = server.create_task(live_task(nginx.url("src"), ingest.url("insecure")));

@@ -111,6 +111,17 @@ int free_port() {
   return ntohs(address.sin_port);
 }
 
+int connect_to_loopback(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) return fd;
+  close(fd);
+  return -1;
+}
+
 void sleep_for(std::chrono::milliseconds duration) {
   std::this_thread::sleep_for(duration);
 }

@@ -37,6 +37,8 @@ class Process {
 
 // A free TCP port on 127.0.0.1 (bound once and released).
 int free_port();
+// A TCP connection to 127.0.0.1:`port` (the socket), or -1 when nothing accepts it.
+int connect_to_loopback(int port);
 
 // Polls `condition` every 50 ms until it holds or `timeout` passes.
 template <typename Condition>

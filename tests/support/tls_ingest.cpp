@@ -11,20 +11,6 @@
 #include <stdexcept>
 
 namespace streamrelay::test_support {
-namespace {
-
-bool accepts_connections(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool is_connected = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-  close(fd);
-  return is_connected;
-}
-
-}  // namespace
 
 TlsIngest::TlsIngest(std::string folder, int rtmp_port)
     : folder_(std::move(folder)), port_(free_port()) {
@@ -49,7 +35,12 @@ TlsIngest::TlsIngest(std::string folder, int rtmp_port)
   conf.close();
   process_ = Process({"nginx", "-p", folder_, "-c", folder_ + "/nginx.conf"},
                      folder_ + "/logs/stdout.log");
-  if (!eventually([&] { return accepts_connections(port_); }, std::chrono::seconds(10))) {
+  auto accepts_connections = [this] {
+    int fd = connect_to_loopback(port_);
+    if (fd >= 0) close(fd);
+    return fd >= 0;
+  };
+  if (!eventually(accepts_connections, std::chrono::seconds(10))) {
     throw std::runtime_error("nginx (TLS) did not start: " +
                              read_file(folder_ + "/logs/error.log"));
   }

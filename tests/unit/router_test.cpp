@@ -9,6 +9,7 @@
 #include "api/auth/sdk_signature.h"
 #include "api/router.h"
 #include "store/sqlite/sqlite_store.h"
+#include "support/fake_clock.h"
 #include "support/temp_dir.h"
 #include "task/time_format.h"
 
@@ -17,11 +18,7 @@ using nlohmann::json;
 
 namespace {
 
-class FakeClock final : public task::Clock {
- public:
-  int64_t now = *task::parse_utc("2018-05-19T17:00:00Z");
-  int64_t now_seconds() const override { return now; }
-};
+using test_support::FakeClock;
 
 struct Reply {
   int status;

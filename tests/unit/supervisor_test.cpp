@@ -12,6 +12,7 @@
 
 #include "control/supervisor.h"
 #include "store/sqlite/sqlite_store.h"
+#include "support/fake_clock.h"
 #include "support/temp_dir.h"
 #include "task/task_service.h"
 #include "task/time_format.h"
@@ -22,11 +23,7 @@ using nlohmann::json;
 
 namespace {
 
-class FakeClock final : public task::Clock {
- public:
-  int64_t now = *task::parse_utc("2018-05-19T17:00:00Z");
-  int64_t now_seconds() const override { return now; }
-};
+using test_support::FakeClock;
 
 // Hands out relays that do nothing but report what the test sets, and keeps a log of what the
 // supervisor asked of them: "start <id>", "stop <id>", "pause <id>", "resume <id>".

@@ -67,14 +67,40 @@ TEST(TimelineRebaser, AHugeForwardJumpIsReanchored) {
   EXPECT_EQ(dts_of(rebaser, TrackKind::video, 3600000), 80);
 }
 
-TEST(TimelineRebaser, ASmallStepBackIsDroppedSoOutputNeverGoesBackwards) {
+TEST(TimelineRebaser, ASmallStepBackIsRetimedNotDroppedSoNoReferenceFrameIsLost) {
   TimelineRebaser rebaser;
   rebaser.begin_segment(40);
   dts_of(rebaser, TrackKind::video, 1000);
   dts_of(rebaser, TrackKind::video, 1040);
-  EXPECT_EQ(dts_of(rebaser, TrackKind::video, 1020), -1);
-  EXPECT_EQ(dts_of(rebaser, TrackKind::video, 1040), -1);
+  EXPECT_EQ(dts_of(rebaser, TrackKind::video, 1020), 41);  // just after the last, kept
+  EXPECT_EQ(dts_of(rebaser, TrackKind::video, 1040), 42);  // an equal DTS too
   EXPECT_EQ(dts_of(rebaser, TrackKind::video, 1080), 80);
+  EXPECT_EQ(rebaser.counters().retimed, 2);
+}
+
+TEST(TimelineRebaser, AClockResetWithAudioAheadAndArrivingFirstNeverSendsAudioBackwards) {
+  // Audio runs 80 ms ahead of video; the source's clock resets; its audio arrives first.
+  TimelineRebaser rebaser;
+  rebaser.begin_segment(40);
+  int64_t last_audio = 0;
+  for (int64_t t = 0; t <= 10000; t += 40) {
+    dts_of(rebaser, TrackKind::video, t);
+    last_audio = dts_of(rebaser, TrackKind::audio, t + 80);
+  }
+  // The audio ahead of the video's jump waits for it (dropped, never sent back).
+  EXPECT_EQ(dts_of(rebaser, TrackKind::audio, 80), -1);
+  int64_t video = dts_of(rebaser, TrackKind::video, 0);
+  EXPECT_EQ(video, 10040) << "one frame after the last picture";
+  int64_t audio = -1;
+  for (int64_t t = 40; audio < 0 && t < 400; t += 40) {
+    dts_of(rebaser, TrackKind::video, t);
+    audio = dts_of(rebaser, TrackKind::audio, t + 80);
+    if (audio >= 0) {
+      EXPECT_EQ(audio - (10040 + t), 80) << "the A/V offset did not survive";
+    }
+  }
+  EXPECT_GT(audio, last_audio) << "audio went back";
+  EXPECT_EQ(rebaser.counters().discontinuities, 2);
 }
 
 TEST(TimelineRebaser, ANewSessionStartsAtZero) {

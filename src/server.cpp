@@ -57,6 +57,7 @@ media::RelaySettings relay_settings_of(const ServerConfig& config,
   settings.slate_hold = std::chrono::seconds(config.slate_hold_s);
   settings.spool_folder = (std::filesystem::path(config.data_dir) / "spool").string();
   settings.spool_max_bytes = config.spool_max_mb * 1024 * 1024;
+  settings.output_start_ms = config.output_start_ms;
   return settings;
 }
 

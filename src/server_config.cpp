@@ -103,6 +103,12 @@ void add_serve_options(CLI::App& command, ServerConfig& config) {
       ->check(CLI::Range(int64_t{0}, int64_t{86400}))
       ->capture_default_str();
   command
+      .add_option("--output-start-ms", config.output_start_ms,
+                  "start every push session's timestamps here instead of 0 (for testing the "
+                  "renewal of sessions that near RTMP's 2^31 ms)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 31))
+      ->capture_default_str();
+  command
       .add_option("--spool-max-mb", config.spool_max_mb,
                   "largest local copy (in the data folder) of a playlist file that must be read "
                   "out of order from a server without range requests; larger ones are skipped")

@@ -42,6 +42,7 @@ struct ServerConfig {
   int64_t slate_hold_s = 60;
   // Largest local copy of a remote file that must seek on a server without range requests.
   int64_t spool_max_mb = 4096;
+  int64_t output_start_ms = 0;       // testing long sessions: where push timelines start
   std::string callback_signing_key;  // empty: callbacks are not signed
   int64_t callback_max_retry_s = 600;
   // Cluster mode: a PostgreSQL connection string shared by every node (empty: SQLite, one node).

@@ -41,6 +41,8 @@ const char* alarm_of(media::RelayEventKind kind) {
       return "PushFailed";
     case media::RelayEventKind::push_recovered:
       return "PushRecovered";
+    case media::RelayEventKind::push_renewed:
+      return "PushSessionRenewed";
     case media::RelayEventKind::failover_to_backup:
       return "FailoverToBackup";
     case media::RelayEventKind::failback_to_primary:

@@ -245,12 +245,13 @@ void PlaylistLeg::apply_update(const SourceUpdate& update) {
 }
 
 void PlaylistLeg::report_skipped_tracks(const PlaylistItem& item, const SkippedTracks& skipped) {
-  std::string error = skipped.is_empty() ? "" : "source: file " + std::to_string(item.file_index) +
-                                                    ": " + skipped.describe();
+  std::string error = skipped.is_empty() ? ""
+                                         : "source: file " + std::to_string(item.file_index) +
+                                               ": " + skipped.describe();
   context_.status.set_video_missing(skipped.video.empty() ? "" : error);
   if (error.empty()) return;
-  spdlog::warn("task_id={} event=track_skipped file_index={} url={} error=\"{}\"",
-               context_.task_id, item.file_index, item.masked_url, error);
+  spdlog::warn("task_id={} event=track_skipped file_index={} url={} error=\"{}\"", context_.task_id,
+               item.file_index, item.masked_url, error);
   RelayEvent event{RelayEventKind::source_unsupported, item.masked_url, error};
   event.file_index = item.file_index;
   event.loop_round = item.loop_round;

@@ -106,6 +106,7 @@ bool PushLeg::passes_keyframe_gate(const MediaPacket& packet) {
 
 void PushLeg::on_packet(MediaPacket& packet) {
   if (!segment_ || !passes_keyframe_gate(packet)) return;
+  if (is_session_renewal_due(packet)) renew_session();
   if (!sink_->is_connected() && !connect_for(packet)) {
     needs_keyframe_ = true;
     return;
@@ -160,12 +161,28 @@ bool PushLeg::ensure_connected() {
   }
   connected_at_ = Clock::now();
   context_.status.set_connected(true);
-  rebaser_.reset_session();
+  rebaser_.reset_session(context_.settings.output_start_ms);
   pacer_ = Pacer(context_.settings.pacing_lead, context_.settings.pacing_max_lag);
   announced_[0] = segment_->video ? segment_->video->params : nullptr;
   announced_[1] = segment_->audio ? segment_->audio->params : nullptr;
   spdlog::info("task_id={} event=push_connected", context_.task_id);
   return true;
+}
+
+bool PushLeg::is_session_renewal_due(const MediaPacket& packet) const {
+  auto last = rebaser_.last_dts();
+  bool is_start_point = packet.track == TrackKind::video ? packet.is_keyframe : !segment_->video;
+  return sink_->is_connected() && last && *last >= kRenewSessionAtMs && is_start_point;
+}
+
+void PushLeg::renew_session() {
+  std::string reason = "the output timeline reached " + std::to_string(*rebaser_.last_dts()) +
+                       " ms: a new publish session starts before RTMP's timestamps would wrap";
+  spdlog::warn("task_id={} event=push_session_renewed note=\"{}\"", context_.task_id, reason);
+  report(RelayEventKind::push_renewed, reason);
+  sink_->close();
+  context_.status.set_connected(false);
+  next_connect_ = Clock::now();
 }
 
 bool PushLeg::fill_audio_hole(int64_t last_dts, int64_t next_dts) {

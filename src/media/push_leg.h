@@ -62,6 +62,11 @@ class PushLeg {
   // Before the first audio of a segment: silence over a hole its source left (false when the
   // destination failed meanwhile).
   bool fill_audio_hole(int64_t last_dts, int64_t next_dts);
+  // FFmpeg's FLV writer keeps 31 bits of a timestamp (about 24.8 days): a session near that is
+  // renewed on a keyframe, with an alarm, instead of wrapping silently.
+  static constexpr int64_t kRenewSessionAtMs = (int64_t{1} << 31) - 10 * 60 * 1000;
+  bool is_session_renewal_due(const MediaPacket& packet) const;
+  void renew_session();
   const TrackConfig* take_new_config(TrackKind kind);
   void report(RelayEventKind kind, const std::string& error);
 

@@ -13,6 +13,7 @@ enum class RelayEventKind {
   file_failed,          // a playlist file could not be played (HTTP status, reason)
   push_failed,          // the destination failed or stalled
   push_recovered,       // the destination accepts packets again
+  push_renewed,         // a new publish session began before the timestamps would wrap
   failover_to_backup,   // the standby went on air
   failback_to_primary,  // the primary went back on air
   file_started,         // a playlist file's first packet reached the destination

@@ -12,7 +12,8 @@ void TimelineRebaser::begin_segment(int64_t frame_ms) {
   for (TrackState& track : tracks_) track.has_started = false;
 }
 
-void TimelineRebaser::reset_session() {
+void TimelineRebaser::reset_session(int64_t start_ms) {
+  session_start_ = start_ms;
   tracks_ = {};
   is_anchored_ = false;
   pending_epoch_.reset();
@@ -32,7 +33,7 @@ int64_t TimelineRebaser::next_start_point() const {
   const TrackState& video = tracks_[0];
   if (video.last_out) return *video.last_out + frame_ms_;
   auto last = last_dts();
-  return last ? *last + frame_ms_ : 0;
+  return last ? *last + frame_ms_ : session_start_;
 }
 
 bool TimelineRebaser::is_jump(const TrackState& track, int64_t dts) const {

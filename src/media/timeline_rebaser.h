@@ -45,8 +45,9 @@ class TimelineRebaser {
 
   // The next packet begins a new input segment; `frame_ms` is its frame duration.
   void begin_segment(int64_t frame_ms);
-  // A new push session: the next packet is placed at 0.
-  void reset_session();
+  // A new push session: the next packet is placed at `start_ms` (0 but in tests of long
+  // sessions).
+  void reset_session(int64_t start_ms = 0);
 
   // The output timestamps of a packet, or nullopt when it must be dropped (it precedes the
   // segment's start point).
@@ -91,6 +92,7 @@ class TimelineRebaser {
   int64_t segment_start_ = 0;
   int64_t segment_offset_ = 0;
   int64_t frame_ms_ = 40;
+  int64_t session_start_ = 0;
   std::optional<Epoch> pending_epoch_;
   Counters counters_;
 };

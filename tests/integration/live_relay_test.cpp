@@ -299,3 +299,32 @@ TEST_F(LiveRelayTest, AnSrtSourceIsRelayed) {
   EXPECT_TRUE(is_continuous(report, "video", packets_in(6, 25), video_gap(25)));
   EXPECT_TRUE(is_continuous(report, "audio", packets_in(6, 43), aac_gap(44100)));
 }
+
+TEST_F(LiveRelayTest, APushNearingTwoToTheThirtyFirstMillisecondsRenewsItsSessionOnAKeyframe) {
+  // The output timeline starts four seconds before the renewal point (ten minutes before
+  // 2^31 ms), as a session would after 24.8 days.
+  int64_t renewal = (int64_t{1} << 31) - 10 * 60 * 1000;
+  server.reset();
+  server = std::make_unique<RelayServer>(
+      dir.file("relay-long"),
+      std::vector<std::string>{"--output-start-ms", std::to_string(renewal - 4000)});
+  std::string id = relay_to("dst");
+  ASSERT_TRUE(server->wait_for_flow(id, 15s));
+  ProbeReport before = read_destination("dst", 2);
+  ASSERT_TRUE(is_continuous(before, "video", packets_in(2, 25), video_gap(25)));
+  EXPECT_GT(before.packets.front().dts, (renewal - 4000) / 1000.0 - 1) << "not a long session";
+  // A clean unpublish and a new session, announced with an alarm; pictures go on.
+  EXPECT_TRUE(eventually([&] { return nginx.publish_sessions("dst").size() == 2; }, 15s));
+  EXPECT_EQ(nginx.unpublishes("dst").clean, 1);
+  EXPECT_TRUE(eventually(
+      [&] {
+        for (const json& event : server->events(id)) {
+          if (event["data"].value("alarm", "") == "PushSessionRenewed") return true;
+        }
+        return false;
+      },
+      5s));
+  ProbeReport after = read_destination("dst", 3);
+  EXPECT_TRUE(is_continuous(after, "video", packets_in(3, 25), video_gap(25)));
+  EXPECT_EQ(server->status_of(id), "running");
+}

@@ -29,6 +29,10 @@ NginxRtmp::NginxRtmp(std::string folder)
        << "    access_log " << folder_ << "/logs/rtmp_access.log;\n"
        << "    application live { live on; }\n"
        << "    application other { live on; }\n"
+       // The app and instance of "rtmp://host/app/inst/stream" arrive as one app, "app/inst";
+       // YouTube's "live2?backup=1" arrives as "live2" with arguments.
+       << "    application app/inst { live on; }\n"
+       << "    application live2 { live on; }\n"
        << "    application hls { live on; hls on; hls_path " << folder_ << "/hls;"
        << " hls_fragment 1s; hls_playlist_length 6s; }\n  }\n}\n"
        << "http {\n  access_log off;\n  client_body_temp_path " << folder_ << "/tmp;\n"
@@ -180,6 +184,37 @@ NginxRtmp::Unpublishes NginxRtmp::unpublishes(const std::string& stream) {
     (session.is_clean ? result.clean : result.abrupt) += 1;
   }
   return result;
+}
+
+std::vector<NginxRtmp::ClientSession> NginxRtmp::client_sessions() {
+  // nginx-rtmp at info level: "*N connect: app='A' args='Q' flashver='F' swf_url='' tc_url='T'",
+  // then "*N publish: name='S' args='Q' type=live" or "*N play: name='S' args='Q' start=...".
+  std::istringstream log(read_file(folder_ + "/logs/error.log"));
+  std::regex connect(
+      " \\*([0-9]+) connect: app='([^']*)' args='([^']*)' flashver='[^']*' swf_url='[^']*' "
+      "tc_url='([^']*)'");
+  std::regex stream_command(
+      " \\*([0-9]+) (publish|play): name='([^']*)' args='([^']*)'"
+      "(?: type=([a-z]+))?");
+  std::vector<ClientSession> sessions;
+  std::string line;
+  while (std::getline(log, line)) {
+    std::smatch match;
+    if (std::regex_search(line, match, connect)) {
+      sessions.push_back({match[1], match[2], match[3], match[4], "", "", "", ""});
+      continue;
+    }
+    if (!std::regex_search(line, match, stream_command)) continue;
+    for (auto session = sessions.rbegin(); session != sessions.rend(); ++session) {
+      if (session->connection != match[1]) continue;
+      session->command = match[2];
+      session->name = match[3];
+      session->args = match[4];
+      session->type = match[5];
+      break;
+    }
+  }
+  return sessions;
 }
 
 }  // namespace streamrelay::test_support

@@ -49,6 +49,21 @@ class NginxRtmp {
   };
   Unpublishes unpublishes(const std::string& stream);
 
+  // What nginx logged of one client connection: its connect (the app split from its query, and
+  // the tcUrl) and the publish or play that followed (the name split from its query).
+  struct ClientSession {
+    std::string connection;  // nginx's "*N"
+    std::string app;
+    std::string app_args;
+    std::string tc_url;
+    std::string command;  // "publish", "play", or empty when neither came
+    std::string name;
+    std::string args;
+    std::string type;  // publish only: "live", "record", ...
+  };
+  // Every connection that sent connect, in the order they did.
+  std::vector<ClientSession> client_sessions();
+
  private:
   std::string folder_;
   int rtmp_port_;

@@ -2,6 +2,8 @@
 
 #include <cstdint>
 #include <cstring>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -84,25 +86,38 @@ class Reader {
 
   // The string property `name` of the object (or ECMA array) that comes next; empty if none.
   std::string object_string(const std::string& name) {
+    std::map<std::string, std::string> strings = object_strings();
+    auto found = strings.find(name);
+    return found == strings.end() ? std::string() : found->second;
+  }
+
+  // The string properties of the object (or ECMA array) that comes next; the others are
+  // skipped. Empty when the next value is no object.
+  std::map<std::string, std::string> object_strings() {
+    std::map<std::string, std::string> found;
     if (!has(1) || (bytes_[at_] != 0x03 && bytes_[at_] != 0x08)) {
       skip();
-      return {};
+      return found;
     }
     at_ += bytes_[at_] == 0x08 ? 5 : 1;
-    std::string found;
     while (has(3)) {
       if (bytes_[at_] == 0 && bytes_[at_ + 1] == 0 && bytes_[at_ + 2] == 0x09) {
         at_ += 3;
         break;
       }
       std::string key = raw_string(2);
-      if (key == name && has(1) && bytes_[at_] == 0x02) {
-        found = string();
+      if (has(1) && bytes_[at_] == 0x02) {
+        found[key] = string();
       } else {
         skip();
       }
     }
     return found;
+  }
+
+  // The type marker of the next value; none at the end.
+  std::optional<uint8_t> next_type() const {
+    return has(1) ? std::optional<uint8_t>(bytes_[at_]) : std::nullopt;
   }
 
   // Skips one value of any type.

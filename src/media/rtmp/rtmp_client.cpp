@@ -1,9 +1,11 @@
 #include "media/rtmp/rtmp_client.h"
 
+#include <linux/sockios.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -11,8 +13,12 @@
 #include <cstring>
 #include <random>
 #include <thread>
+#include <utility>
 
+#include "media/host_resolution.h"
 #include "media/rtmp/amf0.h"
+#include "media/rtmp/commands.h"
+#include "media/rtmp/rtmp_url.h"
 
 extern "C" {
 #include <libavutil/error.h>
@@ -42,43 +48,14 @@ uint32_t be(const uint8_t* data, int bytes) {
   return value;
 }
 
-struct RtmpUrl {
-  std::string host;
-  std::string port = "1935";
-  std::string app;
-  std::string stream;
-  std::string tc_url;
-};
+// libavformat's buffer for the path: a longer one it cuts short, so it is left to it.
+constexpr size_t kLongestPath = 1023;
 
-// rtmp://host[:port]/app/stream[?query]: the first path segment is the application, the rest
-// (query included) the stream, as most servers and libavformat read it.
-bool parse_url(const std::string& url, RtmpUrl& out) {
-  std::string rest = url.substr(7);
-  size_t slash = rest.find('/');
-  if (slash == std::string::npos) return false;
-  std::string authority = rest.substr(0, slash);
-  std::string path = rest.substr(slash + 1);
-  size_t at = authority.rfind('@');
-  if (at != std::string::npos) return false;  // credentials in the URL: left to libavformat
-  if (!authority.empty() && authority[0] == '[') {
-    size_t close = authority.find(']');
-    if (close == std::string::npos) return false;
-    out.host = authority.substr(1, close - 1);
-    if (close + 1 < authority.size() && authority[close + 1] == ':') {
-      out.port = authority.substr(close + 2);
-    }
-  } else {
-    size_t colon = authority.find(':');
-    out.host = authority.substr(0, colon);
-    if (colon != std::string::npos) out.port = authority.substr(colon + 1);
-  }
-  size_t app_end = path.find('/');
-  if (out.host.empty() || app_end == std::string::npos || app_end == 0) return false;
-  out.app = path.substr(0, app_end);
-  out.stream = path.substr(app_end + 1);
-  if (out.stream.empty() || out.app.find('?') != std::string::npos) return false;
-  out.tc_url = "rtmp://" + authority + "/" + out.app;
-  return true;
+// Whether our client takes the URL: credentials (an authentication exchange), a path
+// libavformat would cut short, or one naming no app or no stream are left to libavformat.
+bool is_ours(const RtmpUrl& url) {
+  return url.scheme == "rtmp" && url.credentials.empty() && !url.host.empty() && !url.app.empty() &&
+         !url.stream.empty() && url.path.size() <= kLongestPath;
 }
 
 }  // namespace
@@ -126,41 +103,46 @@ int RtmpClient::wait_for(short events) {
 }
 
 int RtmpClient::connect_socket(const std::string& host, const std::string& port) {
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  if (getaddrinfo(host.c_str(), port.c_str(), &hints, &found) != 0 || !found) {
+  HostAddresses found = resolve_host(host, port, deadline_);
+  if (found.is_interrupted) {
+    if (deadline_.has_expired()) failure_reason_ = "cannot resolve " + host + " in time";
+    return AVERROR_EXIT;
+  }
+  if (found.status != 0) {
+    failure_reason_ = "cannot resolve " + host + ": " + gai_strerror(found.status);
     return AVERROR(EIO);
   }
   int error = AVERROR(ECONNREFUSED);
-  for (addrinfo* at = found; at; at = at->ai_next) {
-    fd_ = ::socket(at->ai_family, at->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd_ < 0) continue;
-    int rc = ::connect(fd_, at->ai_addr, at->ai_addrlen);
-    if (rc < 0 && errno == EINPROGRESS) {
-      rc = wait_for(POLLOUT);
-      if (rc == 0) {
-        int so_error = 0;
-        socklen_t length = sizeof so_error;
-        getsockopt(fd_, SOL_SOCKET, SO_ERROR, &so_error, &length);
-        rc = so_error == 0 ? 0 : AVERROR(so_error);
-      }
-    } else if (rc < 0) {
-      rc = AVERROR(errno);
-    }
-    if (rc == 0) {
-      int on = 1;
-      setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-      freeaddrinfo(found);
-      return 0;
-    }
-    error = rc;
-    ::close(fd_);
-    fd_ = -1;
-    if (rc == AVERROR_EXIT) break;
+  for (addrinfo* at = found.list.get(); at; at = at->ai_next) {
+    error = connect_to(*at);
+    if (error == 0 || error == AVERROR_EXIT) return error;
   }
-  freeaddrinfo(found);
   return error;
+}
+
+int RtmpClient::connect_to(const addrinfo& address) {
+  fd_ = ::socket(address.ai_family, address.ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd_ < 0) return AVERROR(errno);
+  int rc = ::connect(fd_, address.ai_addr, address.ai_addrlen);
+  if (rc < 0 && errno == EINPROGRESS) {
+    rc = wait_for(POLLOUT);
+    if (rc == 0) {
+      int so_error = 0;
+      socklen_t length = sizeof so_error;
+      getsockopt(fd_, SOL_SOCKET, SO_ERROR, &so_error, &length);
+      rc = so_error == 0 ? 0 : AVERROR(so_error);
+    }
+  } else if (rc < 0) {
+    rc = AVERROR(errno);
+  }
+  if (rc == 0) {
+    int on = 1;
+    setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    return 0;
+  }
+  ::close(fd_);
+  fd_ = -1;
+  return rc;
 }
 
 int RtmpClient::receive_more() {
@@ -214,6 +196,7 @@ int RtmpClient::send_all(const std::vector<uint8_t>& bytes) {
     ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
     if (n > 0) {
       sent += static_cast<size_t>(n);
+      bytes_sent_ += static_cast<uint64_t>(n);
     } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       if (int rc = wait_for(POLLOUT); rc < 0) return rc;
     } else if (n < 0 && errno != EINTR) {
@@ -221,6 +204,18 @@ int RtmpClient::send_all(const std::vector<uint8_t>& bytes) {
     }
   }
   return 0;
+}
+
+int RtmpClient::check_send_progress() {
+  int unacknowledged = 0;
+  if (!send_progress_ || ioctl(fd_, SIOCOUTQ, &unacknowledged) < 0) return 0;
+  auto now = std::chrono::steady_clock::now();
+  if (!send_progress_->is_stalled(bytes_sent_, static_cast<uint64_t>(unacknowledged), now)) {
+    return 0;
+  }
+  failure_reason_ =
+      "server took no data for " + std::to_string(send_progress_->limit().count()) + " ms";
+  return AVERROR(ETIMEDOUT);
 }
 
 int RtmpClient::handshake() {
@@ -271,7 +266,9 @@ int RtmpClient::on_control(const Message& message) {
   const std::vector<uint8_t>& p = message.payload;
   switch (message.type) {  // Set Chunk Size and Abort are the chunk reader's
     case kWindowAckSize:
-      if (p.size() >= 4) ack_window_ = std::max<uint32_t>(be(p.data(), 4), 4096);
+      // Honoured however small: a server may send nothing more until acknowledged, and each
+      // acknowledgement follows a whole message, so a tiny window costs one per message at most.
+      if (p.size() >= 4) ack_window_ = std::max<uint32_t>(be(p.data(), 4), 1);
       return 0;
     case kSetPeerBandwidth: {
       std::vector<uint8_t> size;
@@ -298,31 +295,37 @@ int RtmpClient::read_command(Message& out) {
   }
 }
 
-int RtmpClient::await_result(double transaction, std::vector<uint8_t>& result) {
+int RtmpClient::refuse(const char* what, const ServerCommand& answer, int code) {
+  std::string text = answer.status_text();
+  failure_reason_ = "server " + std::string(what) + (text.empty() ? "" : " (" + text + ")");
+  return code;
+}
+
+int RtmpClient::await_reply(int transaction, const char* refusal, ServerCommand& reply) {
   Message message;
   for (;;) {
     if (int rc = read_command(message); rc < 0) return rc;
-    amf0::Reader reader(message.payload);
-    std::string name = reader.string();
-    double number = reader.number();
-    if (name == "_error") {
-      reader.skip();
-      std::string code = reader.object_string("code");
-      refusal_ = "server refused the connection" + (code.empty() ? "" : " (" + code + ")");
-      return AVERROR(ECONNREFUSED);
-    }
-    if (name == "_result" && number == transaction) {
-      result = std::move(message.payload);
-      return 0;
-    }
+    ServerCommand answer = parse_server_command(message.payload);
+    if (answer.is_error_status()) return refuse(refusal, answer, AVERROR(ECONNREFUSED));
+    // Replies to the optional commands (releaseStream, FCPublish) do not matter, _error or not.
+    if (!answer.is_reply() || answer.transaction != transaction) continue;
+    if (answer.name == "_error") return refuse(refusal, answer, AVERROR(ECONNREFUSED));
+    reply = std::move(answer);
+    return 0;
   }
 }
 
+int RtmpClient::send_command(uint32_t stream_id, const std::vector<uint8_t>& command) {
+  // Commands on a message stream go on chunk stream 8, as libavformat sends them.
+  return send_message(stream_id == 0 ? 3 : 8, kCommandAmf0, stream_id, command);
+}
+
 int RtmpClient::start_session(const std::string& url, bool is_publisher) {
-  RtmpUrl parts;
-  if (!parse_url(url, parts)) return AVERROR(EINVAL);
+  RtmpUrl parts = parse_rtmp_url(url);
+  if (!is_ours(parts)) return AVERROR(EINVAL);
   stream_name_ = parts.stream;
-  if (int rc = connect_socket(parts.host, parts.port); rc < 0) return rc;
+  std::string port = std::to_string(parts.port >= 0 ? parts.port : 1935);
+  if (int rc = connect_socket(parts.host, port); rc < 0) return rc;
   if (int rc = handshake(); rc < 0) return rc;
   if (is_publisher) {
     std::vector<uint8_t> size;
@@ -330,64 +333,28 @@ int RtmpClient::start_session(const std::string& url, bool is_publisher) {
     if (int rc = send_message(2, kSetChunkSize, 0, size); rc < 0) return rc;
     chunk_writer_.set_chunk_size(kPublishChunkSize);
   }
-
-  amf0::Writer connect;
-  connect.string("connect");
-  connect.number(1);
-  connect.begin_object();
-  connect.property("app", parts.app);
+  if (int rc = send_command(0, connect_command(parts, is_publisher)); rc < 0) return rc;
+  ServerCommand reply;
+  if (int rc = await_reply(kConnectTransaction, "refused connect", reply); rc < 0) return rc;
   if (is_publisher) {
-    connect.property("type", "nonprivate");
-    connect.property("flashVer", "FMLE/3.0 (compatible; streamrelay)");
-    connect.property("tcUrl", parts.tc_url);
-  } else {
-    connect.property("flashVer", "LNX 9,0,124,2");
-    connect.property("tcUrl", parts.tc_url);
-    connect.property("fpad", false);
-    connect.property("capabilities", 15.0);
-    connect.property("audioCodecs", 4071.0);
-    connect.property("videoCodecs", 252.0);
-    connect.property("videoFunction", 1.0);
-  }
-  connect.end_object();
-  if (int rc = send_message(3, kCommandAmf0, 0, connect.bytes()); rc < 0) return rc;
-  std::vector<uint8_t> result;
-  if (int rc = await_result(1, result); rc < 0) return rc;
-
-  if (is_publisher) {
-    for (const char* command : {"releaseStream", "FCPublish"}) {
-      amf0::Writer call;
-      call.string(command);
-      call.number(command[0] == 'r' ? 2 : 3);
-      call.null();
-      call.string(stream_name_);
-      if (int rc = send_message(3, kCommandAmf0, 0, call.bytes()); rc < 0) return rc;
+    // Optional: ingests that do not know them answer _error, which await_reply passes over.
+    for (auto [name, transaction] : {std::pair{"releaseStream", kReleaseStreamTransaction},
+                                     std::pair{"FCPublish", kFcPublishTransaction}}) {
+      if (int rc = send_command(0, stream_name_command(name, transaction, stream_name_)); rc < 0) {
+        return rc;
+      }
     }
   }
-  amf0::Writer create;
-  create.string("createStream");
-  create.number(4);
-  create.null();
-  if (int rc = send_message(3, kCommandAmf0, 0, create.bytes()); rc < 0) return rc;
-  if (int rc = await_result(4, result); rc < 0) return rc;
-  amf0::Reader reader(result);
-  reader.string();
-  reader.number();
-  reader.skip();  // command object (null)
-  play_stream_id_ = static_cast<uint32_t>(reader.number());
+  if (int rc = send_command(0, create_stream_command()); rc < 0) return rc;
+  if (int rc = await_reply(kCreateStreamTransaction, "refused createStream", reply); rc < 0)
+    return rc;
+  play_stream_id_ = static_cast<uint32_t>(reply.number);
   return 0;
 }
 
 int RtmpClient::open(const std::string& url) {
   if (int rc = start_session(url, false); rc < 0) return rc;
-  amf0::Writer play;
-  play.string("play");
-  play.number(0);
-  play.null();
-  play.string(stream_name_);
-  play.number(-1000);  // live only: wait for the stream rather than look for a recording
-  if (int rc = send_message(8, kCommandAmf0, play_stream_id_, play.bytes()); rc < 0) return rc;
-
+  if (int rc = send_command(play_stream_id_, play_command(stream_name_)); rc < 0) return rc;
   static constexpr uint8_t kFlvHeader[] = {'F', 'L', 'V', 1, 5, 0, 0, 0, 9, 0, 0, 0, 0};
   flv_.assign(std::begin(kFlvHeader), std::end(kFlvHeader));
   flv_pos_ = 0;
@@ -396,32 +363,16 @@ int RtmpClient::open(const std::string& url) {
 
 int RtmpClient::open_for_publishing(const std::string& url) {
   if (int rc = start_session(url, true); rc < 0) return rc;
-  amf0::Writer publish;
-  publish.string("publish");
-  publish.number(5);
-  publish.null();
-  publish.string(stream_name_);
-  publish.string("live");
-  if (int rc = send_message(8, kCommandAmf0, play_stream_id_, publish.bytes()); rc < 0) return rc;
+  if (int rc = send_command(play_stream_id_, publish_command(stream_name_)); rc < 0) return rc;
   // The server says whether it takes the stream (a name already published is refused).
   Message message;
   for (;;) {
     if (int rc = read_command(message); rc < 0) return rc;
-    amf0::Reader reader(message.payload);
-    std::string name = reader.string();
-    if (name == "_error") {
-      refusal_ = "server refused to take the stream";
-      return AVERROR(EACCES);
-    }
-    if (name != "onStatus") continue;
-    reader.number();
-    reader.skip();
-    std::string code = reader.object_string("code");
-    if (code == "NetStream.Publish.Start") break;
-    if (code.find("Publish.") != std::string::npos || code.find("Failed") != std::string::npos) {
-      refusal_ = "server refused to take the stream (" + code + ")";
-      return AVERROR(EACCES);
-    }
+    ServerCommand answer = parse_server_command(message.payload);
+    bool is_refusal = answer.is_error_status() ||
+                      (answer.name == "_error" && answer.transaction == kPublishOrPlayTransaction);
+    if (is_refusal) return refuse("refused publish", answer, AVERROR(EACCES));
+    if (answer.name == "onStatus" && answer.code == "NetStream.Publish.Start") break;
   }
   is_publishing_ = true;
   is_acking_quickly_ = false;
@@ -443,9 +394,24 @@ int RtmpClient::drain_incoming() {
       may_receive_ = true;
       if (rc == kNeedMoreData) break;
       if (rc < 0) return rc;
-      if (int control = on_control(message); control < 0) return control;
+      if (int control = on_incoming_while_publishing(message); control < 0) return control;
     }
   }
+}
+
+int RtmpClient::on_incoming_while_publishing(const Message& message) {
+  if (message.type != kCommandAmf0) return on_control(message);
+  ServerCommand command = parse_server_command(message.payload);
+  if (command.is_error_status()) return refuse("ended the stream", command, AVERROR(EACCES));
+  return 0;
+}
+
+int RtmpClient::explain_send_failure(int code) {
+  // A server that ends the session says why first (an onStatus error) and closes: that reason,
+  // already on its way to us, is what the user needs, not the broken pipe.
+  if (code == AVERROR_EXIT || !failure_reason_.empty()) return code;
+  int drained = drain_incoming();
+  return failure_reason_.empty() ? code : drained;
 }
 
 int RtmpClient::write(const uint8_t* buffer, int size) {
@@ -484,8 +450,9 @@ int RtmpClient::write(const uint8_t* buffer, int size) {
     at += 11 + length + 4;
   }
   pending_out_.erase(pending_out_.begin(), pending_out_.begin() + static_cast<long>(at));
+  if (int rc = check_send_progress(); rc < 0) return rc;
   if (!batch_.empty()) {
-    if (int rc = send_all(batch_); rc < 0) return rc;
+    if (int rc = send_all(batch_); rc < 0) return explain_send_failure(rc);
   }
   auto now = std::chrono::steady_clock::now();
   if (now - last_drain_ > std::chrono::seconds(1)) {
@@ -498,18 +465,9 @@ int RtmpClient::write(const uint8_t* buffer, int size) {
 void RtmpClient::unpublish() {
   if (!is_publishing_ || fd_ < 0) return;
   is_publishing_ = false;
-  amf0::Writer fc;
-  fc.string("FCUnpublish");
-  fc.number(6);
-  fc.null();
-  fc.string(stream_name_);
-  amf0::Writer remove;
-  remove.string("deleteStream");
-  remove.number(7);
-  remove.null();
-  remove.number(play_stream_id_);
-  if (send_message(3, kCommandAmf0, 0, fc.bytes()) == 0) {
-    send_message(3, kCommandAmf0, 0, remove.bytes());
+  if (send_command(0, stream_name_command("FCUnpublish", kFcUnpublishTransaction, stream_name_)) ==
+      0) {
+    send_command(0, delete_stream_command(play_stream_id_));
   }
 }
 
@@ -526,6 +484,18 @@ void RtmpClient::append_tag(uint8_t type, uint32_t timestamp, std::span<const ui
   // of audio alone.
   bool is_keyframe = type == kVideo && !payload.empty() && ((payload[0] >> 4) & 7) == 1;
   if (is_acking_quickly_ && (is_keyframe || ++media_messages_ > 100)) is_acking_quickly_ = false;
+}
+
+int RtmpClient::on_command_while_playing(const Message& message) {
+  ServerCommand command = parse_server_command(message.payload);
+  bool is_refusal = command.is_error_status() ||
+                    (command.name == "_error" && command.transaction == kPublishOrPlayTransaction);
+  if (is_refusal) return refuse("refused play", command, AVERROR(ENOENT));
+  if (command.name == "onStatus" &&
+      (command.code == "NetStream.Play.Stop" || command.code == "NetStream.Play.UnpublishNotify")) {
+    has_ended_ = true;
+  }
+  return 0;
 }
 
 int RtmpClient::read(uint8_t* buffer, int size) {
@@ -564,23 +534,9 @@ int RtmpClient::read(uint8_t* buffer, int size) {
           }
         }
         break;
-      case kCommandAmf0: {
-        amf0::Reader reader(message.payload);
-        std::string name = reader.string();
-        if (name == "onStatus") {
-          reader.number();
-          reader.skip();
-          std::string code = reader.object_string("code");
-          if (code == "NetStream.Play.StreamNotFound" || code == "NetStream.Play.Failed") {
-            refusal_ = "server has no such stream (" + code + ")";
-            return AVERROR(ENOENT);
-          }
-          if (code == "NetStream.Play.Stop" || code == "NetStream.Play.UnpublishNotify") {
-            has_ended_ = true;
-          }
-        }
+      case kCommandAmf0:
+        if (int rc = on_command_while_playing(message); rc < 0) return rc;
         break;
-      }
       default:
         if (int rc = on_control(message); rc < 0) return rc;
     }

@@ -1,8 +1,11 @@
 #pragma once
 
+#include <netdb.h>
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -11,6 +14,8 @@
 #include "media/rtmp/aggregate.h"
 #include "media/rtmp/chunk_reader.h"
 #include "media/rtmp/chunk_writer.h"
+#include "media/rtmp/commands.h"
+#include "media/send_progress.h"
 
 extern "C" {
 #include <libavformat/avio.h>
@@ -52,24 +57,32 @@ class RtmpClient {
   static void free_io(AVIOContext*& io);
   // Ends the publish session cleanly (the socket closes with the object).
   void unpublish();
+  // A write fails once the server has taken no bytes for `limit` (publishing only; by default
+  // only a send that blocks until the deadline fails).
+  void set_send_stall_limit(std::chrono::milliseconds limit) { send_progress_.emplace(limit); }
 
   static bool handles(const std::string& url) { return url.rfind("rtmp://", 0) == 0; }
   // An open() failure that libavformat's client may get past: a URL form this one does not
   // take, or a server that wants the digest handshake (it breaks off or answers in kind).
   static bool should_fall_back(int code);
-  // What the server said when it refused (its status code and description), if it did.
-  const std::string& refusal() const { return refusal_; }
+  // Why the session failed when the error code alone does not say: what the server said when
+  // it refused or ended it (its status code and description), or a host that did not resolve.
+  const std::string& failure_reason() const { return failure_reason_; }
 
  private:
   using Message = rtmp::Message;
 
   static int read_packet(void* opaque, uint8_t* buffer, int size);
   static int write_packet(void* opaque, uint8_t* buffer, int size);
+  // Resolves (within the deadline) and connects to the first address that answers.
   int connect_socket(const std::string& host, const std::string& port);
+  int connect_to(const addrinfo& address);
   int wait_for(short events);
   int receive_more();
   int ensure(size_t bytes);
   int send_all(const std::vector<uint8_t>& bytes);
+  // Fails when the server has acknowledged nothing of what waits in the socket for the limit.
+  int check_send_progress();
   int handshake();
   int send_message(uint32_t csid, uint8_t type, uint32_t stream_id,
                    const std::vector<uint8_t>& payload);
@@ -77,14 +90,24 @@ class RtmpClient {
   int read_message(Message& out);
   // Answers protocol control messages; a negative AVERROR code on a fatal one.
   int on_control(const Message& message);
-  // Reads messages until the command answering `transaction` (or an onStatus) arrives.
-  int await_result(double transaction, std::vector<uint8_t>& result);
+  // Reads messages until the reply to `transaction` arrives; an _error there, or an onStatus
+  // error meanwhile, is a refusal (`refusal` says of what). Other replies are passed over.
+  int await_reply(int transaction, const char* refusal, rtmp::ServerCommand& reply);
+  // Notes what the server did ("refused publish") in its own words; returns `code`.
+  int refuse(const char* what, const rtmp::ServerCommand& answer, int code);
+  int send_command(uint32_t stream_id, const std::vector<uint8_t>& command);
   // Reads messages, answering control ones, up to the next AMF0 command.
   int read_command(Message& out);
   // Connects, handshakes and sends `connect` and `createStream`; fills the stream name.
   int start_session(const std::string& url, bool is_publisher);
   // Handles whatever the server sent meanwhile (pings above all) without blocking.
   int drain_incoming();
+  // While publishing: control messages answered, an onStatus error ends the session.
+  int on_incoming_while_publishing(const Message& message);
+  // A send failed: the server's own reason, if it gave one, replaces the socket's error.
+  int explain_send_failure(int code);
+  // While playing: a refusal (onStatus error, _error to play) ends the session, Stop the stream.
+  int on_command_while_playing(const Message& message);
   void append_tag(uint8_t type, uint32_t timestamp, std::span<const uint8_t> payload);
 
   IoDeadline& deadline_;
@@ -94,6 +117,8 @@ class RtmpClient {
   size_t in_end_ = 0;  // end of the bytes received
   uint64_t bytes_received_ = 0;
   uint64_t bytes_acknowledged_ = 0;
+  uint64_t bytes_sent_ = 0;
+  std::optional<SendProgress> send_progress_;  // publishing: whether the server takes bytes
   uint32_t ack_window_ = 2500000;
   rtmp::ChunkReader chunk_reader_;
   rtmp::ChunkWriter chunk_writer_;
@@ -102,7 +127,7 @@ class RtmpClient {
   std::vector<uint8_t> pending_out_;  // FLV bytes written but not yet a whole tag
   bool is_publishing_ = false;
   bool has_sent_file_header_ = false;
-  std::string refusal_;
+  std::string failure_reason_;
   bool may_receive_ = true;  // false while draining: parse only what is buffered
   static constexpr int kNeedMoreData = -0x7e7e7e7e;
   std::chrono::steady_clock::time_point last_drain_{};

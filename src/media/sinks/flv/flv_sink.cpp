@@ -1,5 +1,7 @@
 #include "media/sinks/flv/flv_sink.h"
 
+#include <spdlog/spdlog.h>
+
 #include <cstring>
 
 #include "media/av_logging.h"
@@ -23,6 +25,9 @@ FlvSink::FlvSink(IoDeadline& deadline, const RelaySettings& settings)
     : deadline_(deadline), settings_(settings) {}
 
 SinkError FlvSink::error_from(int code, const char* operation) const {
+  if (client_ && !client_->failure_reason().empty()) {
+    return {std::string(operation) + ": " + client_->failure_reason()};
+  }
   if (deadline_.has_expired()) {
     return {std::string(operation) + ": destination accepted no data within the time limit"};
   }
@@ -56,6 +61,7 @@ std::optional<SinkError> FlvSink::connect(const std::string& url, const SegmentI
   rc = AVERROR(EINVAL);
   if (RtmpClient::handles(url)) {
     client_ = std::make_unique<RtmpClient>(deadline_);
+    client_->set_send_stall_limit(settings_.stall_threshold);
     rc = client_->open_for_publishing(url);
     if (rc == 0) {
       output_->pb = client_->make_io(kIoBufferBytes, true);
@@ -63,7 +69,11 @@ std::optional<SinkError> FlvSink::connect(const std::string& url, const SegmentI
       // Each packet goes out as it is written, or each batch when the leg batches.
       output_->flush_packets = is_batching_ ? 0 : 1;
     }
-    if (RtmpClient::should_fall_back(rc)) client_.reset();  // libavformat's client tries
+    if (RtmpClient::should_fall_back(rc)) {
+      // libavformat's client tries: a URL form ours leaves to it, or a digest-handshake server.
+      spdlog::debug("event=rtmp_fallback direction=publish error=\"{}\"", describe_av_error(rc));
+      client_.reset();
+    }
   }
   if (!client_) {
     AvOptions options;
@@ -73,9 +83,7 @@ std::optional<SinkError> FlvSink::connect(const std::string& url, const SegmentI
                     options.ptr());
   }
   if (rc < 0) {
-    SinkError error = client_ && !client_->refusal().empty()
-                          ? SinkError{"connect: " + client_->refusal()}
-                          : error_from(rc, "connect");
+    SinkError error = error_from(rc, "connect");
     close();
     return error;
   }

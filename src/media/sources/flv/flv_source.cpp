@@ -1,5 +1,7 @@
 #include "media/sources/flv/flv_source.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -71,8 +73,9 @@ bool FlvSource::handles(const std::string& url) {
 }
 
 SourceError FlvSource::error_from(int code, const char* operation) const {
-  if (player_ && !player_->refusal().empty()) {
-    return {SourceErrorKind::unavailable, std::string(operation) + ": " + player_->refusal()};
+  if (player_ && !player_->failure_reason().empty()) {
+    return {SourceErrorKind::unavailable,
+            std::string(operation) + ": " + player_->failure_reason()};
   }
   return source_error_from(deadline_, code, operation);
 }
@@ -107,7 +110,11 @@ std::optional<SourceError> FlvSource::open(const std::string& url) {
       io_ = player_->make_io(kIoBufferBytes, false);
       rc = io_ ? 0 : AVERROR(ENOMEM);
     }
-    if (RtmpClient::should_fall_back(rc)) player_.reset();  // libavformat's client tries
+    if (RtmpClient::should_fall_back(rc)) {
+      // libavformat's client tries: a URL form ours leaves to it, or a digest-handshake server.
+      spdlog::debug("event=rtmp_fallback direction=play error=\"{}\"", describe_av_error(rc));
+      player_.reset();
+    }
   }
   if (!player_) {
     AvOptions options;

@@ -215,3 +215,19 @@ TEST_F(RtmpPeerTest, AStreamNameNginxAlreadyHasIsReportedByItsCode) {
   std::string error = wait_for_error(id, "NetStream.Publish.BadName");
   EXPECT_NE(error.find("NetStream.Publish.BadName"), std::string::npos) << error;
 }
+
+TEST_F(RtmpPeerTest, ASourceWhoseTimestampsCrossTwoToTheThirtyFirstRelaysWithoutABreak) {
+  PeerScript script;
+  script.timestamp_offset = (uint32_t{1} << 31) - 3000;  // crosses three seconds in
+  ProbeReport report = relay_from(script);
+  EXPECT_TRUE(is_continuous(report, "video", packets_in(5, 25), video_gap(25)));
+  EXPECT_TRUE(is_continuous(report, "audio", packets_in(5, 43), aac_gap(44100)));
+}
+
+TEST_F(RtmpPeerTest, ASourceWhoseTimestampsWrapAtTwoToTheThirtySecondRelaysWithoutABreak) {
+  PeerScript script;
+  script.timestamp_offset = static_cast<uint32_t>((uint64_t{1} << 32) - 3000);  // wraps to 0
+  ProbeReport report = relay_from(script);
+  EXPECT_TRUE(is_continuous(report, "video", packets_in(5, 25), video_gap(25)));
+  EXPECT_TRUE(is_continuous(report, "audio", packets_in(5, 43), aac_gap(44100)));
+}

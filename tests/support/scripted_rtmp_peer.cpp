@@ -265,7 +265,8 @@ class PeerSession {
     const FlvTag& first = tags.front();
     if (tags.size() == 1 && (script_.tags_per_aggregate < 2 || !is_media(first))) {
       uint32_t csid = first.type == kAudio ? 4 : first.type == kVideo ? 6 : 5;
-      return send(csid, first.type, script_.media_stream_id, first.timestamp, first.data);
+      uint32_t timestamp = first.timestamp + (is_media(first) ? script_.timestamp_offset : 0);
+      return send(csid, first.type, script_.media_stream_id, timestamp, first.data);
     }
     std::vector<uint8_t> aggregate;
     for (const FlvTag& tag : tags) {

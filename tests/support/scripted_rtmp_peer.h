@@ -43,6 +43,9 @@ struct PeerScript {
   int messages_per_chunk_size = 20;
   // > 1: audio and video go out in aggregate messages of this many tags.
   int tags_per_aggregate = 0;
+  // Added to every media timestamp sent to a player (modulo 2^32, as RTMP's 32-bit timestamps
+  // wrap): a stream that crosses 2^31 and 2^32 ms, as after weeks of running.
+  uint32_t timestamp_offset = 0;
   // The message stream of the media: the one createStream gave (1), or 0 as some servers send.
   uint32_t media_stream_id = 1;
   // > 0: announced as the acknowledgement window, and the peer sends no message while this many

@@ -50,6 +50,10 @@ struct SegmentInfo {
   std::string url;                   // masked, for reports
   std::optional<PlaylistItem> item;  // set for playlist files
   int64_t file_start_ms = 0;         // the file's first timestamp (positions count from it)
+  // A live segment that begins with media already buffered (a standby's packets since its last
+  // keyframe, handed over at a switch): paced to real time, so the buffer does not go out in a
+  // burst.
+  bool starts_with_backlog = false;
 
   const std::optional<TrackConfig>& track(TrackKind kind) const {
     return kind == TrackKind::video ? video : audio;

@@ -78,6 +78,9 @@ void PushLeg::run() {
 
 void PushLeg::on_segment(std::shared_ptr<const SegmentInfo> segment) {
   segment_ = std::move(segment);
+  // A live segment handed over with a backlog is paced from its first packet on.
+  paces_live_segment_ = !is_paced_ && segment_->starts_with_backlog;
+  if (paces_live_segment_) pacer_ = Pacer(std::chrono::milliseconds(0), kLiveBacklogMaxLag);
   if (segment_->item && !segment_->item->is_resumed) finish_item();
   rebaser_.begin_segment(segment_->frame_duration_ms);
   needs_keyframe_ = true;
@@ -120,7 +123,7 @@ void PushLeg::on_packet(MediaPacket& packet) {
   if (is_segment_audio_start && last_audio && !fill_audio_hole(*last_audio, mapped->dts)) return;
   packet.packet->dts = mapped->dts;
   packet.packet->pts = mapped->pts;
-  if (is_paced_) wait_until_due(mapped->dts);
+  if (is_paced_ || paces_live_segment_) wait_until_due(mapped->dts);
   if (context_.stop_requested) return;
   int64_t size = static_cast<int64_t>(packet.size());
   if (auto error = sink_->write(packet, take_new_config(packet.track))) {

@@ -94,6 +94,9 @@ class PushLeg {
   Clock::time_point slate_started_{};
   std::string role_before_slate_ = "primary";
   Pacer pacer_;
+  bool paces_live_segment_ = false;
+  // A paced live segment whose source falls this far behind its pace is not waited for.
+  static constexpr std::chrono::milliseconds kLiveBacklogMaxLag{300};
   // The playlist file being pushed: its item and its first and last output DTS.
   std::optional<PlaylistItem> item_;
   bool is_item_reported_ = false;

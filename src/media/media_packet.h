@@ -50,6 +50,9 @@ struct SegmentInfo {
   std::string url;                   // masked, for reports
   std::optional<PlaylistItem> item;  // set for playlist files
   int64_t file_start_ms = 0;         // the file's first timestamp (positions count from it)
+  // A live HLS playlist's target duration: its source delivers a segment of about this much
+  // media at a time. 0 for a source that delivers media as it is made.
+  int64_t playlist_target_ms = 0;
 
   const std::optional<TrackConfig>& track(TrackKind kind) const {
     return kind == TrackKind::video ? video : audio;

@@ -54,6 +54,9 @@ struct SegmentInfo {
   // keyframe, handed over at a switch): paced to real time, so the buffer does not go out in a
   // burst.
   bool starts_with_backlog = false;
+  // A live HLS playlist's target duration: its source delivers a segment of about this much
+  // media at a time. 0 for a source that delivers media as it is made.
+  int64_t playlist_target_ms = 0;
 
   const std::optional<TrackConfig>& track(TrackKind kind) const {
     return kind == TrackKind::video ? video : audio;

@@ -14,6 +14,10 @@ namespace {
 constexpr auto kCaughtUpRead = std::chrono::milliseconds(2);
 // How long after its start point a stream is read as it comes, before reads are batched.
 constexpr auto kSteadyAfter = std::chrono::seconds(1);
+// A reopened live HLS source starts two segments behind the newest while the relay plays about
+// one behind, so what it sends again reaches back at most about three target durations; older
+// timestamps mean the source started a new timeline.
+constexpr int64_t kReplayWindowTargets = 3;
 
 }  // namespace
 
@@ -61,19 +65,29 @@ void PullLeg::run() {
   }
 }
 
-void PullLeg::pump(const SourceUrl& source_url) {
-  const std::string& masked = source_url.masked;
+std::shared_ptr<const SegmentInfo> PullLeg::open_source(const SourceUrl& source_url) {
   if (auto error = source_->open(source_url.url)) {
-    on_source_failure(masked, net::redact_url_secrets(error->message, source_url.url),
+    on_source_failure(source_url.masked, net::redact_url_secrets(error->message, source_url.url),
                       error->kind == SourceErrorKind::unsupported);
-    return;
+    return nullptr;
   }
-  context_.status.set_source_url(masked);
-  report_skipped_tracks(source_->skipped_tracks(), masked);
+  context_.status.set_source_url(source_url.masked);
+  report_skipped_tracks(source_->skipped_tracks(), source_url.masked);
   auto segment = std::make_shared<SegmentInfo>(source_->segment());
   segment->id = ++segment_counter_;
-  segment->url = masked;
+  segment->url = source_url.masked;
   context_.queue.push(std::shared_ptr<const SegmentInfo>(segment));
+  replay_guard_.begin(source_url.url, kReplayWindowTargets * segment->playlist_target_ms);
+  if (segment->playlist_target_ms > 0) {
+    spdlog::debug("task_id={} event=segmented_source target_ms={} note=\"paced to real time\"",
+                  context_.task_id, segment->playlist_target_ms);
+  }
+  return segment;
+}
+
+void PullLeg::pump(const SourceUrl& source_url) {
+  auto segment = open_source(source_url);
+  if (!segment) return;
   auto opened_at = Clock::now();
   bool has_recovered = false;
   // Nothing waits until a second after the start point (a keyframe, or any packet without
@@ -82,12 +96,18 @@ void PullLeg::pump(const SourceUrl& source_url) {
   std::optional<Clock::time_point> started_at;
   if (!segment->video) started_at = Clock::now();
   const bool is_batched = source_->batches_reads();
+  // A source that delivers in segments is released at real time by the leg itself.
+  std::optional<BurstPacer> pacer;
+  if (segment->playlist_target_ms > 0) {
+    pacer.emplace(context_.settings.pacing_lead, context_.settings.pacing_max_lag);
+  }
   bool is_steady = false;
   while (!context_.stop_requested && !has_new_urls_) {
     MediaPacket packet;
     auto read_started = Clock::now();
     if (auto error = source_->read(packet)) {
-      on_source_failure(masked, net::redact_url_secrets(error->message, source_url.url), false);
+      on_source_failure(source_url.masked, net::redact_url_secrets(error->message, source_url.url),
+                        false);
       return;
     }
     auto now = Clock::now();
@@ -97,25 +117,63 @@ void PullLeg::pump(const SourceUrl& source_url) {
     }
     // A read that had to wait means the relay has caught up with the live source: it lets data
     // gather for a moment, so the next wake-up reads several packets instead of one.
-    if (is_steady && !is_batched && now - read_started > kCaughtUpRead) {
+    if (is_steady && !is_batched && !pacer && now - read_started > kCaughtUpRead) {
       std::this_thread::sleep_for(context_.settings.live_read_batch);
     }
-    if (!started_at && packet.track == TrackKind::video && packet.is_keyframe) started_at = now;
     context_.status.add_bytes_in(static_cast<int64_t>(packet.size()));
-    // A source that batches reads wakes the destination leg once per batch: when it is about to
-    // wait for the network again (the wait hook), not at each packet.
-    context_.queue.push(std::move(packet), !is_batched);
-    has_unsignalled_packets_ = is_batched;
+    if (is_replay(packet)) continue;
+    if (pacer && !wait_until_due(*pacer, packet)) return;
+    if (!started_at && packet.track == TrackKind::video && packet.is_keyframe) started_at = now;
+    forward(std::move(packet), is_batched || pacer);
     if (!has_recovered) {
       has_recovered = true;
-      if (is_interrupted_) {
-        is_interrupted_ = false;
-        spdlog::info("task_id={} event=source_recovered url={}", context_.task_id, masked);
-        context_.report({RelayEventKind::source_recovered, masked, ""});
-      }
+      note_recovered(source_url.masked);
     }
     if (Clock::now() - opened_at > backoff_.policy().stable_period) backoff_.reset();
   }
+}
+
+bool PullLeg::is_replay(const MediaPacket& packet) {
+  if (!replay_guard_.passes(packet.track, packet.dts())) {
+    ++replayed_packets_;
+    return true;
+  }
+  if (replayed_packets_ > 0) {
+    spdlog::info(
+        "task_id={} event=replay_dropped packets={} note=\"sent before the source was "
+        "opened again\"",
+        context_.task_id, replayed_packets_);
+    replayed_packets_ = 0;
+  }
+  return false;
+}
+
+void PullLeg::forward(MediaPacket packet, bool is_batched) {
+  // A batched or paced source wakes the destination leg once per batch: when it is about to
+  // wait (for the network, or for the next packet's time), not at each packet.
+  context_.queue.push(std::move(packet), !is_batched);
+  has_unsignalled_packets_ = is_batched;
+}
+
+bool PullLeg::wait_until_due(BurstPacer& pacer, const MediaPacket& packet) {
+  for (;;) {
+    auto delay = pacer.delay_for(packet.track, packet.dts(), Clock::now());
+    if (delay <= Clock::duration::zero()) return true;
+    signal_packets();
+    // Packets due within a batch period of each other go out together.
+    auto pause = std::max<Clock::duration>(delay, context_.settings.live_read_batch);
+    std::unique_lock lock(mutex_);
+    if (wake_.wait_for(lock, pause, [this] { return context_.stop_requested || has_new_urls_; })) {
+      return false;
+    }
+  }
+}
+
+void PullLeg::note_recovered(const std::string& masked) {
+  if (!is_interrupted_) return;
+  is_interrupted_ = false;
+  spdlog::info("task_id={} event=source_recovered url={}", context_.task_id, masked);
+  context_.report({RelayEventKind::source_recovered, masked, ""});
 }
 
 void PullLeg::on_source_failure(const std::string& url, const std::string& error,

@@ -8,10 +8,12 @@
 #include <vector>
 
 #include "media/backoff.h"
+#include "media/burst_pacer.h"
 #include "media/packet_queue.h"
 #include "media/relay.h"
 #include "media/relay_events.h"
 #include "media/relay_status.h"
+#include "media/replay_guard.h"
 #include "media/source.h"
 #include "media/source_leg.h"
 
@@ -37,6 +39,14 @@ class PullLeg final : public SourceLeg {
   using Clock = std::chrono::steady_clock;
 
   void pump(const SourceUrl& url);
+  // Opens the source and announces its segment; null (the failure reported) when it fails.
+  std::shared_ptr<const SegmentInfo> open_source(const SourceUrl& url);
+  // True for a packet the destination already has (counted, and logged once the run ends).
+  bool is_replay(const MediaPacket& packet);
+  void forward(MediaPacket packet, bool is_batched);
+  // Holds a paced source's packet until it is due; false when the leg must stop or switch.
+  bool wait_until_due(BurstPacer& pacer, const MediaPacket& packet);
+  void note_recovered(const std::string& masked);
   void on_source_failure(const std::string& url, const std::string& error, bool is_unsupported);
   // A track the destination cannot carry is reported (once per kind of trouble), never dropped
   // silently; without its video the relay reads as failing.
@@ -47,6 +57,9 @@ class PullLeg final : public SourceLeg {
   LegContext context_;
   std::unique_ptr<Source> source_;
   Backoff backoff_;
+  // Keeps a reopened HLS source from sending what the destination already has.
+  ReplayGuard replay_guard_;
+  int64_t replayed_packets_ = 0;
   uint64_t segment_counter_ = 0;
   bool is_interrupted_ = false;
   // Packets pushed without waking the destination leg (a batching source's, until it waits).

@@ -10,6 +10,7 @@
 #include "media/av_logging.h"
 #include "media/formats/codec_config.h"
 #include "media/sources/av/flv_probe.h"
+#include "media/sources/av/hls_cadence.h"
 #include "net/egress_policy.h"
 
 namespace streamrelay::media {
@@ -20,6 +21,18 @@ constexpr int64_t kProbeSizeBytes = 2 * 1024 * 1024;
 constexpr AVRational kMillisecond = {1, 1000};
 // Tracks further apart than this in file order cannot be interleaved while reading forward.
 constexpr int64_t kMaxFileOrderSkewMs = 5000;
+// Live HLS starts this many segments from the end of its playlist, one behind the newest: the
+// demuxer reloads the playlist on its own schedule and may find a new segment up to a target
+// duration after it appeared, so the next segment is in hand while one plays at real time.
+constexpr int kLiveStartSegments = 2;
+// A live playlist gains a segment per target duration, and a demuxer that found nothing new
+// looks again half a target later: two target durations without a packet mean it stopped.
+constexpr int64_t kTargetsWithoutProgress = 2;
+// The cadence assumed when the playlist cannot be read: the longest target duration in common
+// use (Apple's earlier recommendation), so a healthy source is not taken for a stalled one.
+constexpr int64_t kUnknownTargetMs = 10000;
+// A playlist may not claim a longer cadence than this, so a stopped source is still noticed.
+constexpr int64_t kMaxTargetMs = 60000;
 
 void free_bsf(AVBSFContext* context) {
   av_bsf_free(&context);
@@ -68,6 +81,7 @@ std::optional<SourceError> AvSource::open(const std::string& url) {
   raw->max_analyze_duration = settings_.probe_duration.count() * 1000;
   AvOptions options;
   if (!names_rtsp_transport(url)) options.set("rtsp_transport", "tcp");
+  options.set("live_start_index", std::to_string(-kLiveStartSegments));
   access_.prepare(*raw, url, options);
   deadline_.arm(settings_.open_timeout);
   int rc = avformat_open_input(&raw, url.c_str(), nullptr, options.ptr());
@@ -129,7 +143,22 @@ std::optional<SourceError> AvSource::open(const std::string& url) {
       input_->streams[i]->discard = AVDISCARD_ALL;
     }
   }
+  learn_playlist_cadence(url);
   return std::nullopt;
+}
+
+void AvSource::learn_playlist_cadence(const std::string& url) {
+  no_progress_limit_ = settings_.stall_threshold;
+  if (std::string_view(input_->iformat->name) != "hls") return;
+  deadline_.arm(settings_.open_timeout);
+  auto facts = fetch_hls_playlist(*input_, url);
+  if (facts && facts->has_ended) return;  // a finished playlist is read like a file
+  int64_t target = kUnknownTargetMs;
+  if (facts && facts->target_duration_ms)
+    target = std::min(*facts->target_duration_ms, kMaxTargetMs);
+  segment_.playlist_target_ms = target;
+  no_progress_limit_ =
+      std::max(no_progress_limit_, std::chrono::milliseconds(kTargetsWithoutProgress * target));
 }
 
 std::optional<SourceError> AvSource::read(MediaPacket& out) {
@@ -140,10 +169,15 @@ std::optional<SourceError> AvSource::read(MediaPacket& out) {
       packet = std::move(pending_.front());  // read while probing
       pending_.pop_front();
     } else {
+      // A demuxer whose read was cut off hands out what it still held (the last frames of an
+      // HLS segment): those go on, and the stall they followed is reported at the next read
+      // instead of being waited out a second time.
+      if (has_stalled_) return error_from(AVERROR_EXIT, "read");
       packet = make_packet();
-      deadline_.arm(settings_.stall_threshold);
+      deadline_.arm(no_progress_limit_);
       int rc = av_read_frame(input_.get(), packet.get());
       if (rc < 0) return error_from(rc, "read");
+      has_stalled_ = deadline_.has_expired();
     }
     int index = packet->stream_index;
     if (index != video_index_ && index != audio_index_) continue;
@@ -232,6 +266,7 @@ bool AvSource::to_raw_aac(AVPacket& packet) {
 }
 
 void AvSource::close() {
+  has_stalled_ = false;
   pending_.clear();
   adts_to_raw_.reset();
   input_.reset();

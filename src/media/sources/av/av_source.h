@@ -39,12 +39,18 @@ class AvSource final : public Source {
   // FLV carries, so every segment of a relay speaks the same AAC whatever its container.
   void prepare_raw_aac(AVStream& stream, AVCodecParameters& params);
   bool to_raw_aac(AVPacket& packet);
+  // A live HLS input's cadence: its target duration, and the no-progress limit that follows it.
+  void learn_playlist_cadence(const std::string& url);
 
   IoDeadline& deadline_;
   const RelaySettings& settings_;
   InputAccess access_;
   AvInputPtr input_;
   SegmentInfo segment_;
+  // How long one read may go without a packet: the stall threshold, or longer for a source that
+  // delivers in segments.
+  std::chrono::milliseconds no_progress_limit_{0};
+  bool has_stalled_ = false;  // the last read's deadline passed, though it returned a packet
   int video_index_ = -1;
   int audio_index_ = -1;
   SkippedTracks skipped_;

@@ -84,6 +84,7 @@ void PushLeg::on_segment(std::shared_ptr<const SegmentInfo> segment) {
   if (segment_->item && !segment_->item->is_resumed) finish_item();
   rebaser_.begin_segment(segment_->frame_duration_ms);
   needs_keyframe_ = true;
+  early_audio_.clear();
   if (sink_->is_connected() && !sink_->can_continue_with(*segment_)) {
     spdlog::info("task_id={} event=push_session_restart reason=codec_change", context_.task_id);
     sink_->close();
@@ -107,23 +108,40 @@ bool PushLeg::passes_keyframe_gate(const MediaPacket& packet) {
   return false;
 }
 
+bool PushLeg::holds_early_audio(MediaPacket& packet) {
+  if (!needs_keyframe_ || !segment_->video || packet.track != TrackKind::audio) return false;
+  early_audio_.push_back(std::move(packet));
+  if (early_audio_.size() > kMaxEarlyAudio) early_audio_.pop_front();
+  return true;
+}
+
+void PushLeg::release_early_audio(int64_t keyframe_dts) {
+  std::deque<MediaPacket> held = std::move(early_audio_);
+  early_audio_.clear();
+  for (MediaPacket& audio : held) {
+    if (needs_keyframe_ || context_.stop_requested) return;
+    if (audio.dts() >= keyframe_dts) write_packet(audio);
+  }
+}
+
 void PushLeg::on_packet(MediaPacket& packet) {
-  if (!segment_ || !passes_keyframe_gate(packet)) return;
+  if (!segment_ || holds_early_audio(packet)) return;
+  bool is_start = needs_keyframe_;
+  if (!passes_keyframe_gate(packet)) return;
+  int64_t input_dts = packet.dts();
+  write_packet(packet);
+  if (is_start) release_early_audio(input_dts);
+}
+
+void PushLeg::write_packet(MediaPacket& packet) {
   if (is_session_renewal_due(packet)) renew_session();
   if (!sink_->is_connected() && !connect_for(packet)) {
     needs_keyframe_ = true;
     return;
   }
   int64_t input_dts = packet.dts();
-  bool is_segment_audio_start =
-      packet.track == TrackKind::audio && !rebaser_.has_started_segment(TrackKind::audio);
-  auto last_audio = rebaser_.last_out(TrackKind::audio);
-  auto mapped = rebaser_.map(packet.track, packet.dts(), packet.pts());
-  if (!mapped) return;
-  if (is_segment_audio_start && last_audio && !fill_audio_hole(*last_audio, mapped->dts)) return;
-  packet.packet->dts = mapped->dts;
-  packet.packet->pts = mapped->pts;
-  if (is_paced_ || paces_live_segment_) wait_until_due(mapped->dts);
+  if (!retime(packet)) return;
+  if (is_paced_ || paces_live_segment_) wait_until_due(packet.dts());
   if (context_.stop_requested) return;
   int64_t size = static_cast<int64_t>(packet.size());
   if (auto error = sink_->write(packet, take_new_config(packet.track))) {
@@ -135,7 +153,7 @@ void PushLeg::on_packet(MediaPacket& packet) {
     has_started_ = true;
     report(RelayEventKind::started, "");
   }
-  if (segment_->item) track_playlist(input_dts, mapped->dts, packet.track == TrackKind::video);
+  if (segment_->item) track_playlist(input_dts, packet.dts(), packet.track == TrackKind::video);
   if (is_failing_) {
     is_failing_ = false;
     report(RelayEventKind::push_recovered, "");
@@ -188,13 +206,26 @@ void PushLeg::renew_session() {
   next_connect_ = Clock::now();
 }
 
+bool PushLeg::retime(MediaPacket& packet) {
+  bool is_segment_audio_start =
+      packet.track == TrackKind::audio && !rebaser_.has_started_segment(TrackKind::audio);
+  auto last_audio = rebaser_.last_out(TrackKind::audio);
+  auto mapped = rebaser_.map(packet.track, packet.dts(), packet.pts());
+  if (!mapped) return false;
+  if (is_segment_audio_start && last_audio && !fill_audio_hole(*last_audio, mapped->dts))
+    return false;
+  packet.packet->dts = mapped->dts;
+  packet.packet->pts = mapped->pts;
+  return true;
+}
+
 bool PushLeg::fill_audio_hole(int64_t last_dts, int64_t next_dts) {
-  const auto& config = segment_->audio;
+  // Silence in the configuration the destination's decoder expects: the audio announced last
+  // (a segment with a new one announces it with its own first frame, after the silence).
   const auto& announced = announced_[slot(TrackKind::audio)];
-  // Only silence the destination's decoder already expects: the same configuration as the
-  // audio announced (a new one is announced by the segment's own first frame).
-  if (!config || !announced || !is_same_extradata(*announced, *config->params)) return true;
-  for (MediaPacket& frame : silence_.fill(*config, last_dts, next_dts)) {
+  if (!announced) return true;
+  TrackConfig config{TrackKind::audio, announced, {0, 1}};
+  for (MediaPacket& frame : silence_.fill(config, last_dts, next_dts)) {
     int64_t size = static_cast<int64_t>(frame.size());
     if (auto error = sink_->write(frame, nullptr)) {
       on_push_failure(error->message);
@@ -255,10 +286,11 @@ void PushLeg::on_idle() {
   }
   auto until = std::chrono::duration_cast<std::chrono::milliseconds>(now - slate_started_).count();
   while (auto packet = slate_->next(until)) {
-    auto mapped = rebaser_.map(packet->track, packet->dts(), packet->pts());
-    if (!mapped) continue;
-    packet->packet->dts = mapped->dts;
-    packet->packet->pts = mapped->pts;
+    if (!retime(*packet)) {
+      if (sink_->is_connected()) continue;
+      leave_slate(false);  // the destination failed while the hole before it was filled
+      return;
+    }
     int64_t size = static_cast<int64_t>(packet->size());
     if (auto error = sink_->write(*packet, take_new_config(packet->track))) {
       leave_slate(false);

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <atomic>
+#include <deque>
 #include <memory>
 #include <string>
 
@@ -57,8 +58,16 @@ class PushLeg {
   bool ensure_connected();
   // Connects for this (keyframe) packet: a live relay tries once, a paced one until it works.
   bool connect_for(const MediaPacket& packet);
+  // Audio that comes before its segment's first keyframe (a muxer that sends audio ahead of the
+  // video) is held instead of dropped; what is dated at or after the keyframe goes out after it.
+  bool holds_early_audio(MediaPacket& packet);
+  void release_early_audio(int64_t keyframe_dts);
+  void write_packet(MediaPacket& packet);
   // Reports and logs a failure, with the destination's secrets redacted from `reason`.
   void on_push_failure(const std::string& reason);
+  // Maps a packet onto the output timeline (silence filling a hole before a segment's first
+  // audio); false when it is not to be written, or the destination failed meanwhile.
+  bool retime(MediaPacket& packet);
   // Before the first audio of a segment: silence over a hole its source left (false when the
   // destination failed meanwhile).
   bool fill_audio_hole(int64_t last_dts, int64_t next_dts);
@@ -79,6 +88,9 @@ class PushLeg {
   TimelineRebaser rebaser_;
   std::shared_ptr<const SegmentInfo> segment_;
   bool needs_keyframe_ = true;
+  std::deque<MediaPacket> early_audio_;
+  // About 3 s of AAC at 44.1 kHz: more than any muxer's lead of audio over video.
+  static constexpr size_t kMaxEarlyAudio = 128;
   bool is_failing_ = false;
   bool has_started_ = false;
   bool has_ended_ = false;

@@ -4,9 +4,12 @@ extern "C" {
 #include <libavformat/avformat.h>
 }
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <optional>
+#include <sstream>
 #include <stdexcept>
 
 #include "support/process.h"
@@ -161,6 +164,85 @@ std::vector<PacketArrival> read_packet_arrivals(const std::string& url, double s
   av_packet_free(&packet);
   avformat_close_input(&input);
   return arrivals;
+}
+
+}  // namespace streamrelay::test_support
+
+namespace streamrelay::test_support {
+namespace {
+
+// One value per frame of a filter graph over `file` run by ffprobe: (time, value) pairs.
+std::vector<std::pair<double, double>> frame_values(const std::string& graph,
+                                                    const std::string& tag,
+                                                    const std::string& log_path) {
+  std::string out_path = log_path + ".csv";
+  Process ffprobe({"ffprobe", "-v", "error", "-f", "lavfi", "-i", graph, "-show_entries",
+                   "frame=best_effort_timestamp_time:frame_tags=" + tag, "-of", "csv=p=0"},
+                  out_path, log_path);
+  ffprobe.wait(std::chrono::seconds(60));
+  std::vector<std::pair<double, double>> values;
+  std::istringstream lines(read_file(out_path));
+  for (std::string line; std::getline(lines, line);) {
+    auto comma = line.find(',');
+    if (comma == std::string::npos) continue;
+    std::string value = line.substr(comma + 1);
+    double number = value.find("inf") != std::string::npos ? -200 : std::atof(value.c_str());
+    values.emplace_back(std::atof(line.substr(0, comma).c_str()), number);
+  }
+  return values;
+}
+
+}  // namespace
+
+SyncPulses read_sync_pulses(const std::string& file, const std::string& log_path) {
+  constexpr double kBeepSeconds = 0.04;
+  SyncPulses pulses;
+  auto lumas = frame_values("movie='" + file + "',signalstats", "lavfi.signalstats.YAVG",
+                            log_path + ".video");
+  bool was_white = false;
+  for (const auto& [time, luma] : lumas) {
+    bool is_white = luma > 128;
+    if (is_white && !was_white) pulses.flashes.push_back(time);
+    was_white = is_white;
+  }
+  // 64-sample frames (under 1.5 ms): a beep's end is found to within one of them.
+  auto levels =
+      frame_values("amovie='" + file + "',asetnsamples=n=64:p=0,astats=metadata=1:reset=1",
+                   "lavfi.astats.Overall.RMS_level", log_path + ".audio");
+  // Only whole beeps count: one whose start was cut (audio dropped before a keyframe) or whose
+  // end was (an encoder killed) would date wrong.
+  std::optional<double> began;
+  for (size_t i = 1; i < levels.size(); ++i) {
+    bool was_loud = levels[i - 1].second > -30;
+    bool is_loud = levels[i].second > -30;
+    bool is_silent = levels[i].second < -40;
+    if (!was_loud && is_loud) began = levels[i].first;
+    if (was_loud && is_silent && began) {
+      double length = levels[i].first - *began;
+      if (std::fabs(length - kBeepSeconds) < 0.01) pulses.beeps.push_back(*began);
+      began.reset();
+    }
+    if (!was_loud && !is_loud && !is_silent) began.reset();
+  }
+  if (lumas.empty() || levels.empty()) {
+    pulses.error = "no frames decoded from " + file + ": " + read_file(log_path + ".video") +
+                   read_file(log_path + ".audio");
+  }
+  return pulses;
+}
+
+std::vector<double> av_offsets(const SyncPulses& pulses, double expected, double window) {
+  std::vector<double> offsets;
+  for (double flash : pulses.flashes) {
+    double due = flash + expected;
+    auto nearest = std::min_element(
+        pulses.beeps.begin(), pulses.beeps.end(),
+        [&](double a, double b) { return std::fabs(a - due) < std::fabs(b - due); });
+    if (nearest != pulses.beeps.end() && std::fabs(*nearest - due) < window) {
+      offsets.push_back(*nearest - flash);
+    }
+  }
+  return offsets;
 }
 
 }  // namespace streamrelay::test_support

@@ -40,6 +40,20 @@ struct FrameMark {
 std::vector<FrameMark> read_frame_marks(const std::string& url, int seconds,
                                         const std::string& log_path);
 
+// The A/V sync pulses of a recorded file (see PublisherOptions::sync_pulses), in its media
+// time: the white pictures, and the starts of whole 40 ms beeps (a beep cut at either end would
+// date wrong and is left out).
+struct SyncPulses {
+  std::vector<double> flashes;
+  std::vector<double> beeps;
+  std::string error;  // set when either track could not be read
+};
+SyncPulses read_sync_pulses(const std::string& file, const std::string& log_path);
+
+// Audio minus video time of each flash whose nearest beep lies within `window` of where the
+// source's own offset `expected` puts it (a flash whose beep was not sent has none).
+std::vector<double> av_offsets(const SyncPulses& pulses, double expected, double window);
+
 // When each packet of a stream arrived, against its DTS.
 struct PacketArrival {
   double wall_seconds;  // since the first packet arrived

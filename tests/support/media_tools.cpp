@@ -18,16 +18,31 @@ void LivePublisher::start() {
   if (options_.counts_frames) {
     video = "color=c=black:s=" + options_.size + ":r=" + std::to_string(options_.fps) +
             ",format=yuv420p,geq=lum='16+mod(N\\,200)':cb=128:cr=128";
+  } else if (options_.sync_pulses) {
+    video = "color=c=black:s=" + options_.size + ":r=" + std::to_string(options_.fps) +
+            ",format=yuv420p,geq=lum='if(eq(mod(N\\," + std::to_string(options_.fps) + ")\\," +
+            std::to_string(options_.fps / 2) + ")\\,235\\,16)':cb=128:cr=128";
   } else if (options_.mark_index >= 0) {
     video = "color=c=black:s=" + options_.size + ":r=" + std::to_string(options_.fps) +
             ",format=yuv420p,geq=lum='16+4*mod(T\\,50)':cb='" +
             std::to_string(64 + 32 * options_.mark_index) + "':cr=128";
   }
   std::vector<std::string> argv = {"ffmpeg", "-hide_banner", "-loglevel", "warning", "-nostdin"};
+  if (options_.has_video && options_.video_delay_ms > 0) {
+    argv.insert(argv.end(), {"-itsoffset", std::to_string(options_.video_delay_ms) + "ms"});
+  }
   if (options_.has_video) argv.insert(argv.end(), {"-re", "-f", "lavfi", "-i", video});
   if (options_.has_audio) {
-    std::string sine =
-        "sine=frequency=440:sample_rate=" + std::to_string(options_.audio_sample_rate);
+    std::string rate = std::to_string(options_.audio_sample_rate);
+    std::string sine = "sine=frequency=440:sample_rate=" + rate;
+    if (options_.sync_pulses) {
+      // The beep starts with the white picture's frame time and lasts 40 ms.
+      int64_t begin = int64_t{options_.audio_sample_rate} * (options_.fps / 2) / options_.fps;
+      int64_t end = begin + options_.audio_sample_rate / 25;
+      std::string at = "mod(n\\," + rate + ")";
+      sine = "aevalsrc=exprs='if(gte(" + at + "\\," + std::to_string(begin) + ")*lt(" + at + "\\," +
+             std::to_string(end) + ")\\,0.8*sin(2*PI*1000*t)\\,0)':s=" + rate;
+    }
     if (!options_.has_video) argv.push_back("-re");
     argv.insert(argv.end(), {"-f", "lavfi", "-i", sine});
   }
@@ -42,6 +57,9 @@ void LivePublisher::start() {
     argv.insert(argv.end(), tuning.begin(), tuning.end());
     argv.insert(argv.end(), {"-pix_fmt", "yuv420p", "-g", std::to_string(options_.gop), "-b:v",
                              options_.video_bitrate});
+    // Pictures dated later must not be made up for the time before the first one (a constant
+    // frame rate output would repeat it from 0).
+    if (options_.video_delay_ms > 0) argv.insert(argv.end(), {"-fps_mode", "passthrough"});
   }
   if (options_.has_audio) {
     argv.insert(argv.end(),

@@ -33,6 +33,13 @@ struct PublisherOptions {
   int mark_index = -1;
   // Flat pictures whose luma is 16 + (frame number mod 200): each frame can be recognised.
   bool counts_frames = false;
+  // A/V sync pulses: black pictures with one white picture in the middle of every second, and
+  // silence with a 40 ms beep starting with it (see read_sync_pulses). Mid-second, so the first
+  // pulse of an encoder run follows its first keyframe (what comes before is not relayed).
+  bool sync_pulses = false;
+  // > 0: the pictures are dated this much later than the sound made with them (as a camera whose
+  // video path is slower), so audio leads in the stream and comes first after a restart.
+  int video_delay_ms = 0;
 };
 
 // GStreamer publishing a generated H.264/AAC live stream (x264enc, voaacenc, flvmux,

@@ -181,6 +181,7 @@ std::optional<SourceError> AvSource::read(MediaPacket& out) {
     }
     int index = packet->stream_index;
     if (index != video_index_ && index != audio_index_) continue;
+    if (index == audio_index_) time_untimed_audio(*packet, *input_->streams[index]);
     av_packet_rescale_ts(packet.get(), input_->streams[index]->time_base, kMillisecond);
     if (packet->dts == AV_NOPTS_VALUE) packet->dts = packet->pts;
     if (packet->pts == AV_NOPTS_VALUE) packet->pts = packet->dts;
@@ -199,6 +200,21 @@ std::optional<SourceError> AvSource::open_local_copy(const std::string& path) {
   auto error = open("file://" + path);
   access_.allow_file("");
   return error;
+}
+
+void AvSource::time_untimed_audio(AVPacket& packet, const AVStream& stream) {
+  // MPEG-TS audio frames split from one PES packet may come untimed but the first (at the start
+  // of a stream): each follows the one before it by its duration.
+  if (packet.dts == AV_NOPTS_VALUE && packet.pts == AV_NOPTS_VALUE && next_audio_dts_)
+    packet.dts = packet.pts = *next_audio_dts_;
+  next_audio_dts_.reset();
+  int64_t start = packet.dts != AV_NOPTS_VALUE ? packet.dts : packet.pts;
+  if (start == AV_NOPTS_VALUE) return;
+  int64_t duration = packet.duration;
+  const AVCodecParameters& params = *stream.codecpar;
+  if (duration <= 0 && params.frame_size > 0 && params.sample_rate > 0)
+    duration = av_rescale_q(params.frame_size, AVRational{1, params.sample_rate}, stream.time_base);
+  if (duration > 0) next_audio_dts_ = start + duration;
 }
 
 bool AvSource::needs_seekable_input() const {
@@ -266,6 +282,7 @@ bool AvSource::to_raw_aac(AVPacket& packet) {
 }
 
 void AvSource::close() {
+  next_audio_dts_.reset();
   has_stalled_ = false;
   pending_.clear();
   adts_to_raw_.reset();

@@ -39,6 +39,7 @@ class AvSource final : public Source {
   // FLV carries, so every segment of a relay speaks the same AAC whatever its container.
   void prepare_raw_aac(AVStream& stream, AVCodecParameters& params);
   bool to_raw_aac(AVPacket& packet);
+  void time_untimed_audio(AVPacket& packet, const AVStream& stream);
   // A live HLS input's cadence: its target duration, and the no-progress limit that follows it.
   void learn_playlist_cadence(const std::string& url);
 
@@ -50,7 +51,10 @@ class AvSource final : public Source {
   // How long one read may go without a packet: the stall threshold, or longer for a source that
   // delivers in segments.
   std::chrono::milliseconds no_progress_limit_{0};
-  bool has_stalled_ = false;  // the last read's deadline passed, though it returned a packet
+  bool has_stalled_ = false;
+  std::optional<int64_t>
+      next_audio_dts_;  // the last audio packet's end (ms), when known  // the last read's deadline
+                        // passed, though it returned a packet
   int video_index_ = -1;
   int audio_index_ = -1;
   SkippedTracks skipped_;

@@ -47,7 +47,17 @@ void PushLeg::run() {
     }
     last_input_ = Clock::now();
     if (items_since_flush_++ == 0) first_unflushed_ = last_input_;
-    if (is_on_slate_) leave_slate(std::holds_alternative<MediaPacket>(*item));
+    if (is_on_slate_) {
+      // The slate stays on air until the source can go on from a keyframe: what a source that
+      // is going away still hands out (the last frames a demuxer held) does not end it.
+      auto* packet = std::get_if<MediaPacket>(&*item);
+      if (packet && !is_start_point(*packet)) {
+        on_idle();
+        flush_batch();
+        continue;
+      }
+      leave_slate(packet != nullptr);
+    }
     if (auto* segment = std::get_if<std::shared_ptr<const SegmentInfo>>(&*item)) {
       on_segment(std::move(*segment));
     } else if (auto* packet = std::get_if<MediaPacket>(&*item)) {
@@ -93,6 +103,12 @@ void PushLeg::on_segment(std::shared_ptr<const SegmentInfo> segment) {
   // A live destination is ready before the source's first keyframe comes: its handshake (a few
   // round trips to a distant ingest) is then not part of the time to the first picture.
   if (!is_paced_ && !sink_->is_connected()) ensure_connected();
+}
+
+bool PushLeg::is_start_point(const MediaPacket& packet) const {
+  const auto& segment = is_on_slate_ ? source_segment_ : segment_;
+  if (!segment || !segment->video) return true;
+  return packet.track == TrackKind::video && packet.is_keyframe;
 }
 
 bool PushLeg::passes_keyframe_gate(const MediaPacket& packet) {

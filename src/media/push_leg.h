@@ -54,6 +54,9 @@ class PushLeg {
   void wait_until_due(int64_t dts);
   void track_playlist(int64_t input_dts, int64_t output_dts, bool is_video);
   void finish_item();
+  // A packet a segment can begin with: a video keyframe, or any packet of a segment without
+  // video.
+  bool is_start_point(const MediaPacket& packet) const;
   bool passes_keyframe_gate(const MediaPacket& packet);
   bool ensure_connected();
   // Connects for this (keyframe) packet: a live relay tries once, a paced one until it works.

@@ -2,7 +2,9 @@
 // it is, so the destination's media shows what went on air.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <future>
+#include <limits>
 #include <set>
 
 #include "notify/signature.h"
@@ -205,4 +207,42 @@ TEST_F(FailoverTest, WithNoSourceAtAllTheSlateKeepsTheDestinationAlive) {
     if (runs.empty() || runs.back() != what) runs.push_back(what);
   }
   EXPECT_TRUE(is_subsequence({"source", "black", "source"}, runs)) << joined(runs);
+}
+
+TEST_F(FailoverTest, ASwitchToTheStandbySendsWhatItHeldSinceItsKeyframeAtItsOwnPace) {
+  // A standby with a keyframe every 12 s, started after the relay so that the relay holds it from
+  // its first keyframe on: at the switch, about 7 s of it wait to go out.
+  standby.stop();
+  PublisherOptions options = marked(1);
+  options.gop = 300;
+  LivePublisher long_gop(nginx.url("standby-long"), dir.file("standby-long.log"), options);
+  json body = live_task(nginx.url("primary"), nginx.url("out"));
+  body["backup_source_type"] = "PullLivePushLive";
+  body["backup_source_urls"] = {nginx.url("standby-long")};
+  std::string id = server->create_task(body);
+  ASSERT_TRUE(server->wait_for_flow(id, 15s));
+  long_gop.start();
+  ASSERT_TRUE(eventually([&] { return nginx.is_publishing("standby-long"); }, 15s));
+  auto arrivals =
+      std::async(std::launch::async, [&] { return read_packet_arrivals(nginx.url("out"), 14); });
+  sleep_for(4s);
+  primary.stop();
+  std::vector<PacketArrival> seen = arrivals.get();
+  EXPECT_EQ(source_of(id), "backup");
+  // How far the media ran ahead of the wall clock at most, from its lowest point before: a
+  // backlog sent in one burst shows as a rise of its whole length.
+  double lowest = std::numeric_limits<double>::max();
+  double lead = 0;
+  int video = 0;
+  for (const PacketArrival& arrival : seen) {
+    if (!arrival.is_video) continue;
+    ++video;
+    double ahead = arrival.dts_seconds - arrival.wall_seconds;
+    lowest = std::min(lowest, ahead);
+    lead = std::max(lead, ahead - lowest);
+  }
+  EXPECT_GT(video, packets_in(8, 25));
+  EXPECT_LT(lead, 1.5) << "the standby's backlog went out faster than real time";
+  std::cerr << "largest lead of media over wall time: " << lead << " s (" << video
+            << " pictures)\n";
 }

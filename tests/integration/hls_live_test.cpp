@@ -102,17 +102,6 @@ std::string relay_log_tail(const std::string& log, size_t size) {
   return kept.size() > size ? kept.substr(kept.size() - size) : kept;
 }
 
-int segments_listed(const std::string& playlist_url) {
-  HttpReply reply = HttpClient().request("GET", playlist_url);
-  if (reply.status != 200) return 0;
-  int count = 0;
-  for (size_t at = reply.body.find("#EXTINF"); at != std::string::npos;
-       at = reply.body.find("#EXTINF", at + 1)) {
-    ++count;
-  }
-  return count;
-}
-
 // A live channel: ffmpeg's hls muxer writing into a folder an HTTP server serves (nginx's files
 // folder unless a test says otherwise), nginx-rtmp as the destination, and a relay server.
 class HlsChannel : public ::testing::Test {
@@ -138,7 +127,7 @@ class HlsChannel : public ::testing::Test {
                                                 dir.file("publisher.log"), options);
     publisher->start();
     // A playlist of a few segments, as a viewer of a running channel finds it.
-    ASSERT_TRUE(eventually([&] { return segments_listed(playlist_url()) >= 3; },
+    ASSERT_TRUE(eventually([&] { return hls_segments_listed(playlist_url()) >= 3; },
                            std::chrono::seconds(4 * segment_seconds() + 10)))
         << read_file(dir.file("publisher.log"));
     server = std::make_unique<RelayServer>(dir.file("relay"));

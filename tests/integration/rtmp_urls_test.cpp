@@ -8,6 +8,7 @@
 
 #include "support/media_tools.h"
 #include "support/nginx_rtmp.h"
+#include "support/relay_fixture.h"
 #include "support/relay_server.h"
 #include "support/temp_dir.h"
 
@@ -24,20 +25,8 @@ std::string recorded(const Session& session) {
          session.args + "' type='" + session.type + "'";
 }
 
-class RtmpUrlsTest : public ::testing::Test {
+class RtmpUrlsTest : public RelayWithNginxTest {
  protected:
-  TempDir dir;
-  NginxRtmp nginx{dir.file("nginx")};
-  std::unique_ptr<RelayServer> server;
-
-  void SetUp() override { server = std::make_unique<RelayServer>(dir.file("relay")); }
-
-  void TearDown() override {
-    if (HasFailure() && server) {
-      std::cerr << "---- server log ----\n" << server->log().substr(0, 20000);
-    }
-  }
-
   std::string url(const std::string& path) const {
     return "rtmp://127.0.0.1:" + std::to_string(nginx.rtmp_port()) + "/" + path;
   }

@@ -18,6 +18,7 @@
 #include "support/media_files.h"
 #include "support/media_tools.h"
 #include "support/nginx_rtmp.h"
+#include "support/relay_fixture.h"
 #include "support/relay_server.h"
 #include "support/rtsp_server.h"
 #include "support/temp_dir.h"
@@ -29,19 +30,8 @@ using nlohmann::json;
 
 namespace {
 
-class SourceKindsTest : public ::testing::Test {
+class SourceKindsTest : public RelayWithNginxTest {
  protected:
-  TempDir dir;
-  NginxRtmp nginx{dir.file("nginx")};
-  std::unique_ptr<RelayServer> server;
-
-  void SetUp() override { server = std::make_unique<RelayServer>(dir.file("relay")); }
-
-  void TearDown() override {
-    if (HasFailure() && server)
-      std::cerr << "---- server log ----\n" << server->log().substr(0, 20000);
-  }
-
   // Relays `source` to nginx's "out" and reads `seconds` of it once media flows.
   ProbeReport relay_and_read(const std::string& source, int seconds, bool with_frames = false) {
     std::string id = server->create_task(live_task(source, nginx.url("out")));

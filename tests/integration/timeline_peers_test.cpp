@@ -17,9 +17,7 @@
 #include "support/http_client.h"
 #include "support/media_files.h"
 #include "support/media_tools.h"
-#include "support/nginx_rtmp.h"
-#include "support/relay_server.h"
-#include "support/temp_dir.h"
+#include "support/relay_fixture.h"
 
 using namespace streamrelay::test_support;
 using namespace std::chrono_literals;
@@ -40,22 +38,8 @@ PublisherOptions pulses(const std::string& format = "flv") {
   return options;
 }
 
-class TimelinePeersTest : public ::testing::Test {
+class TimelinePeersTest : public RelayWithNginxTest {
  protected:
-  TempDir dir;
-  NginxRtmp nginx{dir.file("nginx")};
-  std::unique_ptr<RelayServer> server;
-
-  void SetUp() override { server = std::make_unique<RelayServer>(dir.file("relay")); }
-
-  void TearDown() override {
-    if (HasFailure() && server) {
-      std::string log = server->log();
-      std::cerr << "---- server log (its end) ----\n"
-                << (log.size() > 20000 ? log.substr(log.size() - 20000) : log);
-    }
-  }
-
   void relay_to_out(const std::string& source) {
     std::string id = server->create_task(live_task(source, nginx.url("out")));
     ASSERT_TRUE(server->wait_for_flow(id, 30s)) << server->task_info(id).dump();
@@ -103,17 +87,6 @@ class TimelinePeersTest : public ::testing::Test {
   }
 };
 
-int segments_listed(const std::string& playlist_url) {
-  HttpReply reply = HttpClient().request("GET", playlist_url);
-  if (reply.status != 200) return 0;
-  int count = 0;
-  for (size_t at = reply.body.find("#EXTINF"); at != std::string::npos;
-       at = reply.body.find("#EXTINF", at + 1)) {
-    ++count;
-  }
-  return count;
-}
-
 }  // namespace
 
 TEST_F(TimelinePeersTest, AnRtmpPublisherRestartingFromZeroKeepsOneTimelineAndAvSync) {
@@ -149,7 +122,7 @@ TEST_F(TimelinePeersTest, AnHlsPlaylistWithADiscontinuityKeepsOneTimelineAndAvSy
   };
   auto first = encoder_run("publisher-1.log", "delete_segments");
   first->start();
-  ASSERT_TRUE(eventually([&] { return segments_listed(playlist) >= 3; }, 20s));
+  ASSERT_TRUE(eventually([&] { return hls_segments_listed(playlist) >= 3; }, 20s));
   relay_to_out(playlist);
   // The second run appends to the first's playlist, after an #EXT-X-DISCONTINUITY, with
   // timestamps from the start again.

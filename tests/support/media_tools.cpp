@@ -8,6 +8,8 @@
 #include <map>
 #include <sstream>
 
+#include "support/http_client.h"
+
 namespace streamrelay::test_support {
 
 LivePublisher::LivePublisher(std::string url, std::string log_path, PublisherOptions options)
@@ -286,6 +288,17 @@ ProbeReport probe(const std::string& url, int seconds, const std::string& log_pa
   report.is_ok = !report.packets.empty();
   if (!report.is_ok) report.error = "ffprobe read nothing: " + read_file(log_path);
   return report;
+}
+
+int hls_segments_listed(const std::string& url) {
+  HttpReply reply = HttpClient().request("GET", url);
+  if (reply.status != 200) return 0;
+  int count = 0;
+  for (size_t at = reply.body.find("#EXTINF"); at != std::string::npos;
+       at = reply.body.find("#EXTINF", at + 1)) {
+    ++count;
+  }
+  return count;
 }
 
 }  // namespace streamrelay::test_support

@@ -151,6 +151,9 @@ inline int packets_in(int seconds, double rate) {
 // and libavformat's) into a file in `folder`, then reads that file with ffprobe.
 ProbeReport read_with_rtmpdump(const std::string& url, int seconds, const std::string& folder);
 
+// How many segments the HLS playlist at `url` lists now (0 when it cannot be read).
+int hls_segments_listed(const std::string& url);
+
 // Runs ffprobe on `url` reading `seconds` of media (bounded in wall time too).
 ProbeReport probe(const std::string& url, int seconds, const std::string& log_path,
                   bool with_frames = false);

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "support/nginx_rtmp.h"
+#include "support/relay_server.h"
+#include "support/temp_dir.h"
+
+namespace streamrelay::test_support {
+
+// A relay server and an nginx-rtmp in a folder of the test's own; a test that fails prints the
+// end of the server's log.
+class RelayWithNginxTest : public ::testing::Test {
+ protected:
+  TempDir dir;
+  NginxRtmp nginx{dir.file("nginx")};
+  std::unique_ptr<RelayServer> server;
+
+  void SetUp() override { server = std::make_unique<RelayServer>(dir.file("relay")); }
+
+  void TearDown() override {
+    if (!HasFailure() || !server) return;
+    constexpr size_t kShown = 20000;
+    std::string log = server->log();
+    std::cerr << "---- server log (its end) ----\n"
+              << (log.size() > kShown ? log.substr(log.size() - kShown) : log);
+  }
+};
+
+}  // namespace streamrelay::test_support

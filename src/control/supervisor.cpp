@@ -334,7 +334,20 @@ void Supervisor::start_relay(Entry& entry) {
   runtime.bytes_in = runtime.bytes_out = runtime.bitrate_kbps = runtime.reconnects = 0;
   runtime.last_error.clear();
   mark_dirty(entry);
-  entry.relay->start();
+  try {
+    entry.relay->start();
+  } catch (const std::exception& error) {
+    // Out of threads or memory: this task reads failing and is tried again later; the other
+    // tasks of the tick go on.
+    entry.relay.reset();  // stops and joins what had started
+    relayed_.erase(entry.record.spec.task_id);
+    runtime.relay_state = task::RelayState::failing;
+    runtime.last_error = std::string("cannot start the relay: ") + error.what();
+    wake_at_.emplace(clock_.now_seconds() + kStartRetrySeconds, entry.record.spec.task_id);
+    spdlog::error("task_id={} event=relay_start_failed error=\"{}\" retry_in_s={}",
+                  entry.record.spec.task_id, error.what(), kStartRetrySeconds);
+    return;
+  }
   ++running_relays_;
   spdlog::info("task_id={} event=relay_starting", entry.record.spec.task_id);
 }

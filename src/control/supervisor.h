@@ -41,6 +41,9 @@ struct SupervisorSettings {
 // tasks it holds a lease on, and stops a relay the moment its lease is lost.
 class Supervisor final : public task::ChangeListener, public media::RelayObserver {
  public:
+  // A relay that could not start (no thread or memory left) is tried again this much later.
+  static constexpr int64_t kStartRetrySeconds = 5;
+
   Supervisor(store::Store& store, const task::Clock& clock, RelayFactory& factory,
              SupervisorSettings settings = {});
   ~Supervisor() override;

@@ -2,6 +2,8 @@
 // SQLite file, relays that only record what they were asked to do.
 #include <gtest/gtest.h>
 
+#include <system_error>
+
 #include <algorithm>
 #include <chrono>
 #include <memory>
@@ -41,6 +43,8 @@ class RecordingRelayFactory final : public control::RelayFactory {
     return std::count(log.begin(), log.end(), action + " " + task_id);
   }
   int64_t starts(const std::string& task_id) const { return count("start", task_id); }
+  // The next starts that throw, as std::thread does when no thread can be created.
+  int failing_starts = 0;
   int64_t stops(const std::string& task_id) const { return count("stop", task_id); }
 
  private:
@@ -55,7 +59,13 @@ class RecordingRelayFactory final : public control::RelayFactory {
    public:
     RecordedRelay(std::string task_id, RecordingRelayFactory& factory)
         : task_id_(std::move(task_id)), factory_(factory) {}
-    void start() override { note("start"); }
+    void start() override {
+      note("start");
+      if (factory_.failing_starts == 0) return;
+      --factory_.failing_starts;
+      throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again),
+                              "thread");
+    }
     void request_stop() override {
       note("stop");
       has_stopped_ = true;
@@ -295,4 +305,28 @@ TEST_F(SupervisorTest, GivenARunningPlaylist_WhenPausedAndEnabled_ThenItsRelayPa
   tick_at(t0 + 20);
   // The destination session stays: the same relay is paused and resumed.
   EXPECT_EQ(factory.log, (std::vector<std::string>{"start " + id, "pause " + id, "resume " + id}));
+}
+
+TEST_F(SupervisorTest, GivenNoThreadLeft_WhenARelayCannotStart_ThenItsTaskFailsAndIsTriedAgain) {
+  std::string first = create(live_task(t0, t0 + 600));
+  task::CreateRequest other = live_task(t0, t0 + 600);
+  other.destination_url = "rtmp://publish.example.com/live/other";
+  std::string second = create(other);
+  factory.failing_starts = 1;
+  tick_at(t0);
+  // One of the two starts failed; the other started in the same tick.
+  EXPECT_EQ(factory.starts(first), 1);
+  EXPECT_EQ(factory.starts(second), 1);
+  std::string failed =
+      record_of(first).runtime.relay_state == task::RelayState::failing ? first : second;
+  task::TaskRecord record = record_of(failed);
+  EXPECT_EQ(record.runtime.relay_state, task::RelayState::failing);
+  EXPECT_NE(record.runtime.last_error.find("cannot start the relay"), std::string::npos)
+      << record.runtime.last_error;
+  EXPECT_EQ(status_of(failed), task::TaskStatus::abnormal);
+  tick_at(t0 + 1);
+  EXPECT_EQ(factory.starts(failed), 1) << "tried again at once";
+  tick_at(t0 + control::Supervisor::kStartRetrySeconds);
+  EXPECT_EQ(factory.starts(failed), 2);
+  EXPECT_EQ(record_of(failed).runtime.relay_state, task::RelayState::flowing);
 }

@@ -29,6 +29,7 @@ class BurstPacer {
   Pacer pacer_;
   std::array<std::optional<int64_t>, 2> last_dts_;  // per track (video, audio)
   std::optional<int64_t> highest_dts_;              // of either track, since the clock's anchor
+  std::array<bool, 2> awaits_jump_{};  // the other track jumped back; this one has not yet
 };
 
 }  // namespace streamrelay::media

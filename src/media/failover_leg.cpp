@@ -185,7 +185,8 @@ void FailoverLeg::switch_to(Feed& feed, RelayEventKind alarm, const std::string&
   if (feed.segment) {
     auto segment = std::make_shared<SegmentInfo>(*feed.segment);
     segment->id = ++segment_counter_;
-    segment->starts_with_backlog = feed.is_live && !feed.since_keyframe.empty();
+    if (feed.is_live && !feed.since_keyframe.empty())
+      segment->backlog_last_dts = feed.since_keyframe.back().dts();
     forward(std::shared_ptr<const SegmentInfo>(std::move(segment)));
   }
   while (!feed.since_keyframe.empty()) {

@@ -51,9 +51,9 @@ struct SegmentInfo {
   std::optional<PlaylistItem> item;  // set for playlist files
   int64_t file_start_ms = 0;         // the file's first timestamp (positions count from it)
   // A live segment that begins with media already buffered (a standby's packets since its last
-  // keyframe, handed over at a switch): paced to real time, so the buffer does not go out in a
-  // burst.
-  bool starts_with_backlog = false;
+  // keyframe, handed over at a switch): the input DTS of the last buffered packet. Paced to real
+  // time, so the buffer does not go out in a burst.
+  std::optional<int64_t> backlog_last_dts;
   // A live HLS playlist's target duration: its source delivers a segment of about this much
   // media at a time. 0 for a source that delivers media as it is made.
   int64_t playlist_target_ms = 0;

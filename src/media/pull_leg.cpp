@@ -51,6 +51,9 @@ void PullLeg::update_sources(const SourceUpdate& update) {
 }
 
 void PullLeg::wake() {
+  // Taking the lock orders this after a waiter's check of the flags: the notification is not
+  // lost between its check and its wait.
+  { std::lock_guard lock(mutex_); }
   wake_.notify_all();
 }
 
@@ -134,7 +137,7 @@ void PullLeg::pump(const SourceUrl& source_url) {
 }
 
 bool PullLeg::is_replay(const MediaPacket& packet) {
-  if (!replay_guard_.passes(packet.track, packet.dts())) {
+  if (!replay_guard_.passes(packet.track, packet.dts(), packet.size())) {
     ++replayed_packets_;
     return true;
   }

@@ -89,8 +89,8 @@ void PushLeg::run() {
 void PushLeg::on_segment(std::shared_ptr<const SegmentInfo> segment) {
   segment_ = std::move(segment);
   // A live segment handed over with a backlog is paced from its first packet on.
-  paces_live_segment_ = !is_paced_ && segment_->starts_with_backlog;
-  if (paces_live_segment_) pacer_ = Pacer(std::chrono::milliseconds(0), kLiveBacklogMaxLag);
+  paces_live_segment_ = !is_paced_ && segment_->backlog_last_dts.has_value();
+  reset_pacer();
   if (segment_->item && !segment_->item->is_resumed) finish_item();
   rebaser_.begin_segment(segment_->frame_duration_ms);
   needs_keyframe_ = true;
@@ -156,6 +156,10 @@ void PushLeg::write_packet(MediaPacket& packet) {
     return;
   }
   int64_t input_dts = packet.dts();
+  // Past its backlog, a paced live segment whose queue has drained has caught up with its
+  // source: what comes later goes out as it comes (a hiccup must not add to the delay).
+  if (paces_live_segment_ && input_dts > *segment_->backlog_last_dts && context_.queue.size() == 0)
+    paces_live_segment_ = false;
   if (!retime(packet)) return;
   if (is_paced_ || paces_live_segment_) wait_until_due(packet.dts());
   if (context_.stop_requested) return;
@@ -199,7 +203,7 @@ bool PushLeg::ensure_connected() {
   connected_at_ = Clock::now();
   context_.status.set_connected(true);
   rebaser_.reset_session(context_.settings.output_start_ms);
-  pacer_ = Pacer(context_.settings.pacing_lead, context_.settings.pacing_max_lag);
+  reset_pacer();
   announced_[0] = segment_->video ? segment_->video->params : nullptr;
   announced_[1] = segment_->audio ? segment_->audio->params : nullptr;
   spdlog::info("task_id={} event=push_connected", context_.task_id);
@@ -298,6 +302,7 @@ void PushLeg::on_idle() {
     leave_slate(false);
     sink_->close();
     context_.status.set_connected(false);
+    needs_keyframe_ = true;  // a new session begins on a keyframe
     return;
   }
   auto until = std::chrono::duration_cast<std::chrono::milliseconds>(now - slate_started_).count();
@@ -350,6 +355,13 @@ void PushLeg::leave_slate(bool resumes_same_segment) {
     rebaser_.begin_segment(segment_->frame_duration_ms);
     needs_keyframe_ = true;
   }
+}
+
+void PushLeg::reset_pacer() {
+  // Files may run a little ahead of real time; a standby's backlog goes out exactly at its pace.
+  pacer_ = paces_live_segment_
+               ? Pacer(std::chrono::milliseconds(0), kLiveBacklogMaxLag)
+               : Pacer(context_.settings.pacing_lead, context_.settings.pacing_max_lag);
 }
 
 void PushLeg::wait_until_due(int64_t dts) {

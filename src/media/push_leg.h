@@ -51,6 +51,7 @@ class PushLeg {
   int items_since_flush_ = 0;
   bool start_slate();
   void leave_slate(bool resumes_same_segment);
+  void reset_pacer();
   void wait_until_due(int64_t dts);
   void track_playlist(int64_t input_dts, int64_t output_dts, bool is_video);
   void finish_item();

@@ -49,3 +49,17 @@ TEST(BurstPacer, TheOtherTrackALittleBehindIsNotADiscontinuity) {
   EXPECT_EQ(pacer.delay_for(TrackKind::video, 12000, start + 200ms),
             BurstPacer::Clock::duration(1300ms));
 }
+
+TEST(BurstPacer, ATrackStillOnTheOldClockAfterTheOtherJumpedBackIsNotHeld) {
+  BurstPacer pacer(500ms, 300ms);
+  auto start = BurstPacer::Clock::time_point{} + 1h;
+  pacer.delay_for(TrackKind::video, 5000, start);
+  pacer.delay_for(TrackKind::audio, 5000, start);
+  // The audio of the new clock comes first; the video's last old frame follows it.
+  EXPECT_EQ(pacer.delay_for(TrackKind::audio, 0, start + 40ms), kZero);
+  EXPECT_EQ(pacer.delay_for(TrackKind::video, 5040, start + 40ms), kZero);
+  // The video's own jump joins the audio's clock.
+  EXPECT_EQ(pacer.delay_for(TrackKind::video, 0, start + 80ms), kZero);
+  EXPECT_EQ(pacer.delay_for(TrackKind::video, 2000, start + 80ms),
+            BurstPacer::Clock::duration(1460ms));
+}

@@ -9,9 +9,18 @@ namespace {
 
 constexpr int64_t kWindow = 18000;
 
+// A picture's size as a source made it: one per timestamp.
+size_t size_at(int64_t dts) {
+  return 1000 + static_cast<size_t>(dts % 997);
+}
+
 // Forwards video at 25 fps from `from` to `to` (ms, inclusive), as a source would.
 void forward_video(ReplayGuard& guard, int64_t from, int64_t to) {
-  for (int64_t dts = from; dts <= to; dts += 40) guard.passes(TrackKind::video, dts);
+  for (int64_t dts = from; dts <= to; dts += 40) guard.passes(TrackKind::video, dts, size_at(dts));
+}
+
+bool passes(ReplayGuard& guard, TrackKind track, int64_t dts) {
+  return guard.passes(track, dts, size_at(dts));
 }
 
 }  // namespace
@@ -21,21 +30,21 @@ TEST(ReplayGuard, GivenAReopenOfTheSameUrlWhatWasSentIsDroppedUntilTheNextNewPac
   guard.begin("http://h/live.m3u8", kWindow);
   forward_video(guard, 10000, 20000);
   guard.begin("http://h/live.m3u8", kWindow);  // restarts two segments back
-  EXPECT_FALSE(guard.passes(TrackKind::video, 8000));
-  EXPECT_FALSE(guard.passes(TrackKind::video, 20000));
-  EXPECT_TRUE(guard.passes(TrackKind::video, 20040));
-  EXPECT_TRUE(guard.passes(TrackKind::video, 20080));
+  EXPECT_FALSE(passes(guard, TrackKind::video, 8000));
+  EXPECT_FALSE(passes(guard, TrackKind::video, 20000));
+  EXPECT_TRUE(passes(guard, TrackKind::video, 20040));
+  EXPECT_TRUE(passes(guard, TrackKind::video, 20080));
 }
 
 TEST(ReplayGuard, EachTrackResumesAfterItsOwnLastPacket) {
   ReplayGuard guard;
   guard.begin("u", kWindow);
-  guard.passes(TrackKind::video, 5000);
-  guard.passes(TrackKind::audio, 4980);
+  passes(guard, TrackKind::video, 5000);
+  passes(guard, TrackKind::audio, 4980);
   guard.begin("u", kWindow);
-  EXPECT_TRUE(guard.passes(TrackKind::audio, 5003));
-  EXPECT_FALSE(guard.passes(TrackKind::video, 5000));
-  EXPECT_TRUE(guard.passes(TrackKind::video, 5040));
+  EXPECT_TRUE(passes(guard, TrackKind::audio, 5003));
+  EXPECT_FALSE(passes(guard, TrackKind::video, 5000));
+  EXPECT_TRUE(passes(guard, TrackKind::video, 5040));
 }
 
 TEST(ReplayGuard, ASourceThatRestartedItsTimelineIsNotHeldBack) {
@@ -43,8 +52,8 @@ TEST(ReplayGuard, ASourceThatRestartedItsTimelineIsNotHeldBack) {
   guard.begin("u", kWindow);
   forward_video(guard, 3600000, 3700000);
   guard.begin("u", kWindow);
-  EXPECT_TRUE(guard.passes(TrackKind::video, 1400));  // far behind the window: a new timeline
-  EXPECT_TRUE(guard.passes(TrackKind::video, 1440));
+  EXPECT_TRUE(passes(guard, TrackKind::video, 1400));  // far behind the window: a new timeline
+  EXPECT_TRUE(passes(guard, TrackKind::video, 1440));
 }
 
 TEST(ReplayGuard, AnotherUrlStartsAfresh) {
@@ -52,14 +61,14 @@ TEST(ReplayGuard, AnotherUrlStartsAfresh) {
   guard.begin("one", kWindow);
   forward_video(guard, 10000, 20000);
   guard.begin("two", kWindow);
-  EXPECT_TRUE(guard.passes(TrackKind::video, 15000));
+  EXPECT_TRUE(passes(guard, TrackKind::video, 15000));
 }
 
 TEST(ReplayGuard, InsideOneOpenNothingIsDropped) {
   ReplayGuard guard;
   guard.begin("u", kWindow);
   forward_video(guard, 10000, 20000);
-  EXPECT_TRUE(guard.passes(TrackKind::video, 19000));  // the timeline's business, not a replay
+  EXPECT_TRUE(passes(guard, TrackKind::video, 19000));  // the timeline's business, not a replay
 }
 
 TEST(ReplayGuard, WithoutAWindowTheGuardIsOff) {
@@ -67,5 +76,14 @@ TEST(ReplayGuard, WithoutAWindowTheGuardIsOff) {
   guard.begin("rtmp://h/app/s", 0);
   forward_video(guard, 10000, 20000);
   guard.begin("rtmp://h/app/s", 0);
-  EXPECT_TRUE(guard.passes(TrackKind::video, 0));
+  EXPECT_TRUE(passes(guard, TrackKind::video, 0));
+}
+
+TEST(ReplayGuard, AnEncoderThatRestartedInsideTheWindowIsNotTakenForAReplay) {
+  ReplayGuard guard;
+  guard.begin("u", kWindow);
+  forward_video(guard, 1400, 16400);  // an encoder ran 15 s, then came back from 1.4 s
+  guard.begin("u", kWindow);
+  EXPECT_TRUE(guard.passes(TrackKind::video, 1400, 4321));  // other pictures
+  EXPECT_TRUE(guard.passes(TrackKind::video, 1440, 20));
 }

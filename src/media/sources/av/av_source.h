@@ -51,10 +51,9 @@ class AvSource final : public Source {
   // How long one read may go without a packet: the stall threshold, or longer for a source that
   // delivers in segments.
   std::chrono::milliseconds no_progress_limit_{0};
-  bool has_stalled_ = false;
-  std::optional<int64_t>
-      next_audio_dts_;  // the last audio packet's end (ms), when known  // the last read's deadline
-                        // passed, though it returned a packet
+  bool has_stalled_ = false;  // the last read's deadline passed, though it returned a packet
+  // The last audio packet's end, in its stream's time base, when known.
+  std::optional<int64_t> next_audio_dts_;
   int video_index_ = -1;
   int audio_index_ = -1;
   SkippedTracks skipped_;

@@ -1,5 +1,6 @@
 #include "api/json_codec.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "task/time_format.h"
@@ -101,7 +102,12 @@ json time_or_null(int64_t unix_seconds) {
   return unix_seconds > 0 ? json(task::format_utc(unix_seconds)) : json(nullptr);
 }
 
-json runtime_json(const task::TaskRuntime& runtime) {
+json runtime_json(const task::TaskRecord& record) {
+  task::TaskRuntime runtime = record.runtime;
+  // A playlist that finished its rounds has played them all, whether or not the last runtime
+  // report has been written yet (the finish is recorded first).
+  if (record.finish_reason == task::FinishReason::loop_finished)
+    runtime.looped_times = std::max<int64_t>(runtime.looped_times, record.spec.vod_loop_time);
   return {
       {"source", runtime.source},
       {"source_url", runtime.source_url},
@@ -163,7 +169,7 @@ json task_info_json(const task::TaskRecord& record, int64_t now) {
       {"callback_url", spec.callback_url},
       {"create_time", task::format_utc(spec.create_time)},
       {"status", task::to_string(task::derive_status(record, now))},
-      {"runtime", runtime_json(record.runtime)},
+      {"runtime", runtime_json(record)},
   };
   // Every create field is present; the VOD ones of a live task are empty.
   bool is_vod = spec.is_vod();

@@ -88,9 +88,11 @@ void PushLeg::run() {
 
 void PushLeg::on_segment(std::shared_ptr<const SegmentInfo> segment) {
   segment_ = std::move(segment);
-  // A live segment handed over with a backlog is paced from its first packet on.
+  // A live segment handed over with a backlog is paced from its first packet on; a file
+  // channel's pacer runs on across its files (one clock for the whole channel).
+  bool was_pacing_live = paces_live_segment_;
   paces_live_segment_ = !is_paced_ && segment_->backlog_last_dts.has_value();
-  reset_pacer();
+  if (paces_live_segment_ || was_pacing_live) reset_pacer();
   if (segment_->item && !segment_->item->is_resumed) finish_item();
   rebaser_.begin_segment(segment_->frame_duration_ms);
   needs_keyframe_ = true;

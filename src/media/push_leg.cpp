@@ -115,15 +115,9 @@ bool PushLeg::is_start_point(const MediaPacket& packet) const {
 
 bool PushLeg::passes_keyframe_gate(const MediaPacket& packet) {
   if (!needs_keyframe_) return true;
-  if (!segment_->video) {
-    needs_keyframe_ = false;  // audio only: every packet is a start point
-    return true;
-  }
-  if (packet.track == TrackKind::video && packet.is_keyframe) {
-    needs_keyframe_ = false;
-    return true;
-  }
-  return false;
+  if (!is_start_point(packet)) return false;
+  needs_keyframe_ = false;
+  return true;
 }
 
 bool PushLeg::holds_early_audio(MediaPacket& packet) {

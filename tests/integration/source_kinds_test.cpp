@@ -212,12 +212,7 @@ namespace {
 class DigestOnlyProxy {
  public:
   explicit DigestOnlyProxy(int upstream_port) : upstream_port_(upstream_port), port_(free_port()) {
-    listener_ = socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in address = loopback(port_);
-    bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address);
-    listen(listener_, 16);
+    listener_ = listen_on_loopback(port_);
     acceptor_ = std::thread([this] { accept_loop(); });
   }
   ~DigestOnlyProxy() {
@@ -236,14 +231,6 @@ class DigestOnlyProxy {
   int admitted() const { return admitted_; }
 
  private:
-  static sockaddr_in loopback(int port) {
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(static_cast<uint16_t>(port));
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return address;
-  }
-
   void accept_loop() {
     while (!is_stopping_) {
       int client = accept(listener_, nullptr, nullptr);
@@ -268,9 +255,8 @@ class DigestOnlyProxy {
       return;
     }
     ++admitted_;
-    int upstream = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address = loopback(upstream_port_);
-    if (connect(upstream, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) return;
+    int upstream = connect_to_loopback(upstream_port_);
+    if (upstream < 0) return;
     sockets_.push_back(upstream);
     send(upstream, hello.data(), hello.size(), MSG_NOSIGNAL);
     std::thread back([client, upstream] { pipe_bytes(upstream, client); });

@@ -122,6 +122,20 @@ int connect_to_loopback(int port) {
   return -1;
 }
 
+int listen_on_loopback(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 && listen(fd, 16) == 0)
+    return fd;
+  close(fd);
+  return -1;
+}
+
 void sleep_for(std::chrono::milliseconds duration) {
   std::this_thread::sleep_for(duration);
 }

@@ -39,6 +39,8 @@ class Process {
 int free_port();
 // A TCP connection to 127.0.0.1:`port` (the socket), or -1 when nothing accepts it.
 int connect_to_loopback(int port);
+// A TCP socket listening on 127.0.0.1:`port`, or -1 when it cannot.
+int listen_on_loopback(int port);
 
 // Polls `condition` every 50 ms until it holds or `timeout` passes.
 template <typename Condition>

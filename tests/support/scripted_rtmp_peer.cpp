@@ -291,18 +291,8 @@ ScriptedRtmpPeer::ScriptedRtmpPeer(PeerScript script)
     if (bytes.empty()) throw std::runtime_error("no FLV file at " + shared_->script.flv_path);
     shared_->flv.assign(bytes.begin(), bytes.end());
   }
-  listener_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  int one = 1;
-  setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port_));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-      listen(listener_, 16) != 0) {
-    close(listener_);
-    throw std::runtime_error("the scripted RTMP peer cannot listen");
-  }
+  listener_ = listen_on_loopback(port_);
+  if (listener_ < 0) throw std::runtime_error("the scripted RTMP peer cannot listen");
   acceptor_ = std::thread([this] { accept_loop(); });
 }
 

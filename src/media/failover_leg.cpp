@@ -1,6 +1,6 @@
 #include "media/failover_leg.h"
 
-#include "media/av_logging.h"
+#include "media/runtime/event_loops.h"
 
 #include <spdlog/spdlog.h>
 
@@ -44,15 +44,24 @@ FailoverLeg::~FailoverLeg() {
   for (Feed* feed : {primary_.get(), standby_.get()}) {
     feed->leg->wake();
     feed->queue.wake();
-    if (feed->thread.joinable()) feed->thread.join();
+    if (auto fiber = fiber_of(*feed)) {
+      fiber->unpark();
+      fiber->join();
+    }
   }
 }
 
 void FailoverLeg::wake() {
-  primary_->leg->wake();
-  standby_->leg->wake();
-  primary_->queue.wake();
-  standby_->queue.wake();
+  for (Feed* feed : {primary_.get(), standby_.get()}) {
+    feed->leg->wake();
+    feed->queue.wake();
+    if (auto fiber = fiber_of(*feed)) fiber->unpark();
+  }
+}
+
+std::shared_ptr<runtime::Fiber> FailoverLeg::fiber_of(const Feed& feed) {
+  std::lock_guard lock(fibers_mutex_);
+  return feed.fiber;
 }
 
 void FailoverLeg::update_sources(const SourceUpdate& update) {
@@ -85,14 +94,17 @@ void FailoverLeg::on_feed_event(bool is_standby, const RelayEvent& event) {
 }
 
 void FailoverLeg::run() {
-  primary_->thread = std::thread([this] {
-    set_thread_task_id(context_.task_id);
-    primary_->leg->run();
-  });
-  standby_->thread = std::thread([this] {
-    set_thread_task_id(context_.task_id);
-    standby_->leg->run();
-  });
+  // The feeds run beside the selector, on its loop.
+  runtime::Fiber* selector = runtime::Fiber::current();
+  auto& loop = selector ? selector->loop() : runtime::EventLoops::shared().pick();
+  for (Feed* feed : {primary_.get(), standby_.get()}) {
+    SourceLeg* leg = feed->leg.get();
+    auto fiber = runtime::Fiber::spawn(loop, context_.task_id, [leg] {
+      runtime::run_leg(leg->runs_on_loop(), [leg] { leg->run(); });
+    });
+    std::lock_guard lock(fibers_mutex_);
+    feed->fiber = std::move(fiber);
+  }
   while (!context_.stop_requested) {
     drain_idle(idle());
     if (auto item = active().queue.pop(kPollInterval)) take(active(), *item, true);

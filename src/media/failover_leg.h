@@ -4,18 +4,19 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
-#include <thread>
 
 #include "media/io_deadline.h"
 #include "media/packet_queue.h"
 #include "media/relay_status.h"
+#include "media/runtime/fiber.h"
 #include "media/source_leg.h"
 
 namespace streamrelay::media {
 
 // A source leg made of two: the primary and a standby, each a full source leg (live or
-// playlist) on its own thread with its own small queue. Both run all the time (a hot standby
+// playlist) as a fiber of the relay's loop with its own small queue. Both run all the time (a hot standby
 // switches in at once). The selector forwards the active one's packets; when the primary
 // delivers nothing for the stall threshold it switches to the standby, and back once the
 // primary has flowed steadily for the stability window, on a keyframe. Each switch starts a new
@@ -63,9 +64,9 @@ class FailoverLeg final : public SourceLeg {
     PacketQueue queue;
     RelayStatus own_status;
     LegContext context;
-    IoDeadline deadline;  // the feed's own thread has its own bound on blocking calls
+    IoDeadline deadline;  // the feed's own bound on blocking calls
     std::unique_ptr<SourceLeg> leg;
-    std::thread thread;
+    std::shared_ptr<runtime::Fiber> fiber;
     // What the selector has seen of it.
     std::shared_ptr<const SegmentInfo> segment;
     std::deque<MediaPacket> since_keyframe;  // an idle live feed's packets since its last keyframe
@@ -76,6 +77,7 @@ class FailoverLeg final : public SourceLeg {
   };
 
   void on_feed_event(bool is_standby, const RelayEvent& event);
+  std::shared_ptr<runtime::Fiber> fiber_of(const Feed& feed);
   void forward(QueueItem item);
   void take(Feed& feed, QueueItem& item, bool is_active);
   void drain_idle(Feed& feed);
@@ -88,6 +90,7 @@ class FailoverLeg final : public SourceLeg {
   std::chrono::milliseconds stability_window_;
   std::unique_ptr<Feed> primary_;
   std::unique_ptr<Feed> standby_;
+  std::mutex fibers_mutex_;  // the feeds' fibers: started by run(), woken by a stop from anywhere
   std::atomic<bool> is_on_standby_{false};
   std::atomic<bool> is_paused_{false};
   std::atomic<bool> has_primary_reported_trouble_{false};

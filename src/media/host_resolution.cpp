@@ -1,5 +1,7 @@
 #include "media/host_resolution.h"
 
+#include "media/runtime/event_loops.h"
+
 #include <sys/socket.h>
 
 #include <condition_variable>
@@ -17,7 +19,7 @@ constexpr std::chrono::milliseconds kPollSlice{20};
 // Shared by the waiter and the lookup thread, so whichever finishes last frees it.
 struct PendingLookup {
   std::mutex mutex;
-  std::condition_variable answered;
+  runtime::WakeSignal answered;
   bool has_answer = false;
   int status = 0;
   addrinfo* found = nullptr;
@@ -44,6 +46,20 @@ HostAddresses failed(int status) {
 HostAddresses resolve_host(const std::string& host, const std::string& port,
                            const IoDeadline& deadline, const HostLookup& lookup) {
   if (deadline.is_interrupted()) return interrupted();
+  using Lookup = int (*)(const char*, const char*, const addrinfo*, addrinfo**);
+  const Lookup* plain = lookup.target<Lookup>();
+  if (plain && *plain == &::getaddrinfo) {
+    // An address literal needs no lookup, and so no thread.
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICHOST;
+    addrinfo* found = nullptr;
+    if (::getaddrinfo(host.c_str(), port.c_str(), &hints, &found) == 0) {
+      HostAddresses result;
+      result.list.reset(found);
+      return result;
+    }
+  }
   auto pending = std::make_shared<PendingLookup>();
   try {
     std::thread([pending, host, port, lookup] {
@@ -55,7 +71,7 @@ HostAddresses resolve_host(const std::string& host, const std::string& port,
       pending->status = status;
       pending->found = found;
       pending->has_answer = true;
-      pending->answered.notify_one();
+      pending->answered.notify_all();
     }).detach();
   } catch (const std::system_error&) {
     return failed(EAI_AGAIN);  // no thread to be had: a temporary failure

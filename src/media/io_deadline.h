@@ -22,6 +22,9 @@ class IoDeadline {
   // deadline still does.
   void set_closing(bool is_closing) { is_closing_ = is_closing; }
   bool has_expired() const;
+  Clock::time_point expires_at() const {
+    return Clock::time_point(Clock::duration(deadline_ns_.load()));
+  }
   bool is_interrupted() const;
 
   AVIOInterruptCB callback() { return {&IoDeadline::on_poll, this}; }

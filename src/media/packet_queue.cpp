@@ -13,7 +13,7 @@ void PacketQueue::push(QueueItem item, bool wakes_consumer) {
     }
     items_.push_back(std::move(item));
   }
-  if (wakes_consumer) ready_.notify_one();
+  if (wakes_consumer) ready_.notify_all();
 }
 
 bool PacketQueue::push_or_wait(QueueItem& item, const std::function<bool()>& should_abort) {
@@ -27,13 +27,13 @@ bool PacketQueue::push_or_wait(QueueItem& item, const std::function<bool()>& sho
     };
     while (!has_room()) {
       if (should_abort()) return false;
-      room_.wait_for(lock, std::chrono::milliseconds(20));
+      room_.wait_for(lock, std::chrono::milliseconds(20), has_room);
     }
     if (should_abort()) return false;
     bytes_ += size;
     items_.push_back(std::move(item));
   }
-  ready_.notify_one();
+  ready_.notify_all();
   return true;
 }
 
@@ -44,7 +44,7 @@ std::optional<QueueItem> PacketQueue::pop(std::chrono::milliseconds timeout) {
   items_.pop_front();
   if (auto* packet = std::get_if<MediaPacket>(&item)) bytes_ -= packet->size();
   lock.unlock();
-  room_.notify_one();
+  room_.notify_all();
   return item;
 }
 

@@ -11,6 +11,7 @@
 #include <variant>
 
 #include "media/media_packet.h"
+#include "media/runtime/event_loops.h"
 
 namespace streamrelay::media {
 
@@ -47,7 +48,7 @@ class PacketQueue {
   // Wakes a consumer waiting in pop().
   void wake();
   // Tells a waiting consumer that items pushed without waking it are there.
-  void signal_ready() { ready_.notify_one(); }
+  void signal_ready() { ready_.notify_all(); }
 
   size_t dropped_packets() const;
   size_t size() const;
@@ -57,8 +58,8 @@ class PacketQueue {
 
   QueueLimits limits_;
   mutable std::mutex mutex_;
-  std::condition_variable ready_;
-  std::condition_variable room_;
+  runtime::WakeSignal ready_;
+  runtime::WakeSignal room_;
   std::deque<QueueItem> items_;
   size_t bytes_ = 0;
   size_t dropped_ = 0;

@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "media/runtime/event_loops.h"
 #include "media/sinks/flv/flv_sink.h"
 
 namespace streamrelay::media {
@@ -26,19 +27,28 @@ PipelineRelay::PipelineRelay(Spec spec, RelayObserver* observer,
 
 PipelineRelay::~PipelineRelay() {
   request_stop();
-  if (source_thread_.joinable()) source_thread_.join();
-  if (push_thread_.joinable()) push_thread_.join();
+  if (source_fiber_) source_fiber_->join();
+  if (push_fiber_) push_fiber_->join();
 }
 
 void PipelineRelay::start() {
-  source_thread_ = std::thread([this] { run_guarded("source", [this] { source_->run(); }); });
-  push_thread_ = std::thread([this] { run_guarded("push", [this] { push_->run(); }); });
+  auto& loop = runtime::EventLoops::shared().pick();
+  source_fiber_ = runtime::Fiber::spawn(loop, spec_.task_id, [this] {
+    run_guarded("source",
+                [this] { runtime::run_leg(source_->runs_on_loop(), [this] { source_->run(); }); });
+  });
+  push_fiber_ = runtime::Fiber::spawn(loop, spec_.task_id, [this] {
+    run_guarded("push",
+                [this] { runtime::run_leg(push_->runs_on_loop(), [this] { push_->run(); }); });
+  });
 }
 
 void PipelineRelay::request_stop() {
   stop_requested_ = true;
   source_->wake();
   queue_.wake();
+  if (source_fiber_) source_fiber_->unpark();
+  if (push_fiber_) push_fiber_->unpark();
 }
 
 void PipelineRelay::run_guarded(const char* leg, const std::function<void()>& body) {
@@ -51,7 +61,7 @@ void PipelineRelay::run_guarded(const char* leg, const std::function<void()>& bo
                   error.what());
     status_.on_failure(std::string("internal error in the ") + leg + " leg");
   }
-  ++threads_done_;
+  ++legs_done_;
 }
 
 }  // namespace streamrelay::media

@@ -4,7 +4,6 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "media/io_deadline.h"
 #include "media/packet_queue.h"
@@ -12,11 +11,12 @@
 #include "media/relay.h"
 #include "media/relay_events.h"
 #include "media/relay_status.h"
+#include "media/runtime/fiber.h"
 #include "media/source_leg.h"
 
 namespace streamrelay::media {
 
-// A relay as two legs on their own threads joined by a bounded queue: a source leg (live or
+// A relay as two legs, fibers of one event loop, joined by a bounded queue: a source leg (live or
 // playlist) and the destination leg, so a reconnect on one side never restarts the other.
 class PipelineRelay final : public Relay {
  public:
@@ -37,8 +37,8 @@ class PipelineRelay final : public Relay {
 
   void start() override;
   void request_stop() override;
-  bool has_stopped() const override { return threads_done_ == 2; }
-  bool has_failed() const override { return threads_done_ > 0 && !stop_requested_; }
+  bool has_stopped() const override { return legs_done_ == 2; }
+  bool has_failed() const override { return legs_done_ > 0 && !stop_requested_; }
   RelaySnapshot snapshot() override { return status_.snapshot(); }
   void update_sources(const SourceUpdate& update) override { source_->update_sources(update); }
   void set_paused(bool is_paused) override { source_->set_paused(is_paused); }
@@ -49,7 +49,7 @@ class PipelineRelay final : public Relay {
 
   Spec spec_;
   std::atomic<bool> stop_requested_{false};
-  std::atomic<int> threads_done_{0};
+  std::atomic<int> legs_done_{0};
   PacketQueue queue_;
   RelayStatus status_;
   IoDeadline pull_deadline_;
@@ -57,8 +57,8 @@ class PipelineRelay final : public Relay {
   LegContext context_;
   std::unique_ptr<SourceLeg> source_;
   std::unique_ptr<PushLeg> push_;
-  std::thread source_thread_;
-  std::thread push_thread_;
+  std::shared_ptr<runtime::Fiber> source_fiber_;
+  std::shared_ptr<runtime::Fiber> push_fiber_;
 };
 
 }  // namespace streamrelay::media

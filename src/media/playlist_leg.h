@@ -1,6 +1,5 @@
 #pragma once
 
-#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -11,6 +10,7 @@
 #include "media/io_deadline.h"
 #include "media/playlist_cursor.h"
 #include "media/relays.h"
+#include "media/runtime/event_loops.h"
 #include "media/source_leg.h"
 #include "media/sources/av/av_source.h"
 
@@ -25,6 +25,7 @@ class PlaylistLeg final : public SourceLeg {
   PlaylistLeg(const LegContext& context, IoDeadline& deadline, const SourcePlan& plan);
 
   void run() override;
+  bool runs_on_loop() const override { return false; }
   void wake() override;
   void update_sources(const SourceUpdate& update) override;
   void set_paused(bool is_paused) override;
@@ -68,7 +69,7 @@ class PlaylistLeg final : public SourceLeg {
   bool has_new_cursor_ = false;
 
   mutable std::mutex mutex_;
-  std::condition_variable wake_;
+  runtime::WakeSignal wake_;
   std::optional<SourceUpdate> pending_update_;
   std::optional<int64_t> pending_loop_limit_;
   bool wants_pause_ = false;

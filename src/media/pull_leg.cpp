@@ -60,9 +60,11 @@ void PullLeg::wake() {
 void PullLeg::run() {
   while (!context_.stop_requested) {
     has_new_urls_ = false;
-    pump(current_url());
+    SourceUrl url = current_url();
+    // Our RTMP client parks this fiber; FFmpeg's inputs block, on a worker thread.
+    runtime::run_leg(source_->opens_on_loop(url.url), [&] { pump(url); });
     signal_packets();
-    source_->close();
+    runtime::run_leg(source_->reads_on_loop(), [this] { source_->close(); });
     if (context_.stop_requested) break;
     if (!has_new_urls_) wait_backoff();
   }
@@ -91,6 +93,11 @@ std::shared_ptr<const SegmentInfo> PullLeg::open_source(const SourceUrl& source_
 void PullLeg::pump(const SourceUrl& source_url) {
   auto segment = open_source(source_url);
   if (!segment) return;
+  runtime::run_leg(source_->reads_on_loop(), [&] { read_packets(source_url, segment); });
+}
+
+void PullLeg::read_packets(const SourceUrl& source_url,
+                           const std::shared_ptr<const SegmentInfo>& segment) {
   auto opened_at = Clock::now();
   bool has_recovered = false;
   // Nothing waits until a second after the start point (a keyframe, or any packet without
@@ -121,7 +128,7 @@ void PullLeg::pump(const SourceUrl& source_url) {
     // A read that had to wait means the relay has caught up with the live source: it lets data
     // gather for a moment, so the next wake-up reads several packets instead of one.
     if (is_steady && !is_batched && !pacer && now - read_started > kCaughtUpRead) {
-      std::this_thread::sleep_for(context_.settings.live_read_batch);
+      runtime::sleep_for(context_.settings.live_read_batch);
     }
     context_.status.add_bytes_in(static_cast<int64_t>(packet.size()));
     if (is_replay(packet)) continue;

@@ -13,6 +13,7 @@
 #include "media/relay.h"
 #include "media/relay_events.h"
 #include "media/relay_status.h"
+#include "media/runtime/event_loops.h"
 #include "media/replay_guard.h"
 #include "media/source.h"
 #include "media/source_leg.h"
@@ -39,6 +40,7 @@ class PullLeg final : public SourceLeg {
   using Clock = std::chrono::steady_clock;
 
   void pump(const SourceUrl& url);
+  void read_packets(const SourceUrl& url, const std::shared_ptr<const SegmentInfo>& segment);
   // Opens the source and announces its segment; null (the failure reported) when it fails.
   std::shared_ptr<const SegmentInfo> open_source(const SourceUrl& url);
   // True for a packet the destination already has (counted, and logged once the run ends).
@@ -66,7 +68,7 @@ class PullLeg final : public SourceLeg {
   bool has_unsignalled_packets_ = false;
 
   std::mutex mutex_;
-  std::condition_variable wake_;
+  runtime::WakeSignal wake_;
   std::vector<SourceUrl> urls_;
   std::string reported_skipped_;
   size_t url_index_ = 0;

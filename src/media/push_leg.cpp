@@ -2,9 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include <thread>
-
 #include "media/av_handles.h"
+#include "media/rtmp/rtmp_client.h"
+#include "media/runtime/event_loops.h"
 #include "net/url_masking.h"
 
 namespace streamrelay::media {
@@ -29,6 +29,10 @@ PushLeg::PushLeg(LegContext context, std::string destination_url, bool is_paced,
       backoff_(context_.settings.backoff),
       pacer_(context_.settings.pacing_lead, context_.settings.pacing_max_lag) {
   sink_->set_batching(!is_paced_);  // live: one send per batch; files: each packet when due
+}
+
+bool PushLeg::runs_on_loop() const {
+  return RtmpClient::handles(destination_url_);
 }
 
 void PushLeg::flush_batch() {
@@ -77,8 +81,7 @@ void PushLeg::run() {
       if (is_drained || Clock::now() - first_unflushed_ > 2 * context_.settings.live_write_batch) {
         flush_batch();
       }
-      if (is_drained && is_trickling)
-        std::this_thread::sleep_for(context_.settings.live_write_batch);
+      if (is_drained && is_trickling) runtime::sleep_for(context_.settings.live_write_batch);
     }
   }
   finish_item();
@@ -185,7 +188,7 @@ bool PushLeg::connect_for(const MediaPacket&) {
     if (context_.stop_requested) return false;
     auto wait =
         std::min<Clock::duration>(next_connect_ - Clock::now(), std::chrono::milliseconds(50));
-    if (wait > Clock::duration::zero()) std::this_thread::sleep_for(wait);
+    if (wait > Clock::duration::zero()) runtime::sleep_for(wait);
   }
   return true;
 }
@@ -323,7 +326,7 @@ bool PushLeg::start_slate() {
   bool is_cached = slate_ && slate_for_video_ == (like.video ? like.video->params : nullptr) &&
                    slate_for_audio_ == (like.audio ? like.audio->params : nullptr);
   if (!is_cached) {
-    slate_ = Slate::make(like);
+    slate_ = runtime::blocking_call([&] { return Slate::make(like); });  // encodes: off the loop
     slate_for_video_ = like.video ? like.video->params : nullptr;
     slate_for_audio_ = like.audio ? like.audio->params : nullptr;
   }
@@ -366,7 +369,7 @@ void PushLeg::wait_until_due(int64_t dts) {
   for (;;) {
     auto delay = pacer_.delay_for(dts, Clock::now());
     if (delay <= Clock::duration::zero() || context_.stop_requested) return;
-    std::this_thread::sleep_for(std::min<Clock::duration>(delay, kSlice));
+    runtime::sleep_for(std::min<Clock::duration>(delay, kSlice));
   }
 }
 

@@ -34,8 +34,10 @@ class PushLeg {
   // A standby source is there to take over: the slate waits a little longer for it.
   void set_has_standby(bool has_standby) { has_standby_ = has_standby; }
 
-  // The leg's thread body; returns when a stop is requested.
+  // The leg's body; returns when a stop is requested.
   void run();
+  // Only our own RTMP client parks instead of blocking (an rtmps:// session is FFmpeg's).
+  bool runs_on_loop() const;
 
  private:
   using Clock = std::chrono::steady_clock;

@@ -44,6 +44,13 @@ class Source {
   // The next packet of a selected track, timestamps in ms; an error (kind `ended` at the end).
   virtual std::optional<SourceError> read(MediaPacket& out) = 0;
   virtual void close() = 0;
+  // True when open(url) parks a fiber instead of blocking its thread (our own RTMP client);
+  // reads_on_loop() then tells whether the opened input's reads do too.
+  virtual bool opens_on_loop(const std::string& url) const {
+    (void)url;
+    return false;
+  }
+  virtual bool reads_on_loop() const { return false; }
   // What the opened input has that is skipped.
   virtual SkippedTracks skipped_tracks() const { return {}; }
   // True when read() can let a live stream's packets gather between wake-ups itself (once

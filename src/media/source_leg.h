@@ -30,12 +30,16 @@ struct LegContext {
   }
 };
 
-// The half of a relay that reads a source and fills the queue, on its own thread.
+// The half of a relay that reads a source and fills the queue, as a fiber of an event loop (or
+// on a worker thread when it is made of calls that block).
 class SourceLeg {
  public:
   virtual ~SourceLeg() = default;
-  // The thread body; returns when a stop is requested.
+  // The leg's body; returns when a stop is requested.
   virtual void run() = 0;
+  // False for a leg whose every step is a blocking FFmpeg call (a playlist of files): its body
+  // runs on a worker thread instead of parking its loop's fibers behind it.
+  virtual bool runs_on_loop() const { return true; }
   // Wakes the leg from any wait (to stop or to take a change).
   virtual void wake() = 0;
   virtual void update_sources(const SourceUpdate& update) = 0;

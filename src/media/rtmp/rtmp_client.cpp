@@ -19,6 +19,7 @@
 #include "media/rtmp/amf0.h"
 #include "media/rtmp/commands.h"
 #include "media/rtmp/rtmp_url.h"
+#include "media/runtime/event_loops.h"
 
 extern "C" {
 #include <libavutil/error.h>
@@ -66,6 +67,7 @@ bool RtmpClient::should_fall_back(int code) {
 }
 
 RtmpClient::~RtmpClient() {
+  watch_.release();
   if (fd_ >= 0) ::close(fd_);
 }
 
@@ -93,13 +95,15 @@ void RtmpClient::free_io(AVIOContext*& io) {
 }
 
 int RtmpClient::wait_for(short events) {
-  for (;;) {
-    if (deadline_.is_interrupted()) return AVERROR_EXIT;
-    pollfd entry{fd_, events, 0};
-    int ready = ::poll(&entry, 1, kPollSliceMs);
-    if (ready > 0) return 0;
-    if (ready < 0 && errno != EINTR) return AVERROR(errno);
-  }
+  // Returns after each wake-up (the socket ready, a slice over, a stop asked): the caller tries
+  // the socket again, which is what tells whether it is ready.
+  if (deadline_.is_interrupted()) return AVERROR_EXIT;
+  // A fiber is woken by a stop request itself; a thread looks at its flag every slice.
+  auto until = runtime::Fiber::current()
+                   ? deadline_.expires_at()
+                   : runtime::Clock::now() + std::chrono::milliseconds(kPollSliceMs);
+  runtime::wait_fd(watch_, fd_, events == POLLOUT, until);
+  return deadline_.is_interrupted() ? AVERROR_EXIT : 0;
 }
 
 int RtmpClient::connect_socket(const std::string& host, const std::string& port) {
@@ -125,7 +129,9 @@ int RtmpClient::connect_to(const addrinfo& address) {
   if (fd_ < 0) return AVERROR(errno);
   int rc = ::connect(fd_, address.ai_addr, address.ai_addrlen);
   if (rc < 0 && errno == EINPROGRESS) {
-    rc = wait_for(POLLOUT);
+    pollfd entry{fd_, POLLOUT, 0};
+    while ((rc = wait_for(POLLOUT)) == 0 && ::poll(&entry, 1, 0) == 0) {
+    }
     if (rc == 0) {
       int so_error = 0;
       socklen_t length = sizeof so_error;
@@ -140,6 +146,7 @@ int RtmpClient::connect_to(const addrinfo& address) {
     setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
     return 0;
   }
+  watch_.release();
   ::close(fd_);
   fd_ = -1;
   return rc;
@@ -174,7 +181,7 @@ int RtmpClient::receive_more() {
     if (may_batch) {
       // Caught up with the live stream: let a batch gather, then block only if none came.
       may_batch = false;
-      std::this_thread::sleep_for(read_batch_);
+      runtime::sleep_for(read_batch_);
       if (deadline_.is_interrupted()) return AVERROR_EXIT;
       continue;
     }

@@ -15,6 +15,7 @@
 #include "media/rtmp/chunk_reader.h"
 #include "media/rtmp/chunk_writer.h"
 #include "media/rtmp/commands.h"
+#include "media/runtime/fiber.h"
 #include "media/send_progress.h"
 
 extern "C" {
@@ -112,6 +113,7 @@ class RtmpClient {
 
   IoDeadline& deadline_;
   int fd_ = -1;
+  runtime::FdWatch watch_;  // the socket in its event loop's reactor (on a fiber)
   std::vector<uint8_t> in_;
   size_t in_pos_ = 0;  // next unread byte
   size_t in_end_ = 0;  // end of the bytes received

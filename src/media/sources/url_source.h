@@ -23,6 +23,10 @@ class UrlSource final : public Source {
     flv_.close();
     av_.close();
   }
+  bool opens_on_loop(const std::string& url) const override {
+    return FlvSource::handles(url) && flv_.opens_on_loop(url);
+  }
+  bool reads_on_loop() const override { return active_->reads_on_loop(); }
   SkippedTracks skipped_tracks() const override { return active_->skipped_tracks(); }
   bool batches_reads() const override { return active_->batches_reads(); }
   void set_read_batching(std::chrono::milliseconds period) override {

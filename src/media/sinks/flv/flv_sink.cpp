@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "media/av_logging.h"
+#include "media/runtime/event_loops.h"
 #include "net/egress_policy.h"
 
 namespace streamrelay::media {
@@ -76,12 +77,19 @@ std::optional<SinkError> FlvSink::connect(const std::string& url, const SegmentI
     }
   }
   if (!client_) {
-    AvOptions options;
-    options.set("protocol_whitelist", "rtmp,rtmps,tcp,tls");
-    add_tls_options(settings_.tls, options);
-    rc = avio_open2(&output_->pb, url.c_str(), AVIO_FLAG_WRITE, &output_->interrupt_callback,
-                    options.ptr());
+    // FFmpeg's client blocks: on a fiber, it connects on a worker thread.
+    return runtime::blocking_call([&] {
+      AvOptions options;
+      options.set("protocol_whitelist", "rtmp,rtmps,tcp,tls");
+      add_tls_options(settings_.tls, options);
+      return finish_connect(avio_open2(&output_->pb, url.c_str(), AVIO_FLAG_WRITE,
+                                       &output_->interrupt_callback, options.ptr()));
+    });
   }
+  return finish_connect(rc);
+}
+
+std::optional<SinkError> FlvSink::finish_connect(int rc) {
   if (rc < 0) {
     SinkError error = error_from(rc, "connect");
     close();
@@ -112,6 +120,9 @@ bool FlvSink::can_continue_with(const SegmentInfo& segment) const {
 
 std::optional<SinkError> FlvSink::write(MediaPacket& packet, const TrackConfig* new_config) {
   if (!output_) return SinkError{"write: not connected"};
+  if (!client_ && runtime::Fiber::current()) {
+    return runtime::blocking_call([&] { return write(packet, new_config); });
+  }
   int index = stream_index_[slot(packet.track)];
   if (index < 0) return std::nullopt;  // the session has no such track
   AVPacket* pkt = packet.packet.get();
@@ -139,6 +150,10 @@ std::optional<SinkError> FlvSink::flush() {
 
 void FlvSink::close() {
   if (!output_) return;
+  if (!client_ && runtime::Fiber::current()) {
+    runtime::blocking_call([this] { close(); });
+    return;
+  }
   deadline_.set_closing(true);
   deadline_.arm(kCloseBudget);
   if (is_header_written_) av_write_trailer(output_.get());

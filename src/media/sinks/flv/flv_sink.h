@@ -27,6 +27,8 @@ class FlvSink final : public Sink {
 
  private:
   SinkError error_from(int code, const char* operation) const;
+  // Writes the header of a session whose connection went as `rc` says.
+  std::optional<SinkError> finish_connect(int rc);
 
   IoDeadline& deadline_;
   const RelaySettings& settings_;

@@ -7,6 +7,7 @@
 
 #include "media/av_logging.h"
 #include "media/formats/codec_config.h"
+#include "media/runtime/event_loops.h"
 #include "net/egress_policy.h"
 
 extern "C" {
@@ -117,11 +118,18 @@ std::optional<SourceError> FlvSource::open(const std::string& url) {
     }
   }
   if (!player_) {
-    AvOptions options;
-    options.set("protocol_whitelist", "rtmp,rtmps,tcp,tls");
-    add_tls_options(settings_.tls, options);
-    rc = avio_open2(&io_, url.c_str(), AVIO_FLAG_READ, &interrupt, options.ptr());
+    // FFmpeg's client blocks: on a fiber, it opens (and probes) on a worker thread.
+    return runtime::blocking_call([&] {
+      AvOptions options;
+      options.set("protocol_whitelist", "rtmp,rtmps,tcp,tls");
+      add_tls_options(settings_.tls, options);
+      return finish_open(avio_open2(&io_, url.c_str(), AVIO_FLAG_READ, &interrupt, options.ptr()));
+    });
   }
+  return finish_open(rc);
+}
+
+std::optional<SourceError> FlvSource::finish_open(int rc) {
   if (rc < 0) return error_from(rc, "open");
   uint8_t header[flv::kFileHeaderSize];
   rc = avio_read(io_, header, sizeof header);
@@ -160,10 +168,9 @@ bool FlvSource::has_announced_tracks(std::chrono::nanoseconds elapsed) const {
       skipped_.video.empty() &&
       (video_ || has_nonzero(metadata_, {"videocodecid", "width", "height", "displayWidth",
                                          "displayHeight", "framerate", "fps", "videodatarate"}));
-  bool expects_audio =
-      skipped_.audio.empty() &&
-      (audio_ || has_nonzero(metadata_, {"audiocodecid", "audiosamplerate", "audiodatarate",
-                                         "audiochannels"}));
+  bool expects_audio = skipped_.audio.empty() &&
+                       (audio_ || has_nonzero(metadata_, {"audiocodecid", "audiosamplerate",
+                                                          "audiodatarate", "audiochannels"}));
   bool has_video = video_ && video_->extradata_size > 0;
   bool has_audio = audio_ && (audio_->codec_id != AV_CODEC_ID_AAC || audio_->extradata_size > 0);
   bool has_video_packet = std::any_of(pending_.begin(), pending_.end(), [](const MediaPacket& p) {

@@ -35,8 +35,12 @@ class FlvSource final : public Source {
   void set_wait_hook(std::function<void()> hook) override { wait_hook_ = std::move(hook); }
 
   static bool handles(const std::string& url);
+  bool opens_on_loop(const std::string& url) const override { return RtmpClient::handles(url); }
+  bool reads_on_loop() const override { return player_ != nullptr; }
 
  private:
+  // Reads the file header and probes the tracks of the opened input (`rc`: how the open went).
+  std::optional<SourceError> finish_open(int rc);
   // Reads one tag: a packet into `out` (true), or configuration/metadata only (false).
   std::optional<SourceError> read_tag(MediaPacket& out, bool& has_packet);
   void on_video(int64_t timestamp_ms, MediaPacket& out, bool& has_packet);

@@ -2,6 +2,7 @@
 
 #include "media/runtime/event_loops.h"
 
+#include <arpa/inet.h>
 #include <sys/socket.h>
 
 #include <condition_variable>
@@ -48,7 +49,10 @@ HostAddresses resolve_host(const std::string& host, const std::string& port,
   if (deadline.is_interrupted()) return interrupted();
   using Lookup = int (*)(const char*, const char*, const addrinfo*, addrinfo**);
   const Lookup* plain = lookup.target<Lookup>();
-  if (plain && *plain == &::getaddrinfo) {
+  in6_addr literal{};
+  bool is_literal = ::inet_pton(AF_INET, host.c_str(), &literal) == 1 ||
+                    ::inet_pton(AF_INET6, host.c_str(), &literal) == 1;
+  if (is_literal && plain && *plain == &::getaddrinfo) {
     // An address literal needs no lookup, and so no thread.
     addrinfo hints{};
     hints.ai_socktype = SOCK_STREAM;

@@ -14,7 +14,7 @@
 
 namespace streamrelay::test_support {
 
-NginxRtmp::NginxRtmp(std::string folder)
+NginxRtmp::NginxRtmp(std::string folder, const std::string& extra_applications)
     : folder_(std::move(folder)), rtmp_port_(free_port()), http_port_(free_port()) {
   std::filesystem::create_directories(folder_ + "/logs");
   std::filesystem::create_directories(folder_ + "/tmp");
@@ -24,7 +24,8 @@ NginxRtmp::NginxRtmp(std::string folder)
        << "daemon off;\nmaster_process off;\nworker_processes 1;\n"
        << "error_log " << folder_ << "/logs/error.log info;\n"
        << "pid " << folder_ << "/logs/nginx.pid;\n"
-       << "events { worker_connections 4096; }\n"
+       << "worker_rlimit_nofile 65536;\n"
+       << "events { worker_connections 16384; }\n"
        << "rtmp {\n  server {\n    listen 127.0.0.1:" << rtmp_port_ << ";\n"
        << "    access_log " << folder_ << "/logs/rtmp_access.log;\n"
        << "    application live { live on; }\n"
@@ -33,7 +34,8 @@ NginxRtmp::NginxRtmp(std::string folder)
        // YouTube's "live2?backup=1" arrives as "live2" with arguments.
        << "    application app/inst { live on; }\n"
        << "    application live2 { live on; }\n"
-       << "    application hls { live on; hls on; hls_path " << folder_ << "/hls;"
+       << extra_applications << "    application hls { live on; hls on; hls_path " << folder_
+       << "/hls;"
        << " hls_fragment 1s; hls_playlist_length 6s; }\n  }\n}\n"
        << "http {\n  access_log off;\n  client_body_temp_path " << folder_ << "/tmp;\n"
        << "  proxy_temp_path " << folder_ << "/tmp;\n  fastcgi_temp_path " << folder_ << "/tmp;\n"

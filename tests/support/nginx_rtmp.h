@@ -11,7 +11,8 @@ namespace streamrelay::test_support {
 // A real nginx with the RTMP module on free loopback ports, its files in `folder`.
 class NginxRtmp {
  public:
-  explicit NginxRtmp(std::string folder);
+  // `extra_applications`: more `application` blocks for the rtmp server (e.g. one that pushes).
+  explicit NginxRtmp(std::string folder, const std::string& extra_applications = "");
   ~NginxRtmp();
 
   void start();

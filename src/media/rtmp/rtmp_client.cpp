@@ -156,15 +156,22 @@ int RtmpClient::receive_more() {
   // Unread bytes move to the front; the buffer grows only for a chunk larger than a block.
   if (in_pos_ == in_end_) {
     in_pos_ = in_end_ = 0;
-  } else if (in_.size() - in_end_ < kReadBlock && in_pos_ > 0) {
-    std::memmove(in_.data(), in_.data() + in_pos_, in_end_ - in_pos_);
+  } else if (in_size_ - in_end_ < kReadBlock && in_pos_ > 0) {
+    std::memmove(in_.get(), in_.get() + in_pos_, in_end_ - in_pos_);
     in_end_ -= in_pos_;
     in_pos_ = 0;
   }
-  if (in_.size() - in_end_ < kReadBlock) in_.resize(in_end_ + kReadBlock);
+  if (in_size_ - in_end_ < kReadBlock) {
+    // Not zero-filled: a page of it takes memory only once the network writes there (most of
+    // a relay's reads are a few kilobytes at the front).
+    auto bigger = std::make_unique_for_overwrite<uint8_t[]>(in_end_ + kReadBlock);
+    if (in_end_ > 0) std::memcpy(bigger.get(), in_.get(), in_end_);
+    in_ = std::move(bigger);
+    in_size_ = in_end_ + kReadBlock;
+  }
   bool may_batch = read_batch_.count() > 0 && !is_publishing_;
   for (;;) {
-    ssize_t got = ::recv(fd_, in_.data() + in_end_, in_.size() - in_end_, 0);
+    ssize_t got = ::recv(fd_, in_.get() + in_end_, in_size_ - in_end_, 0);
     if (got > 0) {
       if (is_acking_quickly_) {
         int on = 1;
@@ -233,8 +240,7 @@ int RtmpClient::handshake() {
   if (int rc = send_all(c0c1); rc < 0) return rc;
   if (int rc = ensure(1 + 2 * kHandshakeSize); rc < 0) return rc;
   if (in_[in_pos_] != 3) return AVERROR_INVALIDDATA;
-  std::vector<uint8_t> c2(in_.begin() + static_cast<long>(in_pos_ + 1),
-                          in_.begin() + static_cast<long>(in_pos_ + 1 + kHandshakeSize));
+  std::vector<uint8_t> c2(in_.get() + in_pos_ + 1, in_.get() + in_pos_ + 1 + kHandshakeSize);
   in_pos_ += 1 + 2 * kHandshakeSize;
   return send_all(c2);
 }
@@ -253,7 +259,7 @@ int RtmpClient::send_message(uint32_t csid, uint8_t type, uint32_t stream_id,
 int RtmpClient::read_message(Message& out) {
   for (;;) {
     // The reader takes chunks straight from the receive buffer; one not yet whole waits there.
-    ChunkReader::Result result = chunk_reader_.read({in_.data() + in_pos_, in_end_ - in_pos_}, out);
+    ChunkReader::Result result = chunk_reader_.read({in_.get() + in_pos_, in_end_ - in_pos_}, out);
     in_pos_ += result.consumed;
     if (result.status == ChunkReader::Status::kError) return AVERROR_INVALIDDATA;
     if (result.status == ChunkReader::Status::kMessage) break;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -114,7 +115,8 @@ class RtmpClient {
   IoDeadline& deadline_;
   int fd_ = -1;
   runtime::FdWatch watch_;  // the socket in its event loop's reactor (on a fiber)
-  std::vector<uint8_t> in_;
+  std::unique_ptr<uint8_t[]> in_;
+  size_t in_size_ = 0;
   size_t in_pos_ = 0;  // next unread byte
   size_t in_end_ = 0;  // end of the bytes received
   uint64_t bytes_received_ = 0;

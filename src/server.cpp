@@ -25,6 +25,8 @@
 #include "media/access_policy.h"
 #include "media/av_logging.h"
 #include "media/file_spool.h"
+#include "media/runtime/event_loops.h"
+#include "media/runtime/memory_budget.h"
 #include "net/egress_policy.h"
 #include "notify/callback_dispatcher.h"
 #include "observe/metrics.h"
@@ -67,6 +69,19 @@ constexpr const char* kSystemCaBundle = "/etc/ssl/certs/ca-certificates.crt";
 // The CA bundle for --tls-ca-file: the system store and the given CAs in one file in the data
 // folder (libavformat's TLS takes a single file, which replaces the system store); "" without
 // --tls-ca-file; nullopt when it cannot be written.
+void configure_data_plane(const ServerConfig& config) {
+  media::runtime::EventLoops::configure(config.media_threads);
+  media::runtime::WorkerPool::configure(config.blocking_threads);
+  int64_t budget = config.relay_memory_mb * 1024 * 1024;
+  if (budget == 0) {
+    budget = static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGE_SIZE) / 2;
+  }
+  media::runtime::MemoryBudget::shared().set_limit(budget);
+  spdlog::info("event=data_plane loops={} blocking_threads_max={} relay_memory_mb={}",
+               media::runtime::EventLoops::shared().size(), config.blocking_threads,
+               budget / 1024 / 1024);
+}
+
 std::optional<std::string> write_tls_ca_bundle(const ServerConfig& config) {
   if (config.tls_ca_file.empty()) return "";
   std::ifstream extra(config.tls_ca_file);
@@ -133,6 +148,7 @@ int run_server(const ServerConfig& config) {
     return 2;
   }
   media::route_ffmpeg_logs();
+  configure_data_plane(config);
   curl_global_init(CURL_GLOBAL_DEFAULT);
   task::SystemClock clock;
   auto authenticator = make_authenticator(config, address, clock);

@@ -66,6 +66,23 @@ void add_serve_options(CLI::App& command, ServerConfig& config) {
       ->check(CLI::Range(1, 16))
       ->capture_default_str();
   command
+      .add_option("--media-threads", config.media_threads,
+                  "event loops that run every relay (0: one per core)")
+      ->check(CLI::Range(0, 256))
+      ->capture_default_str();
+  command
+      .add_option(
+          "--blocking-threads", config.blocking_threads,
+          "worker threads for blocking FFmpeg calls (files, HLS, SRT, RTSP, rtmps), at most")
+      ->check(CLI::Range(1, 65536))
+      ->capture_default_str();
+  command
+      .add_option("--relay-memory-mb", config.relay_memory_mb,
+                  "memory all relays may hold in queues and caches; a relay that would start "
+                  "beyond 90% of it is refused (0: half of the machine's memory)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 30))
+      ->capture_default_str();
+  command
       .add_option("--http-read-timeout-s", config.http_read_timeout_s,
                   "a client must send a whole request (or its next one) within this time")
       ->check(CLI::Range(1, 3600))

@@ -29,6 +29,11 @@ struct ServerConfig {
   // Failed authentications per client address per minute (and in a burst) before it gets 429s.
   double auth_failures_per_minute = 30;
   int io_threads = 2;
+  // The data plane: event loops (0: one per core), worker threads for blocking FFmpeg calls at
+  // most, and the memory relays may hold in queues and caches (0: half of the machine's).
+  int media_threads = 0;
+  int blocking_threads = 512;
+  int64_t relay_memory_mb = 0;
   int http_read_timeout_s = 30;
   int64_t max_connections = 1024;
   int64_t max_connections_per_client = 64;

@@ -33,6 +33,12 @@ FailoverLeg::Feed::Feed(FailoverLeg* owner, const FeedSpec& spec, bool is_standb
       last_packet(Clock::now()),
       steady_since(Clock::now()) {}
 
+void FailoverLeg::Feed::clear_cache() {
+  runtime::MemoryBudget::shared().release(static_cast<int64_t>(since_keyframe_bytes));
+  since_keyframe.clear();
+  since_keyframe_bytes = 0;
+}
+
 FailoverLeg::FailoverLeg(const LegContext& context, FeedSpec primary, FeedSpec standby,
                          std::chrono::milliseconds stability_window)
     : context_(context), stability_window_(stability_window) {
@@ -122,8 +128,7 @@ void FailoverLeg::take(Feed& feed, QueueItem& item, bool is_active) {
   if (auto* segment = std::get_if<std::shared_ptr<const SegmentInfo>>(&item)) {
     feed.segment = *segment;
     feed.steady_since = now;  // a (re)opened source starts its steady period again
-    feed.since_keyframe.clear();
-    feed.since_keyframe_bytes = 0;
+    feed.clear_cache();
   } else if (auto* packet = std::get_if<MediaPacket>(&item)) {
     if (now - feed.last_packet > context_.settings.stall_threshold) feed.steady_since = now;
     feed.last_packet = now;
@@ -131,17 +136,19 @@ void FailoverLeg::take(Feed& feed, QueueItem& item, bool is_active) {
       bool is_keyframe = packet->is_keyframe && packet->track == TrackKind::video;
       bool is_audio_only = feed.segment && !feed.segment->video;
       if (is_keyframe || is_audio_only) {
-        feed.since_keyframe.clear();
-        feed.since_keyframe_bytes = 0;
+        feed.clear_cache();
         feed.has_new_keyframe = true;
       }
       if (!feed.since_keyframe.empty() || is_keyframe || is_audio_only) {
+        auto size = static_cast<int64_t>(packet->size());
+        // Past its own bound or the node's budget, the cache starts again at the next keyframe.
+        if (feed.since_keyframe_bytes + packet->size() > kMaxKeyframeCacheBytes ||
+            !runtime::MemoryBudget::shared().try_reserve(size)) {
+          feed.clear_cache();
+          return;
+        }
         feed.since_keyframe_bytes += packet->size();
         feed.since_keyframe.push_back(std::move(*packet));
-        if (feed.since_keyframe_bytes > kMaxKeyframeCacheBytes) {
-          feed.since_keyframe.clear();
-          feed.since_keyframe_bytes = 0;
-        }
       }
       return;
     }
@@ -201,11 +208,9 @@ void FailoverLeg::switch_to(Feed& feed, RelayEventKind alarm, const std::string&
       segment->backlog_last_dts = feed.since_keyframe.back().dts();
     forward(std::shared_ptr<const SegmentInfo>(std::move(segment)));
   }
-  while (!feed.since_keyframe.empty()) {
-    forward(std::move(feed.since_keyframe.front()));
-    feed.since_keyframe.pop_front();
-  }
-  feed.since_keyframe_bytes = 0;
+  std::deque<MediaPacket> held = std::move(feed.since_keyframe);
+  feed.clear_cache();
+  for (MediaPacket& packet : held) forward(std::move(packet));
 }
 
 }  // namespace streamrelay::media

@@ -11,13 +11,14 @@
 #include "media/packet_queue.h"
 #include "media/relay_status.h"
 #include "media/runtime/fiber.h"
+#include "media/runtime/memory_budget.h"
 #include "media/source_leg.h"
 
 namespace streamrelay::media {
 
 // A source leg made of two: the primary and a standby, each a full source leg (live or
-// playlist) as a fiber of the relay's loop with its own small queue. Both run all the time (a hot standby
-// switches in at once). The selector forwards the active one's packets; when the primary
+// playlist) as a fiber of the relay's loop with its own small queue. Both run all the time (a hot
+// standby switches in at once). The selector forwards the active one's packets; when the primary
 // delivers nothing for the stall threshold it switches to the standby, and back once the
 // primary has flowed steadily for the stability window, on a keyframe. Each switch starts a new
 // segment, so the destination leg re-anchors the timeline and nothing reconnects.
@@ -57,6 +58,9 @@ class FailoverLeg final : public SourceLeg {
 
   struct Feed {
     Feed(FailoverLeg* owner, const FeedSpec& spec, bool is_standby);
+    ~Feed() { clear_cache(); }
+    // Empties the keyframe cache, its bytes given back to the node's budget.
+    void clear_cache();
 
     std::string role;
     FeedObserver observer;

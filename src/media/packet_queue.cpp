@@ -9,6 +9,15 @@ void PacketQueue::push(QueueItem item, bool wakes_consumer) {
       if (bytes_ + packet->size() > limits_.max_bytes || items_.size() + 1 > limits_.max_items) {
         drop_packets_locked();
       }
+      auto size = static_cast<int64_t>(packet->size());
+      if (!budget_.try_reserve(size)) {
+        // The node's budget is spent: this relay's backlog goes, as when its own queue is full.
+        drop_packets_locked();
+        if (!budget_.try_reserve(size)) {
+          ++dropped_;
+          return;
+        }
+      }
       bytes_ += packet->size();
     }
     items_.push_back(std::move(item));
@@ -25,11 +34,15 @@ bool PacketQueue::push_or_wait(QueueItem& item, const std::function<bool()>& sho
       return items_.empty() ||
              (bytes_ + size <= limits_.max_bytes && items_.size() + 1 <= limits_.max_items);
     };
-    while (!has_room()) {
+    // A file source waits for room in its queue and in the node's budget alike.
+    while (!has_room() || !budget_.try_reserve(static_cast<int64_t>(size))) {
       if (should_abort()) return false;
       room_.wait_for(lock, std::chrono::milliseconds(20), has_room);
     }
-    if (should_abort()) return false;
+    if (should_abort()) {
+      budget_.release(static_cast<int64_t>(size));
+      return false;
+    }
     bytes_ += size;
     items_.push_back(std::move(item));
   }
@@ -42,7 +55,10 @@ std::optional<QueueItem> PacketQueue::pop(std::chrono::milliseconds timeout) {
   if (!ready_.wait_for(lock, timeout, [this] { return !items_.empty(); })) return std::nullopt;
   QueueItem item = std::move(items_.front());
   items_.pop_front();
-  if (auto* packet = std::get_if<MediaPacket>(&item)) bytes_ -= packet->size();
+  if (auto* packet = std::get_if<MediaPacket>(&item)) {
+    bytes_ -= packet->size();
+    budget_.release(static_cast<int64_t>(packet->size()));
+  }
   lock.unlock();
   room_.notify_all();
   return item;
@@ -63,6 +79,7 @@ void PacketQueue::drop_packets_locked() {
     }
   }
   items_.clear();
+  budget_.release(static_cast<int64_t>(bytes_));
   bytes_ = 0;
   if (newest_segment) items_.emplace_back(std::move(newest_segment));
   items_.emplace_back(QueueGap{});

@@ -12,6 +12,7 @@
 
 #include "media/media_packet.h"
 #include "media/runtime/event_loops.h"
+#include "media/runtime/memory_budget.h"
 
 namespace streamrelay::media {
 
@@ -35,7 +36,14 @@ struct QueueLimits {
 // consumer is told to resume on a keyframe.
 class PacketQueue {
  public:
-  explicit PacketQueue(QueueLimits limits = {}) : limits_(limits) {}
+  // What it holds also counts against the node's `budget`: when that is spent, the queue drops
+  // as when it is full itself.
+  explicit PacketQueue(QueueLimits limits = {},
+                       runtime::MemoryBudget& budget = runtime::MemoryBudget::shared())
+      : limits_(limits), budget_(budget) {}
+  ~PacketQueue() { budget_.release(static_cast<int64_t>(bytes_)); }
+  PacketQueue(const PacketQueue&) = delete;
+  PacketQueue& operator=(const PacketQueue&) = delete;
 
   // `wakes_consumer` false: more follows at once, the consumer is woken by the last of them.
   void push(QueueItem item, bool wakes_consumer = true);
@@ -57,6 +65,7 @@ class PacketQueue {
   void drop_packets_locked();
 
   QueueLimits limits_;
+  runtime::MemoryBudget& budget_;
   mutable std::mutex mutex_;
   runtime::WakeSignal ready_;
   runtime::WakeSignal room_;

@@ -1,10 +1,13 @@
 #include "media/pipeline_relay.h"
 
+#include <stdexcept>
+
 #include "media/av_logging.h"
 
 #include <spdlog/spdlog.h>
 
 #include "media/runtime/event_loops.h"
+#include "media/runtime/memory_budget.h"
 #include "media/sinks/flv/flv_sink.h"
 
 namespace streamrelay::media {
@@ -32,6 +35,9 @@ PipelineRelay::~PipelineRelay() {
 }
 
 void PipelineRelay::start() {
+  // Refused before anything starts; the supervisor reports it and tries again later.
+  auto& budget = runtime::MemoryBudget::shared();
+  if (!budget.admits_new_relay()) throw std::runtime_error(budget.describe());
   auto& loop = runtime::EventLoops::shared().pick();
   source_fiber_ = runtime::Fiber::spawn(loop, spec_.task_id, [this] {
     run_guarded("source",

@@ -60,3 +60,57 @@ TEST(PacketQueue, ItemCountIsBoundedToo) {
   for (int i = 0; i < 100; ++i) queue.push(packet_of(1));
   EXPECT_LE(queue.size(), 9u);
 }
+
+TEST(PacketQueue, TheNodesBudgetBoundsWhatAllQueuesHoldTogether) {
+  runtime::MemoryBudget budget(210);
+  PacketQueue first({.max_bytes = 1000, .max_items = 100}, budget);
+  PacketQueue second({.max_bytes = 1000, .max_items = 100}, budget);
+  first.push(packet_of(100));
+  first.push(packet_of(100));
+  EXPECT_EQ(budget.used(), 200);
+  // The second queue's packet does not fit the budget: it drops its own (empty) backlog and,
+  // still short, the packet itself; the first queue keeps what it holds.
+  second.push(packet_of(100));
+  EXPECT_EQ(second.dropped_packets(), 1u);
+  EXPECT_EQ(first.dropped_packets(), 0u);
+  EXPECT_EQ(budget.used(), 200);
+  ASSERT_TRUE(first.pop(10ms));
+  EXPECT_EQ(budget.used(), 100);
+  second.push(packet_of(100));
+  EXPECT_EQ(budget.used(), 200);
+  // A queue that over-runs the budget gives up its own backlog first.
+  second.push(packet_of(100));
+  EXPECT_EQ(second.dropped_packets(), 2u);
+  EXPECT_EQ(budget.used(), 200);
+  EXPECT_FALSE(budget.admits_new_relay());
+  first.drop_packets();
+  EXPECT_EQ(budget.used(), 100);
+  EXPECT_TRUE(budget.admits_new_relay());
+}
+
+TEST(PacketQueue, WhatAQueueHoldsGoesBackToTheBudgetWhenItGoes) {
+  runtime::MemoryBudget budget(1000);
+  {
+    PacketQueue queue({.max_bytes = 1000, .max_items = 100}, budget);
+    queue.push(packet_of(300));
+    QueueItem item = packet_of(200);
+    EXPECT_TRUE(queue.push_or_wait(item, [] { return false; }));
+    EXPECT_EQ(budget.used(), 500);
+  }
+  EXPECT_EQ(budget.used(), 0);
+}
+
+TEST(PacketQueue, AFileSourceWaitsForTheBudgetInsteadOfDropping) {
+  runtime::MemoryBudget budget(100);
+  PacketQueue other({.max_bytes = 1000, .max_items = 100}, budget);
+  PacketQueue queue({.max_bytes = 1000, .max_items = 100}, budget);
+  other.push(packet_of(80));
+  QueueItem item = packet_of(50);
+  int polls = 0;
+  EXPECT_FALSE(queue.push_or_wait(item, [&] { return ++polls > 3; }));
+  EXPECT_EQ(queue.dropped_packets(), 0u);
+  EXPECT_EQ(budget.used(), 80);
+  ASSERT_TRUE(other.pop(10ms));
+  EXPECT_TRUE(queue.push_or_wait(item, [] { return false; }));
+  EXPECT_EQ(budget.used(), 50);
+}

@@ -109,6 +109,7 @@ void Fiber::start() {
           spdlog::error("event=fiber_crashed label={} error=\"{}\"", label_, error.what());
         }
         body_ = nullptr;
+        timer_.cancel();  // a park's timer lets go of the fiber now, not when it would expire
         {
           std::lock_guard lock(done_mutex_);
           is_done_ = true;

@@ -2,7 +2,8 @@
 // `ffmpeg -c copy` processes, as nginx-rtmp's own push relay and as N tasks in one streamrelay
 // process, side by side; then at ~3 Mbps.
 // Usage: density_bench [N ...] (default 10 100 1000); DENSITY_WINDOW_S (default 30),
-// DENSITY_HIGH_RELAYS (relays of the ~3 Mbps source, default 100), DENSITY_FFMPEG_MAX.
+// DENSITY_HIGH_RELAYS (relays of the ~3 Mbps source, default 100), DENSITY_FFMPEG_MAX,
+// DENSITY_WAYS (which ways run, e.g. "streamrelay" to find how many relays a machine carries).
 #include <signal.h>
 #include <cctype>
 
@@ -206,25 +207,36 @@ Measure run_streamrelay(NginxRtmp& nginx, const std::string& source, int relays,
 }
 
 // One way after another at each count, so they share the machine and the source alike.
+// Whether DENSITY_WAYS (a comma-separated list of ffmpeg, nginx, streamrelay; all when unset)
+// names `way`.
+bool is_wanted(const std::string& way) {
+  const char* ways = std::getenv("DENSITY_WAYS");
+  return !ways || ("," + std::string(ways) + ",").find("," + way + ",") != std::string::npos;
+}
+
 std::vector<Measure> run_all(NginxRtmp& nginx, const std::string& source, int relays,
                              int ffmpeg_max, const std::string& folder) {
   std::vector<Measure> ways;
-  if (relays <= ffmpeg_max) {
+  if (relays <= ffmpeg_max && is_wanted("ffmpeg")) {
     ways.push_back(run_ffmpeg(nginx, source, relays, folder));
   } else {
     ways.push_back(Measure{"ffmpeg -c copy", relays});
   }
-  ways.push_back(run_nginx_relay(nginx, source, relays, folder));
-  ways.push_back(run_streamrelay(nginx, source, relays, folder));
+  ways.push_back(is_wanted("nginx") ? run_nginx_relay(nginx, source, relays, folder)
+                                    : Measure{"nginx-rtmp push", relays});
+  ways.push_back(is_wanted("streamrelay") ? run_streamrelay(nginx, source, relays, folder)
+                                          : Measure{"streamrelay", relays});
   std::fprintf(stderr, "done: %d relays of %s\n", relays, source.c_str());
   return ways;
 }
 
 void add_rows(Table& table, const std::vector<Measure>& ways, int ffmpeg_max) {
   for (const Measure& m : ways) {
-    if (m.way == "ffmpeg -c copy" && m.relays > ffmpeg_max) {
-      table.add({m.way, std::to_string(m.relays), "not run: beyond this machine", "", "", "", "",
-                 "", "", "", ""});
+    if (m.window_s == 0) {
+      bool is_beyond = m.way == "ffmpeg -c copy" && m.relays > ffmpeg_max;
+      table.add({m.way, std::to_string(m.relays),
+                 is_beyond ? "not run: beyond this machine" : "not run (DENSITY_WAYS)", "", "", "",
+                 "", "", "", "", ""});
       continue;
     }
     table.add({m.way, std::to_string(m.relays), fixed(m.cpu_per_relay_minute, 4),

@@ -7,9 +7,9 @@
 #include <span>
 #include <vector>
 
-#include "media/rtmp/aggregate.h"
-#include "media/rtmp/chunk_reader.h"
-#include "media/rtmp/chunk_writer.h"
+#include "media/rtmp/codec/aggregate.h"
+#include "media/rtmp/codec/chunk_reader.h"
+#include "media/rtmp/codec/chunk_writer.h"
 
 using namespace streamrelay::media::rtmp;
 

@@ -1,6 +1,6 @@
 #include "control/relay_factory.h"
 
-#include "media/relays.h"
+#include "media/relay/relays.h"
 #include "net/url_masking.h"
 #include "task/url_rules.h"
 

@@ -3,8 +3,8 @@
 #include <chrono>
 #include <memory>
 
-#include "media/relay.h"
-#include "media/relay_events.h"
+#include "media/relay/relay.h"
+#include "media/relay/relay_events.h"
 #include "task/task_spec.h"
 
 namespace streamrelay::control {

@@ -148,7 +148,7 @@ void Supervisor::run() {
 
 void Supervisor::shut_down() {
   for (auto& [id, entry] : entries_) stop_relay(entry);
-  stopping_.clear();  // joins every relay's threads
+  stopping_.clear();  // waits for every relay's legs to end
   try {
     int64_t now = clock_.now_seconds();
     record_relay_events(now);

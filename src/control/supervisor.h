@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "control/relay_factory.h"
-#include "media/relay_events.h"
+#include "media/relay/relay_events.h"
 #include "store/store.h"
 #include "task/clock.h"
 #include "task/task_service.h"
@@ -41,7 +41,8 @@ struct SupervisorSettings {
 // tasks it holds a lease on, and stops a relay the moment its lease is lost.
 class Supervisor final : public task::ChangeListener, public media::RelayObserver {
  public:
-  // A relay that could not start (no thread or memory left) is tried again this much later.
+  // A relay that could not start (the memory budget spent, no memory left) is tried again this
+  // much later.
   static constexpr int64_t kStartRetrySeconds = 5;
 
   Supervisor(store::Store& store, const task::Clock& clock, RelayFactory& factory,

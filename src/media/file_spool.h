@@ -6,7 +6,7 @@
 
 #include "media/access_policy.h"
 #include "media/io_deadline.h"
-#include "media/source.h"
+#include "media/sources/source.h"
 
 namespace streamrelay::media {
 

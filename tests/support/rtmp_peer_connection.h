@@ -6,8 +6,8 @@
 #include <span>
 #include <vector>
 
-#include "media/rtmp/chunk_reader.h"
-#include "media/rtmp/chunk_writer.h"
+#include "media/rtmp/codec/chunk_reader.h"
+#include "media/rtmp/codec/chunk_writer.h"
 
 namespace streamrelay::test_support {
 

@@ -10,7 +10,7 @@
 #include <span>
 #include <stdexcept>
 
-#include "media/rtmp/amf0.h"
+#include "media/rtmp/codec/amf0.h"
 #include "support/process.h"
 #include "support/rtmp_peer_connection.h"
 

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "media/rtmp/amf0.h"
+#include "media/rtmp/codec/amf0.h"
 
 using namespace streamrelay::media;
 

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "media/burst_pacer.h"
+#include "media/timeline/burst_pacer.h"
 
 using streamrelay::media::BurstPacer;
 using streamrelay::media::TrackKind;

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "media/dts_interleaver.h"
+#include "media/timeline/dts_interleaver.h"
 
 using namespace streamrelay::media;
 

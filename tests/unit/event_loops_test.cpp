@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "media/relays.h"
+#include "media/relay/relays.h"
 #include "media/runtime/event_loops.h"
 #include "media/runtime/memory_budget.h"
 

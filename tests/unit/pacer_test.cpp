@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "media/pacer.h"
+#include "media/timeline/pacer.h"
 
 using streamrelay::media::Pacer;
 using namespace std::chrono_literals;

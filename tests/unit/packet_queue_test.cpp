@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "media/packet_queue.h"
+#include "media/relay/packet_queue.h"
 
 using namespace streamrelay::media;
 using namespace std::chrono_literals;

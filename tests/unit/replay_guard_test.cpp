@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "media/replay_guard.h"
+#include "media/timeline/replay_guard.h"
 
 using streamrelay::media::ReplayGuard;
 using streamrelay::media::TrackKind;

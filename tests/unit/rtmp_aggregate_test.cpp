@@ -3,7 +3,7 @@
 
 #include <vector>
 
-#include "media/rtmp/aggregate.h"
+#include "media/rtmp/codec/aggregate.h"
 #include "unit/rtmp_chunk_bytes.h"
 
 using namespace streamrelay::media::rtmp;

@@ -8,7 +8,7 @@
 #include <numeric>
 #include <vector>
 
-#include "media/rtmp/chunk_reader.h"
+#include "media/rtmp/codec/chunk_reader.h"
 
 namespace rtmp_test {
 

@@ -5,7 +5,7 @@
 #include <span>
 #include <vector>
 
-#include "media/rtmp/chunk_reader.h"
+#include "media/rtmp/codec/chunk_reader.h"
 #include "unit/rtmp_chunk_bytes.h"
 
 using namespace streamrelay::media::rtmp;

@@ -5,7 +5,7 @@
 #include <utility>
 #include <vector>
 
-#include "media/rtmp/chunk_writer.h"
+#include "media/rtmp/codec/chunk_writer.h"
 #include "unit/rtmp_chunk_bytes.h"
 
 using namespace streamrelay::media::rtmp;

@@ -1,7 +1,7 @@
 // The client's AMF0 commands and how it reads the server's replies and statuses.
 #include <gtest/gtest.h>
 
-#include "media/rtmp/amf0.h"
+#include "media/rtmp/codec/amf0.h"
 #include "media/rtmp/commands.h"
 
 using namespace streamrelay::media;

@@ -6,7 +6,7 @@
 #include <map>
 #include <random>
 
-#include "media/timeline_rebaser.h"
+#include "media/timeline/timeline_rebaser.h"
 
 using streamrelay::media::TimelineRebaser;
 using streamrelay::media::TrackKind;

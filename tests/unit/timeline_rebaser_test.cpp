@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "media/timeline_rebaser.h"
+#include "media/timeline/timeline_rebaser.h"
 
 using streamrelay::media::TimelineRebaser;
 using streamrelay::media::TrackKind;

@@ -2,7 +2,7 @@
 
 #include <map>
 
-#include "media/rtmp/amf0.h"
+#include "media/rtmp/codec/amf0.h"
 
 namespace streamrelay::media::rtmp {
 

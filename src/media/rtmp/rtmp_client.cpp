@@ -16,7 +16,7 @@
 #include <utility>
 
 #include "media/host_resolution.h"
-#include "media/rtmp/amf0.h"
+#include "media/rtmp/codec/amf0.h"
 #include "media/rtmp/commands.h"
 #include "media/rtmp/rtmp_url.h"
 #include "media/runtime/event_loops.h"

@@ -12,12 +12,12 @@
 #include <vector>
 
 #include "media/io_deadline.h"
-#include "media/rtmp/aggregate.h"
-#include "media/rtmp/chunk_reader.h"
-#include "media/rtmp/chunk_writer.h"
+#include "media/rtmp/codec/aggregate.h"
+#include "media/rtmp/codec/chunk_reader.h"
+#include "media/rtmp/codec/chunk_writer.h"
 #include "media/rtmp/commands.h"
+#include "media/rtmp/send_progress.h"
 #include "media/runtime/fiber.h"
-#include "media/send_progress.h"
 
 extern "C" {
 #include <libavformat/avio.h>

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "media/sources/av/av_source.h"
-#include "media/sources/flv/flv_source.h"
+#include "media/sources/rtmp/flv_source.h"
 
 namespace streamrelay::media {
 

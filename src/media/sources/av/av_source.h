@@ -7,8 +7,8 @@ extern "C" {
 #include <deque>
 
 #include "media/io_deadline.h"
-#include "media/relay.h"
-#include "media/source.h"
+#include "media/relay/relay.h"
+#include "media/sources/source.h"
 
 namespace streamrelay::media {
 

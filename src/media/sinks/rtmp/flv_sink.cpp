@@ -1,0 +1,174 @@
+#include "media/sinks/rtmp/flv_sink.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+
+#include "media/av_logging.h"
+#include "media/runtime/event_loops.h"
+#include "net/egress_policy.h"
+
+namespace streamrelay::media {
+namespace {
+
+// A clean unpublish gets this long once a stop was requested.
+constexpr std::chrono::milliseconds kCloseBudget{1000};
+// What libavformat buffers between the FLV muxer and our RTMP client.
+constexpr int kIoBufferBytes = 64 * 1024;
+
+size_t slot(TrackKind kind) {
+  return kind == TrackKind::video ? 0 : 1;
+}
+
+}  // namespace
+
+FlvSink::FlvSink(IoDeadline& deadline, const RelaySettings& settings)
+    : deadline_(deadline), settings_(settings) {}
+
+SinkError FlvSink::error_from(int code, const char* operation) const {
+  if (client_ && !client_->failure_reason().empty()) {
+    return {std::string(operation) + ": " + client_->failure_reason()};
+  }
+  if (deadline_.has_expired()) {
+    return {std::string(operation) + ": destination accepted no data within the time limit"};
+  }
+  std::string refusal = net::take_last_refusal();
+  if (!refusal.empty()) return {std::string(operation) + ": " + refusal};
+  return {std::string(operation) + ": " + describe_av_error(code)};
+}
+
+std::optional<SinkError> FlvSink::connect(const std::string& url, const SegmentInfo& layout) {
+  close();
+  forget_ffmpeg_errors();
+  AVFormatContext* raw = nullptr;
+  int rc = avformat_alloc_output_context2(&raw, nullptr, "flv", url.c_str());
+  if (rc < 0 || !raw) return error_from(rc, "connect");
+  output_.reset(raw);
+  output_->interrupt_callback = deadline_.callback();
+  for (const auto* track : {&layout.video, &layout.audio}) {
+    if (!*track) continue;
+    AVStream* stream = avformat_new_stream(output_.get(), nullptr);
+    if (!stream || avcodec_parameters_copy(stream->codecpar, (*track)->params.get()) < 0) {
+      close();
+      return SinkError{"connect: out of memory"};
+    }
+    stream->codecpar->codec_tag = 0;
+    stream->time_base = {1, 1000};
+    stream->avg_frame_rate = (*track)->frame_rate;  // announced in onMetaData
+    stream_index_[slot((*track)->kind)] = stream->index;
+    codec_[slot((*track)->kind)] = stream->codecpar->codec_id;
+  }
+  deadline_.arm(settings_.open_timeout);
+  rc = AVERROR(EINVAL);
+  if (RtmpClient::handles(url)) {
+    client_ = std::make_unique<RtmpClient>(deadline_);
+    client_->set_send_stall_limit(settings_.stall_threshold);
+    rc = client_->open_for_publishing(url);
+    if (rc == 0) {
+      output_->pb = client_->make_io(kIoBufferBytes, true);
+      rc = output_->pb ? 0 : AVERROR(ENOMEM);
+      // Each packet goes out as it is written, or each batch when the leg batches.
+      output_->flush_packets = is_batching_ ? 0 : 1;
+    }
+    if (RtmpClient::should_fall_back(rc)) {
+      // libavformat's client tries: a URL form ours leaves to it, or a digest-handshake server.
+      spdlog::debug("event=rtmp_fallback direction=publish error=\"{}\"", describe_av_error(rc));
+      client_.reset();
+    }
+  }
+  if (!client_) {
+    // FFmpeg's client blocks: on a fiber, it connects on a worker thread.
+    return runtime::blocking_call([&] {
+      AvOptions options;
+      options.set("protocol_whitelist", "rtmp,rtmps,tcp,tls");
+      add_tls_options(settings_.tls, options);
+      return finish_connect(avio_open2(&output_->pb, url.c_str(), AVIO_FLAG_WRITE,
+                                       &output_->interrupt_callback, options.ptr()));
+    });
+  }
+  return finish_connect(rc);
+}
+
+std::optional<SinkError> FlvSink::finish_connect(int rc) {
+  if (rc < 0) {
+    SinkError error = error_from(rc, "connect");
+    close();
+    return error;
+  }
+  AvOptions options;
+  // A live session has no duration or file size to patch at the end.
+  options.set("flvflags", "no_duration_filesize");
+  rc = avformat_write_header(output_.get(), options.ptr());
+  if (rc < 0) {
+    SinkError error = error_from(rc, "publish");
+    close();
+    return error;
+  }
+  is_header_written_ = true;
+  return std::nullopt;
+}
+
+bool FlvSink::can_continue_with(const SegmentInfo& segment) const {
+  if (!output_) return false;
+  for (const auto* track : {&segment.video, &segment.audio}) {
+    if (!*track) continue;
+    size_t index = slot((*track)->kind);
+    if (stream_index_[index] < 0 || codec_[index] != (*track)->params->codec_id) return false;
+  }
+  return true;
+}
+
+std::optional<SinkError> FlvSink::write(MediaPacket& packet, const TrackConfig* new_config) {
+  if (!output_) return SinkError{"write: not connected"};
+  if (!client_ && runtime::Fiber::current()) {
+    return runtime::blocking_call([&] { return write(packet, new_config); });
+  }
+  int index = stream_index_[slot(packet.track)];
+  if (index < 0) return std::nullopt;  // the session has no such track
+  AVPacket* pkt = packet.packet.get();
+  pkt->stream_index = index;
+  pkt->pos = -1;
+  if (new_config && new_config->params->extradata_size > 0) {
+    const AVCodecParameters& params = *new_config->params;
+    uint8_t* side = av_packet_new_side_data(pkt, AV_PKT_DATA_NEW_EXTRADATA,
+                                            static_cast<size_t>(params.extradata_size));
+    if (side) std::memcpy(side, params.extradata, static_cast<size_t>(params.extradata_size));
+  }
+  deadline_.arm(settings_.stall_threshold);
+  int rc = av_write_frame(output_.get(), pkt);
+  if (rc < 0) return error_from(rc, "write");
+  return std::nullopt;
+}
+
+std::optional<SinkError> FlvSink::flush() {
+  if (!output_ || !output_->pb || !client_) return std::nullopt;
+  deadline_.arm(settings_.stall_threshold);
+  avio_flush(output_->pb);
+  if (output_->pb->error < 0) return error_from(output_->pb->error, "write");
+  return std::nullopt;
+}
+
+void FlvSink::close() {
+  if (!output_) return;
+  if (!client_ && runtime::Fiber::current()) {
+    runtime::blocking_call([this] { close(); });
+    return;
+  }
+  deadline_.set_closing(true);
+  deadline_.arm(kCloseBudget);
+  if (is_header_written_) av_write_trailer(output_.get());
+  if (client_) {
+    // Our client under a custom context: freed here, not by libavformat's close.
+    if (output_->pb) avio_flush(output_->pb);
+    RtmpClient::free_io(output_->pb);
+    client_->unpublish();
+    client_.reset();
+  }
+  output_.reset();
+  deadline_.set_closing(false);
+  is_header_written_ = false;
+  stream_index_ = {-1, -1};
+  codec_ = {AV_CODEC_ID_NONE, AV_CODEC_ID_NONE};
+}
+
+}  // namespace streamrelay::media

@@ -20,6 +20,7 @@
 #include "api/http_server.h"
 #include "api/ops_endpoints.h"
 #include "api/router.h"
+#include "app/task_service.h"
 #include "control/relay_factory.h"
 #include "control/supervisor.h"
 #include "media/access_policy.h"
@@ -33,7 +34,6 @@
 #include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/timed_store.h"
-#include "task/task_service.h"
 
 namespace streamrelay {
 
@@ -196,9 +196,9 @@ int run_server(const ServerConfig& config) {
   task::MediaRoots media_roots{config.media_roots, [roots = config.media_roots](const auto& path) {
                                  return check_real_media_path(path, roots);
                                }};
-  task::TaskServiceSettings service_settings{config.region, config.served_regions, media_roots,
-                                             egress, config.project_task_quota};
-  task::TaskService service(store, clock, service_settings);
+  app::TaskServiceSettings service_settings{config.region, config.served_regions, media_roots,
+                                            egress, config.project_task_quota};
+  app::TaskService service(store, clock, service_settings);
   media::RelaySettings relay_settings = relay_settings_of(config, *tls_ca_bundle);
   media::FileSpool(relay_settings.spool_folder, 0, {}).remove_leftovers();
   control::MediaRelayFactory factory(relay_settings,

@@ -173,7 +173,7 @@ HttpResponse error_response(const task::Error& error, const std::string& request
       request_id);
 }
 
-Router::Router(task::TaskService& service, Authenticator& authenticator, RateLimiter* limiter,
+Router::Router(app::TaskService& service, Authenticator& authenticator, RateLimiter* limiter,
                RateLimiter* auth_failures)
     : service_(service),
       authenticator_(authenticator),

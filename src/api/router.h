@@ -5,7 +5,7 @@
 #include "api/auth/authenticator.h"
 #include "api/http_types.h"
 #include "api/rate_limiter.h"
-#include "task/task_service.h"
+#include "app/task_service.h"
 
 namespace streamrelay::api {
 
@@ -16,7 +16,7 @@ class Router {
   // `limiter` counts requests per credential; `auth_failures` counts failed authentications per
   // client address, and an address whose bucket is empty is answered 429 before its credentials
   // are looked at.
-  Router(task::TaskService& service, Authenticator& authenticator, RateLimiter* limiter = nullptr,
+  Router(app::TaskService& service, Authenticator& authenticator, RateLimiter* limiter = nullptr,
          RateLimiter* auth_failures = nullptr);
 
   HttpResponse handle(const HttpRequest& request);
@@ -37,7 +37,7 @@ class Router {
   HttpResponse events(const std::string& query, const std::string& project_id,
                       const std::string& request_id);
 
-  task::TaskService& service_;
+  app::TaskService& service_;
   Authenticator& authenticator_;
   RateLimiter* limiter_;
   RateLimiter* auth_failures_;

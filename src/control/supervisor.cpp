@@ -85,7 +85,8 @@ Supervisor::Supervisor(store::Store& store, const task::Clock& clock, RelayFacto
       clock_(clock),
       factory_(factory),
       settings_(std::move(settings)),
-      is_clustered_(store.is_shared()) {}
+      is_clustered_(store.is_shared()),
+      leases_(store, settings_.node, settings_.lease_ttl, settings_.lease_interval) {}
 
 Supervisor::~Supervisor() {
   stop();
@@ -210,7 +211,7 @@ void Supervisor::count_statuses(int64_t now) {
     counts[status] = 0;
   }
   for (const auto& [id, entry] : entries_) {
-    if (entry.record.is_deleted || (is_clustered_ && !leases_.contains(id))) continue;
+    if (entry.record.is_deleted || (is_clustered_ && !leases_.holds(id))) continue;
     ++counts[std::string(task::to_string(task::derive_status(entry.record, now)))];
   }
   std::lock_guard lock(counts_mutex_);
@@ -480,51 +481,27 @@ void Supervisor::write_runtimes(int64_t now) {
       }
     }
     runtime.updated_at = now;
-    auto lease = leases_.find(id);
-    updates.push_back({id, runtime, lease == leases_.end() ? 0 : lease->second});
+    updates.push_back({id, runtime, leases_.epoch_of(id)});
   }
   dirty_.clear();
   store_.save_runtimes(updates);
 }
 
 void Supervisor::renew_leases(bool is_urgent) {
-  auto now = std::chrono::steady_clock::now();
-  // Claiming a task that just became due may not wait a full interval, but is not retried on
-  // every wake-up either.
-  auto wait = is_urgent ? std::min(settings_.lease_interval, std::chrono::milliseconds(200))
-                        : settings_.lease_interval;
-  if (now - last_lease_attempt_ < wait) return;
-  last_lease_attempt_ = now;
-  int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
-  std::vector<store::Lease> held =
-      store_.acquire_leases(settings_.node, now_ms, settings_.lease_ttl.count());
-  last_lease_renewal_ = now;
-  std::unordered_map<std::string, int64_t> next;
-  std::vector<std::string> claimed;
-  for (const store::Lease& lease : held) {
-    next[lease.task_id] = lease.epoch;
-    auto before = leases_.find(lease.task_id);
-    if (before != leases_.end() && before->second == lease.epoch) continue;
-    claimed.push_back(lease.task_id);
-    auto entry = entries_.find(lease.task_id);
-    if (entry != entries_.end() && before != leases_.end()) {
-      stop_relay(entry->second);  // held by someone else in between: start afresh
-    }
+  auto renewal = leases_.renew(is_urgent);
+  if (!renewal) return;
+  for (const std::string& id : renewal->changed_hands) {
+    auto entry = entries_.find(id);
+    if (entry != entries_.end()) stop_relay(entry->second);  // someone else's meanwhile: afresh
   }
-  for (const auto& [id, epoch] : leases_) {
-    if (next.contains(id)) continue;
+  for (const auto& [id, epoch] : renewal->lost) {
     due_.insert(id);
     if (relayed_.contains(id)) {
       spdlog::warn("task_id={} event=lease_lost node={} epoch={}", id, settings_.node.node_id,
                    epoch);
     }
   }
-  // Ownership is settled before anything else can fail: a lost task is never kept running.
-  leases_ = std::move(next);
-  leased_count_ = leases_.size();
-  for (const std::string& id : claimed) {
+  for (const std::string& id : renewal->claimed) {
     // A task taken over resumes where its last owner left it (a playlist's breakpoint); until
     // that is read, it is not started.
     auto entry = entries_.find(id);
@@ -533,13 +510,12 @@ void Supervisor::renew_leases(bool is_urgent) {
         if (auto runtime = store_.stored_runtime(id)) entry->second.record.runtime = *runtime;
       }
     } catch (const std::exception&) {
-      leases_.erase(id);  // seen as newly claimed again at the next renewal
-      leased_count_ = leases_.size();
+      leases_.forget(id);  // seen as newly claimed again at the next renewal
       throw;
     }
     due_.insert(id);
     spdlog::info("task_id={} event=lease_acquired node={} epoch={}", id, settings_.node.node_id,
-                 leases_.at(id));
+                 leases_.epoch_of(id));
   }
 }
 
@@ -555,20 +531,16 @@ void Supervisor::on_tick_failed(const std::string& error) {
   }
   // Without the store a node cannot tell whether its leases still hold: it stops its relays
   // before they could run out, so another node never pushes the same task alongside it.
-  if (is_clustered_ && !leases_.empty() && now - last_lease_renewal_ > settings_.lease_ttl / 2) {
-    give_up_leases(error);
-  }
+  if (is_clustered_ && leases_.is_at_risk()) give_up_leases(error);
 }
 
 void Supervisor::give_up_leases(const std::string& reason) {
   spdlog::error("event=leases_given_up node={} tasks={} error=\"{}\"", settings_.node.node_id,
-                leases_.size(), reason);
-  for (const auto& [id, epoch] : leases_) {
+                leases_.count(), reason);
+  for (const std::string& id : leases_.give_up()) {
     auto found = entries_.find(id);
     if (found != entries_.end()) stop_relay(found->second);
   }
-  leases_.clear();
-  leased_count_ = 0;
 }
 
 }  // namespace streamrelay::control

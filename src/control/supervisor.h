@@ -12,11 +12,12 @@
 #include <unordered_set>
 #include <vector>
 
+#include "control/lease_keeper.h"
 #include "control/relay_factory.h"
 #include "media/relay/relay_events.h"
 #include "store/store.h"
+#include "task/change_listener.h"
 #include "task/clock.h"
-#include "task/task_service.h"
 
 namespace streamrelay::control {
 
@@ -61,7 +62,7 @@ class Supervisor final : public task::ChangeListener, public media::RelayObserve
 
   size_t running_relays() const { return running_relays_; }
   // Tasks this node holds a lease on (cluster mode).
-  size_t leased_tasks() const { return leased_count_; }
+  size_t leased_tasks() const { return leases_.count(); }
   // How many tasks are in each status ("running", "waiting", ...), as of the last few seconds:
   // every task on a single node, the tasks this node holds in a cluster.
   std::map<std::string, int64_t> status_counts();
@@ -105,7 +106,7 @@ class Supervisor final : public task::ChangeListener, public media::RelayObserve
   void give_up_leases(const std::string& reason);
   void on_tick_failed(const std::string& error);
   bool is_owned(const std::string& task_id) const {
-    return !is_clustered_ || leases_.contains(task_id);
+    return !is_clustered_ || leases_.holds(task_id);
   }
 
   store::Store& store_;
@@ -127,10 +128,7 @@ class Supervisor final : public task::ChangeListener, public media::RelayObserve
   bool has_ticked_ = false;
 
   bool is_clustered_ = false;
-  std::unordered_map<std::string, int64_t> leases_;  // task_id -> fencing epoch
-  std::chrono::steady_clock::time_point last_lease_attempt_{};
-  std::chrono::steady_clock::time_point last_lease_renewal_{};
-  std::atomic<size_t> leased_count_{0};
+  LeaseKeeper leases_;
   std::chrono::steady_clock::time_point last_status_count_{};
   std::chrono::steady_clock::time_point last_failure_log_{};
   int64_t failed_ticks_ = 0;

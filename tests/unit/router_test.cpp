@@ -31,8 +31,8 @@ class RouterTest : public ::testing::Test {
   test_support::TempDir dir;
   store::SqliteStore store{dir.file("db")};
   FakeClock clock;
-  task::TaskServiceSettings settings{"local", {}, {{"/srv/media"}, nullptr}, {false, true}};
-  task::TaskService service{store, clock, settings};
+  app::TaskServiceSettings settings{"local", {}, {{"/srv/media"}, nullptr}, {false, true}};
+  app::TaskService service{store, clock, settings};
   api::OpenAuthenticator open;
   api::Router router{service, open};
 
@@ -208,8 +208,8 @@ TEST_F(RouterTest, RegionMustBe1To64Characters) {
 }
 
 TEST_F(RouterTest, ARegionNoNodeServesIsRefused) {
-  task::TaskServiceSettings limited{"r1", {"r1", "r2"}, {}, {}};
-  task::TaskService limited_service{store, clock, limited};
+  app::TaskServiceSettings limited{"r1", {"r1", "r2"}, {}, {}};
+  app::TaskService limited_service{store, clock, limited};
   api::Router limited_router{limited_service, open};
   api::HttpRequest request =
       request_of("POST", "/v1/p1/pull/stream/task", {}, with(live(), "region", "r9").dump());
@@ -538,7 +538,7 @@ TEST(RouterAuth, TokensAreCheckedForProjectAndAction) {
   test_support::TempDir dir;
   store::SqliteStore store{dir.file("db")};
   task::SystemClock clock;
-  task::TaskService service{store, clock, {}};
+  app::TaskService service{store, clock, {}};
   auto credentials = api::parse_credentials(R"({"tokens": [
       {"token": "all", "projects": ["p1"]},
       {"token": "reader", "projects": ["p1"], "actions": ["live:stream:listPullTask"]}]})");
@@ -567,7 +567,7 @@ TEST(RouterEgress, RefusedAddressesAreA400NamingTheField) {
   test_support::TempDir dir;
   store::SqliteStore store{dir.file("db")};
   FakeClock clock;
-  task::TaskService service{store, clock, {"local", {}, {}, {}}};
+  app::TaskService service{store, clock, {"local", {}, {}, {}}};
   api::OpenAuthenticator open;
   api::Router router{service, open};
   auto create = [&](json body) {
@@ -645,7 +645,7 @@ TEST(RouterAuth, FailedAuthenticationsFromOneAddressAreThrottled) {
   test_support::TempDir dir;
   store::SqliteStore store{dir.file("db")};
   task::SystemClock clock;
-  task::TaskService service{store, clock, {}};
+  app::TaskService service{store, clock, {}};
   auto credentials =
       api::parse_credentials(R"({"tokens": [{"token": "good", "projects": ["p1"]}]})");
   ASSERT_TRUE(credentials.ok());
@@ -688,9 +688,9 @@ TEST_F(RouterTest, AnXProjectIdOtherThanThePathsIsA401) {
 }
 
 TEST_F(RouterTest, TheQuotaAndTheRateLimitHaveTheirOwnCodes) {
-  task::TaskServiceSettings limited = settings;
+  app::TaskServiceSettings limited = settings;
   limited.project_task_quota = 1;
-  task::TaskService quota_service{store, clock, limited};
+  app::TaskService quota_service{store, clock, limited};
   api::RateLimiter limiter(0.001, 2);  // two requests, then (practically) none
   api::Router limited_router{quota_service, open, &limiter};
   auto post = [&](const json& body) {
@@ -708,7 +708,7 @@ TEST(RouterErrors, AStoreThatFailsIsA500ThatLeaksNothing) {
   test_support::TempDir dir;
   auto store = std::make_unique<store::SqliteStore>(dir.file("db"));
   FakeClock clock;
-  task::TaskService service{*store, clock, {}};
+  app::TaskService service{*store, clock, {}};
   api::OpenAuthenticator open;
   api::Router router{service, open};
   {
@@ -730,7 +730,7 @@ TEST(RouterAuth, EveryAuthenticationFailureIsAPIG0301WithOneMessageForUnknownKey
   test_support::TempDir dir;
   store::SqliteStore store{dir.file("db")};
   FakeClock clock;
-  task::TaskService service{store, clock, {}};
+  app::TaskService service{store, clock, {}};
   auto credentials = api::parse_credentials(
       R"({"access_keys": [{"ak": "AKREAL", "sk": "real-secret", "projects": ["p1"]}]})");
   ASSERT_TRUE(credentials.ok());

@@ -12,11 +12,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/task_service.h"
 #include "control/supervisor.h"
 #include "store/sqlite/sqlite_store.h"
 #include "support/fake_clock.h"
 #include "support/temp_dir.h"
-#include "task/task_service.h"
 #include "task/time_format.h"
 
 using namespace streamrelay;
@@ -94,7 +94,7 @@ class SupervisorTest : public ::testing::Test {
   test_support::TempDir dir;
   store::SqliteStore store{dir.file("db")};
   FakeClock clock;
-  task::TaskService service{store, clock, {"local", {}, {{"/srv/media"}, nullptr}, {false, true}}};
+  app::TaskService service{store, clock, {"local", {}, {{"/srv/media"}, nullptr}, {false, true}}};
   RecordingRelayFactory factory;
   std::unique_ptr<control::Supervisor> supervisor = new_supervisor();
   const int64_t t0 = clock.now;

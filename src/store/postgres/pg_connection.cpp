@@ -1,6 +1,6 @@
 #include "store/postgres/pg_connection.h"
 
-#include "store/sqlite/sqlite_handle.h"
+#include "store/store_error.h"
 
 namespace streamrelay::store {
 

@@ -4,7 +4,7 @@
 #include <sstream>
 
 #include "store/postgres/postgres_schema.h"
-#include "store/sqlite/sqlite_handle.h"
+#include "store/store_error.h"
 
 namespace streamrelay::store {
 namespace {
@@ -168,8 +168,8 @@ task::Status PostgresStore::create_task(const task::TaskSpec& spec,
                          .integer(0, 0);
     if (active >= max_active) {
       return task::Error{task::ErrorKind::quota_exceeded, "task quota exceeded: project " +
-                                                            spec.project_id + " already has " +
-                                                            num(max_active) + " active tasks"};
+                                                              spec.project_id + " already has " +
+                                                              num(max_active) + " active tasks"};
     }
   }
   if (is_destination_taken(destination_key, spec.project_id, spec.task_id, now)) return conflict();

@@ -8,13 +8,9 @@
 #include <string>
 #include <string_view>
 
-namespace streamrelay::store {
+#include "store/store_error.h"
 
-// An unexpected database failure (disk full, corruption); the API answers it with a 500.
-class StoreError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+namespace streamrelay::store {
 
 struct SqliteCloser {
   void operator()(sqlite3* db) const { sqlite3_close_v2(db); }

@@ -3,19 +3,24 @@
 #include <string>
 
 #include "store/store.h"
+#include "task/change_listener.h"
 #include "task/clock.h"
 #include "task/error.h"
 #include "task/requests.h"
 #include "task/validation.h"
 
-namespace streamrelay::task {
+namespace streamrelay::app {
 
-// Told after every committed change, so the scheduler reacts at once instead of at its next poll.
-class ChangeListener {
- public:
-  virtual ~ChangeListener() = default;
-  virtual void on_tasks_changed() = 0;
-};
+using task::ChangeListener;
+using task::Clock;
+using task::CreateRequest;
+using task::ListRequest;
+using task::MediaRoots;
+using task::ModifyRequest;
+using task::Result;
+using task::TaskRecord;
+using task::TaskSpec;
+using task::ValidationContext;
 
 struct TaskServiceSettings {
   std::string default_region = "local";
@@ -59,4 +64,4 @@ class TaskService {
   ChangeListener* listener_ = nullptr;
 };
 
-}  // namespace streamrelay::task
+}  // namespace streamrelay::app

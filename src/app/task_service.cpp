@@ -1,4 +1,4 @@
-#include "task/task_service.h"
+#include "app/task_service.h"
 
 #include <cstdlib>
 
@@ -7,7 +7,9 @@
 #include "task/time_format.h"
 #include "task/uuid.h"
 
-namespace streamrelay::task {
+namespace streamrelay::app {
+
+using namespace task;  // the domain this service drives
 namespace {
 
 // A modify that lost a race with another writer re-reads and tries again this many times.
@@ -145,4 +147,4 @@ Result<std::string> TaskService::remove(const std::string& project_id,
   return *task_id;
 }
 
-}  // namespace streamrelay::task
+}  // namespace streamrelay::app

@@ -161,7 +161,7 @@ void PushLeg::write_packet(MediaPacket& packet) {
     paces_live_segment_ = false;
   if (!retime(packet)) return;
   if (is_paced_ || paces_live_segment_) wait_until_due(packet.dts());
-  if (context_.stop_requested) return;
+  if (context_.stop_requested || !sink_->is_connected()) return;
   int64_t size = static_cast<int64_t>(packet.size());
   if (auto error = sink_->write(packet, take_new_config(packet.track))) {
     on_push_failure(error->message);
@@ -366,9 +366,15 @@ void PushLeg::reset_pacer() {
 void PushLeg::wait_until_due(int64_t dts) {
   // Sleeps in short slices so a stop is noticed at once.
   constexpr auto kSlice = std::chrono::milliseconds(20);
+  bool has_flushed = false;
   for (;;) {
     auto delay = pacer_.delay_for(dts, Clock::now());
     if (delay <= Clock::duration::zero() || context_.stop_requested) return;
+    // What a batching leg holds goes out before it waits: a standby's keyframe is on air at
+    // the switch, not a batch period later.
+    if (!has_flushed && items_since_flush_ > 0) flush_batch();
+    has_flushed = true;
+    if (!sink_->is_connected()) return;
     runtime::sleep_for(std::min<Clock::duration>(delay, kSlice));
   }
 }

@@ -32,16 +32,6 @@ thread_local Fiber* t_current = nullptr;
 // touches take memory, the rest is address space. A guard page below it turns an overflow into
 // a crash instead of silent corruption.
 constexpr std::size_t kStackBytes = 256 * 1024;
-// Timers end on a common grid: the many legs of a loop that wait about as long wake together,
-// in one pass of the loop, instead of one wake-up of the thread each.
-constexpr auto kTimerGrid = std::chrono::milliseconds(10);
-
-Fiber::Clock::time_point on_grid(Fiber::Clock::time_point at) {
-  auto grid = std::chrono::duration_cast<Fiber::Clock::duration>(kTimerGrid).count();
-  auto ticks = at.time_since_epoch().count();
-  return Fiber::Clock::time_point(Fiber::Clock::duration((ticks + grid - 1) / grid * grid));
-}
-
 struct GuardedStack {
   boost::context::stack_context allocate() {
     const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
@@ -140,7 +130,7 @@ uint64_t Fiber::begin_park() {
 void Fiber::end_park(uint64_t park, Clock::time_point until) {
   if (permit_.exchange(false)) return;
   if (until != Clock::time_point::max()) {
-    timer_.expires_at(on_grid(until));
+    timer_.expires_at(until);
     timer_.async_wait([self = shared_from_this(), park](const boost::system::error_code& error) {
       if (!error) self->wake_from(park);
     });

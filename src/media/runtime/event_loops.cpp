@@ -121,6 +121,7 @@ void run_blocking(const std::function<void()>& job) {
   auto call = std::make_shared<Call>();
   auto self = fiber->shared_from_this();
   WorkerPool::shared().submit([call, self, &job] {
+    set_thread_task_id(self->label());  // FFmpeg's lines from the call name the task
     try {
       job();
     } catch (...) {

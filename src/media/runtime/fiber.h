@@ -45,6 +45,7 @@ class Fiber : public std::enable_shared_from_this<Fiber> {
   // Waits (a thread blocks, a fiber parks) until the body has returned.
   void join();
   boost::asio::io_context& loop() { return loop_; }
+  const std::string& label() const { return label_; }
 
  private:
   Fiber(boost::asio::io_context& loop, std::string label, Body body);

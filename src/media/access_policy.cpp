@@ -77,6 +77,14 @@ void add_tls_options(const TlsSettings& tls, AvOptions& options) {
   if (!tls.ca_file.empty()) options.set("ca_file", tls.ca_file);
 }
 
+int open_with_ffmpeg_rtmp(AVIOContext** io, const std::string& url, int flags,
+                          const AVIOInterruptCB* interrupt, const TlsSettings& tls) {
+  AvOptions options;
+  options.set("protocol_whitelist", "rtmp,rtmps,tcp,tls");
+  add_tls_options(tls, options);
+  return avio_open2(io, url.c_str(), flags, interrupt, options.ptr());
+}
+
 InputAccess::InputAccess(std::vector<std::string> media_roots, TlsSettings tls)
     : media_roots_(std::move(media_roots)), tls_(std::move(tls)) {}
 

@@ -46,6 +46,11 @@ class InputAccess {
 // Adds the TLS verification options of `tls` for a libavformat open (rtmps, https).
 void add_tls_options(const TlsSettings& tls, AvOptions& options);
 
+// Opens an rtmp:// or rtmps:// URL with libavformat's own RTMP client (no other protocol, the
+// TLS options of `tls`); `flags` are AVIO_FLAG_READ or AVIO_FLAG_WRITE. 0 or an AVERROR code.
+int open_with_ffmpeg_rtmp(AVIOContext** io, const std::string& url, int flags,
+                          const AVIOInterruptCB* interrupt, const TlsSettings& tls);
+
 // The canonical path of `path` when it lies inside one of `roots` (compared on real paths, the
 // file itself need not exist yet), else the reason it does not.
 struct MediaPathCheck {

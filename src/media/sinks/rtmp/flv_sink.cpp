@@ -79,11 +79,8 @@ std::optional<SinkError> FlvSink::connect(const std::string& url, const SegmentI
   if (!client_) {
     // FFmpeg's client blocks: on a fiber, it connects on a worker thread.
     return runtime::blocking_call([&] {
-      AvOptions options;
-      options.set("protocol_whitelist", "rtmp,rtmps,tcp,tls");
-      add_tls_options(settings_.tls, options);
-      return finish_connect(avio_open2(&output_->pb, url.c_str(), AVIO_FLAG_WRITE,
-                                       &output_->interrupt_callback, options.ptr()));
+      return finish_connect(open_with_ffmpeg_rtmp(&output_->pb, url, AVIO_FLAG_WRITE,
+                                                  &output_->interrupt_callback, settings_.tls));
     });
   }
   return finish_connect(rc);

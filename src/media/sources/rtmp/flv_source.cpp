@@ -120,10 +120,8 @@ std::optional<SourceError> FlvSource::open(const std::string& url) {
   if (!player_) {
     // FFmpeg's client blocks: on a fiber, it opens (and probes) on a worker thread.
     return runtime::blocking_call([&] {
-      AvOptions options;
-      options.set("protocol_whitelist", "rtmp,rtmps,tcp,tls");
-      add_tls_options(settings_.tls, options);
-      return finish_open(avio_open2(&io_, url.c_str(), AVIO_FLAG_READ, &interrupt, options.ptr()));
+      return finish_open(
+          open_with_ffmpeg_rtmp(&io_, url, AVIO_FLAG_READ, &interrupt, settings_.tls));
     });
   }
   return finish_open(rc);

@@ -132,6 +132,17 @@ void measure(Measure& m, const std::vector<pid_t>& pids, const ProcStats& baseli
   m.nginx_cpu_percent = 100.0 * (nginx_after.cpu_seconds - nginx_before.cpu_seconds) / window;
 }
 
+// After the relays' warm-up: CPU and memory over the window, then what the ingest holds of the
+// destinations named `prefix`N and whether a sample of them plays.
+void measure_after_warm_up(Measure& m, const std::vector<pid_t>& pids, const ProcStats& baseline,
+                           NginxRtmp& ingest, const std::string& prefix, const std::string& source,
+                           const std::string& folder) {
+  sleep_for(std::chrono::seconds(10 + m.relays / 50));
+  measure(m, pids, baseline, ingest);
+  read_ingest_view(m, ingest, prefix, source);
+  m.playing = count_playing(ingest, prefix, m.relays, m.sampled, folder);
+}
+
 Measure run_ffmpeg(NginxRtmp& nginx, const std::string& source, int relays,
                    const std::string& folder) {
   Measure m{"ffmpeg -c copy", relays};
@@ -145,11 +156,8 @@ Measure run_ffmpeg(NginxRtmp& nginx, const std::string& source, int relays,
         folder + "/ffmpeg.log"));
     pids.push_back(processes.back()->pid());
   }
-  sleep_for(std::chrono::seconds(10 + relays / 50));
-  measure(m, pids, ProcStats{}, nginx);
+  measure_after_warm_up(m, pids, ProcStats{}, nginx, "ff", source, folder);
   m.started = relays;
-  read_ingest_view(m, nginx, "ff", source);
-  m.playing = count_playing(nginx, "ff", relays, m.sampled, folder);
   for (auto& process : processes) process->signal(SIGKILL);
   processes.clear();
   return m;
@@ -180,11 +188,8 @@ Measure run_nginx_relay(NginxRtmp& ingest, const std::string& source, int relays
     feeder->create_task(
         live_task(ingest.url(source), relay_node.url("ng" + std::to_string(i), "relay")));
   }
-  sleep_for(std::chrono::seconds(10 + relays / 50));
-  measure(m, {worker}, idle, ingest);
+  measure_after_warm_up(m, {worker}, idle, ingest, "ng", source, folder);
   m.started = relays;
-  read_ingest_view(m, ingest, "ng", source);
-  m.playing = count_playing(ingest, "ng", relays, m.sampled, folder);
   return m;
 }
 
@@ -196,17 +201,13 @@ Measure run_streamrelay(NginxRtmp& nginx, const std::string& source, int relays,
   for (int i = 0; i < relays; ++i) {
     server->create_task(live_task(nginx.url(source), nginx.url("sr" + std::to_string(i))));
   }
-  sleep_for(std::chrono::seconds(10 + relays / 50));
-  measure(m, {server->pid()}, idle, nginx);
+  measure_after_warm_up(m, {server->pid()}, idle, nginx, "sr", source, folder);
   auto page = server->call("GET", "/v1/p1/pull/stream/task?limit=100").json();
   m.started = 0;
   for (const auto& info : page["task_infos"]) m.started += info["status"] == "running" ? 1 : 0;
-  read_ingest_view(m, nginx, "sr", source);
-  m.playing = count_playing(nginx, "sr", relays, m.sampled, folder);
   return m;
 }
 
-// One way after another at each count, so they share the machine and the source alike.
 // Whether DENSITY_WAYS (a comma-separated list of ffmpeg, nginx, streamrelay; all when unset)
 // names `way`.
 bool is_wanted(const std::string& way) {
@@ -214,6 +215,7 @@ bool is_wanted(const std::string& way) {
   return !ways || ("," + std::string(ways) + ",").find("," + way + ",") != std::string::npos;
 }
 
+// One way after another at each count, so they share the machine and the source alike.
 std::vector<Measure> run_all(NginxRtmp& nginx, const std::string& source, int relays,
                              int ffmpeg_max, const std::string& folder) {
   std::vector<Measure> ways;

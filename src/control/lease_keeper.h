@@ -44,7 +44,6 @@ class LeaseKeeper {
   // Gives every lease up (the store is not told); the tasks that were held.
   std::vector<std::string> give_up();
   size_t count() const { return count_; }
-  const store::NodeInfo& node() const { return node_; }
 
  private:
   store::Store& store_;

@@ -2,8 +2,6 @@
 
 #include <stdexcept>
 
-#include "media/av_logging.h"
-
 #include <spdlog/spdlog.h>
 
 #include "media/runtime/event_loops.h"
@@ -58,7 +56,6 @@ void PipelineRelay::request_stop() {
 }
 
 void PipelineRelay::run_guarded(const char* leg, const std::function<void()>& body) {
-  set_thread_task_id(spec_.task_id);
   try {
     body();
   } catch (const std::exception& error) {

@@ -1,7 +1,6 @@
 #include "media/relay/pull_leg.h"
 
 #include <optional>
-#include <thread>
 
 #include <spdlog/spdlog.h>
 

@@ -12,7 +12,6 @@
 #include <cerrno>
 #include <cstring>
 #include <random>
-#include <thread>
 #include <utility>
 
 #include "media/host_resolution.h"

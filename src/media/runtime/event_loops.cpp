@@ -74,11 +74,6 @@ WorkerPool::~WorkerPool() {
   has_ended_.wait(lock, [this] { return threads_ == 0; });
 }
 
-int WorkerPool::threads() const {
-  std::lock_guard lock(mutex_);
-  return threads_;
-}
-
 void WorkerPool::submit(std::function<void()> job) {
   std::lock_guard lock(mutex_);
   jobs_.push_back(std::move(job));

@@ -53,13 +53,12 @@ class WorkerPool {
   explicit WorkerPool(int max_threads) : max_threads_(max_threads) {}
   ~WorkerPool();
   void submit(std::function<void()> job);
-  int threads() const;
 
  private:
   void work();
 
   const int max_threads_;
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::condition_variable has_job_;
   std::condition_variable has_ended_;
   std::deque<std::function<void()>> jobs_;

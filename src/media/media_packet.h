@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -60,6 +61,10 @@ struct SegmentInfo {
 
   const std::optional<TrackConfig>& track(TrackKind kind) const {
     return kind == TrackKind::video ? video : audio;
+  }
+  // Video, then audio; null for a track the segment lacks.
+  std::array<const TrackConfig*, 2> tracks() const {
+    return {video ? &*video : nullptr, audio ? &*audio : nullptr};
   }
 };
 

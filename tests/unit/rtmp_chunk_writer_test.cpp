@@ -89,3 +89,23 @@ TEST(RtmpChunkWriter, WhatItWritesReadsBackAtEveryChunkSize) {
     EXPECT_EQ(feeder.messages[2 * i + 1].timestamp, 0x01000000u + sent[i].size() - 1000);
   }
 }
+
+TEST(RtmpChunkWriter, APrefixIsThePayloadsFirstBytesAcrossChunks) {
+  ChunkWriter writer;
+  writer.set_chunk_size(4);
+  Bytes prefix = {0xA0, 0xA1, 0xA2, 0xA3, 0xA4, 0xA5};
+  Bytes data = {0xB0, 0xB1, 0xB2, 0xB3, 0xB4};
+  Bytes whole = prefix;
+  whole.insert(whole.end(), data.begin(), data.end());
+  Bytes split, joined;
+  writer.append(split, {.chunk_stream_id = 6,
+                        .type = kVideo,
+                        .stream_id = 1,
+                        .timestamp = 40,
+                        .payload = data,
+                        .prefix = prefix});
+  writer.append(joined,
+                {.chunk_stream_id = 6, .type = kVideo, .stream_id = 1, .timestamp = 40, .payload = whole});
+  EXPECT_EQ(split, joined);
+  EXPECT_EQ(split.size(), 12u + 11u + 2u);  // one type 0 header, two type 3 headers
+}

@@ -70,20 +70,15 @@ RtmpClient::~RtmpClient() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-int RtmpClient::read_packet(void* opaque, uint8_t* buffer, int size) {
-  return static_cast<RtmpClient*>(opaque)->read(buffer, size);
-}
-
 int RtmpClient::write_packet(void* opaque, uint8_t* buffer, int size) {
   return static_cast<RtmpClient*>(opaque)->write(buffer, size);
 }
 
-AVIOContext* RtmpClient::make_io(int buffer_bytes, bool is_writing) {
+AVIOContext* RtmpClient::make_output_io(int buffer_bytes) {
   auto* buffer = static_cast<unsigned char*>(av_malloc(static_cast<size_t>(buffer_bytes)));
   if (!buffer) return nullptr;
-  AVIOContext* io = avio_alloc_context(buffer, buffer_bytes, is_writing ? 1 : 0, this,
-                                       is_writing ? nullptr : &read_packet,
-                                       is_writing ? &write_packet : nullptr, nullptr);
+  AVIOContext* io =
+      avio_alloc_context(buffer, buffer_bytes, 1, this, nullptr, &write_packet, nullptr);
   if (!io) av_free(buffer);
   return io;
 }
@@ -169,9 +164,18 @@ int RtmpClient::receive_more() {
     in_size_ = in_end_ + kReadBlock;
   }
   bool may_batch = read_batch_.count() > 0 && !is_publishing_;
+  if (may_batch && was_drained_) {
+    // Caught up with the live stream at the last receive: a batch gathers before we look.
+    if (wait_hook_) wait_hook_();
+    may_batch = false;
+    runtime::sleep_for(read_batch_);
+    if (deadline_.is_interrupted()) return AVERROR_EXIT;
+  }
   for (;;) {
-    ssize_t got = ::recv(fd_, in_.get() + in_end_, in_size_ - in_end_, 0);
+    size_t room = in_size_ - in_end_;
+    ssize_t got = ::recv(fd_, in_.get() + in_end_, room, 0);
     if (got > 0) {
+      was_drained_ = static_cast<size_t>(got) < room;
       if (is_acking_quickly_) {
         int on = 1;
         setsockopt(fd_, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
@@ -366,11 +370,7 @@ int RtmpClient::start_session(const std::string& url, bool is_publisher) {
 
 int RtmpClient::open(const std::string& url) {
   if (int rc = start_session(url, false); rc < 0) return rc;
-  if (int rc = send_command(play_stream_id_, play_command(stream_name_)); rc < 0) return rc;
-  static constexpr uint8_t kFlvHeader[] = {'F', 'L', 'V', 1, 5, 0, 0, 0, 9, 0, 0, 0, 0};
-  flv_.assign(std::begin(kFlvHeader), std::end(kFlvHeader));
-  flv_pos_ = 0;
-  return 0;
+  return send_command(play_stream_id_, play_command(stream_name_));
 }
 
 int RtmpClient::open_for_publishing(const std::string& url) {
@@ -426,6 +426,47 @@ int RtmpClient::explain_send_failure(int code) {
   return failure_reason_.empty() ? code : drained;
 }
 
+void RtmpClient::queue_tag(uint8_t type, uint32_t timestamp, std::span<const uint8_t> header,
+                           std::span<const uint8_t> data) {
+  uint32_t csid = type == kAudio ? 4 : type == kVideo ? 6 : 5;
+  chunk_writer_.append(batch_, {.chunk_stream_id = csid,
+                                .type = type,
+                                .stream_id = play_stream_id_,
+                                .timestamp = timestamp,
+                                .payload = data,
+                                .prefix = header});
+}
+
+void RtmpClient::queue_metadata(uint32_t timestamp, std::span<const uint8_t> body) {
+  // Servers keep metadata sent as "@setDataFrame" for viewers who come later.
+  static const std::vector<uint8_t> kSetDataFrame = [] {
+    amf0::Writer wrapper;
+    wrapper.string("@setDataFrame");
+    return wrapper.bytes();
+  }();
+  queue_tag(kDataAmf0, timestamp, kSetDataFrame, body);
+}
+
+int RtmpClient::send_queued() {
+  auto now = std::chrono::steady_clock::now();
+  // The send queue is looked at a few times a second, not at every send: a stall is measured in
+  // seconds, and the look is a system call.
+  if (now - last_progress_check_ >= std::chrono::milliseconds(100)) {
+    last_progress_check_ = now;
+    if (int rc = check_send_progress(); rc < 0) return rc;
+  }
+  if (!batch_.empty()) {
+    int rc = send_all(batch_);
+    batch_.clear();
+    if (rc < 0) return explain_send_failure(rc);
+  }
+  if (now - last_drain_ > std::chrono::seconds(1)) {
+    last_drain_ = now;
+    if (int rc = drain_incoming(); rc < 0) return rc;
+  }
+  return 0;
+}
+
 int RtmpClient::write(const uint8_t* buffer, int size) {
   pending_out_.insert(pending_out_.end(), buffer, buffer + size);
   size_t at = 0;
@@ -434,43 +475,21 @@ int RtmpClient::write(const uint8_t* buffer, int size) {
     at = 13;  // "FLV", version, flags, header size, first previous-tag size
     has_sent_file_header_ = true;
   }
-  batch_.clear();
   while (pending_out_.size() - at >= 11) {
     const uint8_t* tag = pending_out_.data() + at;
     uint32_t length = be(tag + 1, 3);
     if (pending_out_.size() - at < 11 + length + 4) break;
     uint32_t timestamp = be(tag + 4, 3) | (static_cast<uint32_t>(tag[7]) << 24);
     uint8_t type = tag[0];
-    uint32_t csid = type == kAudio ? 4 : type == kVideo ? 6 : 5;
     if (type == kDataAmf0) {
-      amf0::Writer wrapper;
-      wrapper.string("@setDataFrame");  // servers keep the metadata for later viewers
-      std::vector<uint8_t> payload = wrapper.bytes();
-      payload.insert(payload.end(), tag + 11, tag + 11 + length);
-      chunk_writer_.append(batch_, {.chunk_stream_id = csid,
-                                    .type = type,
-                                    .stream_id = play_stream_id_,
-                                    .timestamp = timestamp,
-                                    .payload = payload});
+      queue_metadata(timestamp, {tag + 11, length});
     } else {
-      chunk_writer_.append(batch_, {.chunk_stream_id = csid,
-                                    .type = type,
-                                    .stream_id = play_stream_id_,
-                                    .timestamp = timestamp,
-                                    .payload = {tag + 11, length}});
+      queue_tag(type, timestamp, {}, {tag + 11, length});
     }
     at += 11 + length + 4;
   }
   pending_out_.erase(pending_out_.begin(), pending_out_.begin() + static_cast<long>(at));
-  if (int rc = check_send_progress(); rc < 0) return rc;
-  if (!batch_.empty()) {
-    if (int rc = send_all(batch_); rc < 0) return explain_send_failure(rc);
-  }
-  auto now = std::chrono::steady_clock::now();
-  if (now - last_drain_ > std::chrono::seconds(1)) {
-    last_drain_ = now;
-    if (int rc = drain_incoming(); rc < 0) return rc;
-  }
+  if (int rc = send_queued(); rc < 0) return rc;
   return size;
 }
 
@@ -483,15 +502,7 @@ void RtmpClient::unpublish() {
   }
 }
 
-void RtmpClient::append_tag(uint8_t type, uint32_t timestamp, std::span<const uint8_t> payload) {
-  uint32_t size = static_cast<uint32_t>(payload.size());
-  flv_.push_back(type);
-  put_be(flv_, size, 3);
-  put_be(flv_, timestamp & 0xFFFFFF, 3);
-  flv_.push_back(static_cast<uint8_t>(timestamp >> 24));
-  put_be(flv_, 0, 3);
-  flv_.insert(flv_.end(), payload.begin(), payload.end());
-  put_be(flv_, size + 11, 4);
+void RtmpClient::note_media(uint8_t type, std::span<const uint8_t> payload) {
   // Under way at the first keyframe (frame type 1, in the enhanced header too), or after a while
   // of audio alone.
   bool is_keyframe = type == kVideo && !payload.empty() && ((payload[0] >> 4) & 7) == 1;
@@ -510,10 +521,16 @@ int RtmpClient::on_command_while_playing(const Message& message) {
   return 0;
 }
 
-int RtmpClient::read(uint8_t* buffer, int size) {
-  while (flv_pos_ == flv_.size()) {
-    flv_.clear();
-    flv_pos_ = 0;
+int RtmpClient::read_tag(Tag& tag) {
+  for (;;) {
+    // The rest of an aggregate first; a part cut short ended it, the whole parts before it play.
+    while (next_part_ < aggregate_parts_.size()) {
+      const AggregatePart& part = aggregate_parts_[next_part_++];
+      if (part.type != kAudio && part.type != kVideo) continue;
+      note_media(part.type, part.payload);
+      tag = {part.type, part.timestamp, part.payload};
+      return 0;
+    }
     if (has_ended_) return AVERROR_EOF;
     // One message object for every read: its buffer and the chunk stream's trade places, so a
     // steady stream reads without allocating.
@@ -522,29 +539,23 @@ int RtmpClient::read(uint8_t* buffer, int size) {
     switch (message.type) {
       case kAudio:
       case kVideo:
-        if (!message.payload.empty()) append_tag(message.type, message.timestamp, message.payload);
-        break;
+        if (message.payload.empty()) break;
+        note_media(message.type, message.payload);
+        tag = {message.type, message.timestamp, message.payload};
+        return 0;
       case kDataAmf0: {
         // "@setDataFrame" wrappers are unwrapped to the plain onMetaData tag.
         amf0::Reader reader(message.payload);
         std::string name = reader.string();
-        if (name == "@setDataFrame") {
-          message.payload.erase(message.payload.begin(),
-                                message.payload.begin() + static_cast<long>(reader.position()));
-        }
-        if (name == "onMetaData" || name == "@setDataFrame") {
-          append_tag(message.type, message.timestamp, message.payload);
-        }
-        break;
+        if (name != "onMetaData" && name != "@setDataFrame") break;
+        size_t skip = name == "@setDataFrame" ? reader.position() : 0;
+        tag = {message.type, message.timestamp,
+               std::span<const uint8_t>(message.payload).subspan(skip)};
+        return 0;
       }
       case kAggregate:
-        // A part cut short ends the aggregate; the whole parts before it still play.
         split_aggregate(message, aggregate_parts_);
-        for (const AggregatePart& part : aggregate_parts_) {
-          if (part.type == kAudio || part.type == kVideo) {
-            append_tag(part.type, part.timestamp, part.payload);
-          }
-        }
+        next_part_ = 0;
         break;
       case kCommandAmf0:
         if (int rc = on_command_while_playing(message); rc < 0) return rc;
@@ -553,10 +564,6 @@ int RtmpClient::read(uint8_t* buffer, int size) {
         if (int rc = on_control(message); rc < 0) return rc;
     }
   }
-  int count = static_cast<int>(std::min<size_t>(static_cast<size_t>(size), flv_.size() - flv_pos_));
-  std::memcpy(buffer, flv_.data() + flv_pos_, static_cast<size_t>(count));
-  flv_pos_ += static_cast<size_t>(count);
-  return count;
 }
 
 }  // namespace streamrelay::media

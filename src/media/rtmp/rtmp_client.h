@@ -25,7 +25,7 @@ extern "C" {
 
 namespace streamrelay::media {
 
-// Plays or publishes one rtmp:// stream as an FLV byte stream. Written by hand because
+// Plays or publishes one rtmp:// stream as FLV tags. Written by hand because
 // libavformat's RTMP client polls and reads or writes the socket once per RTMP chunk (several
 // system calls per packet), which was most of a relay's CPU; this one reads whatever the socket
 // holds in one call and sends each message in one. Plain handshake, AMF0 commands, no TLS
@@ -37,10 +37,17 @@ class RtmpClient {
   RtmpClient(const RtmpClient&) = delete;
   RtmpClient& operator=(const RtmpClient&) = delete;
 
+  // One FLV tag as an RTMP message carries it: its body is valid until the next read_tag().
+  struct Tag {
+    uint8_t type = 0;  // rtmp::kAudio, kVideo or kDataAmf0 (onMetaData, unwrapped)
+    uint32_t timestamp = 0;
+    std::span<const uint8_t> body;
+  };
+
   // Connects, handshakes and starts playing; 0 or a negative AVERROR code.
   int open(const std::string& url);
-  // The next FLV bytes (the file header first); the byte count, or a negative AVERROR code.
-  int read(uint8_t* buffer, int size);
+  // The next audio, video or metadata tag played; 0 or a negative AVERROR code.
+  int read_tag(Tag& tag);
   // A read that finds the socket empty waits `period` before looking again instead of waking at
   // the next arrival, so one wake-up takes a batch of messages. Zero (the default, for a start):
   // every arrival wakes the reader.
@@ -50,11 +57,20 @@ class RtmpClient {
 
   // Connects, handshakes and starts publishing; 0 or a negative AVERROR code.
   int open_for_publishing(const std::string& url);
+  // Publishing: queues one tag (its body as header bytes and data, which need not be joined);
+  // nothing is sent until send_queued().
+  void queue_tag(uint8_t type, uint32_t timestamp, std::span<const uint8_t> header,
+                 std::span<const uint8_t> data);
+  // Queues an onMetaData body, wrapped in "@setDataFrame".
+  void queue_metadata(uint32_t timestamp, std::span<const uint8_t> body);
+  // Sends what queue_tag() queued in one go; 0 or a negative AVERROR code.
+  int send_queued();
   // Takes FLV bytes (the file header first) and sends each complete tag as a message.
   int write(const uint8_t* buffer, int size);
-  // A libavformat I/O context over this client, with a buffer of `buffer_bytes`: it reads what
-  // open() plays, or writes what open_for_publishing() publishes. Null when memory runs out.
-  AVIOContext* make_io(int buffer_bytes, bool is_writing);
+  // A libavformat I/O context over this client, with a buffer of `buffer_bytes`, that writes
+  // what open_for_publishing() publishes (libavformat's FLV muxer for codecs the tag writer
+  // leaves to it). Null when memory runs out.
+  AVIOContext* make_output_io(int buffer_bytes);
   // Frees a context made by make_io(), its buffer included, and nulls the pointer.
   static void free_io(AVIOContext*& io);
   // Ends the publish session cleanly (the socket closes with the object).
@@ -74,7 +90,6 @@ class RtmpClient {
  private:
   using Message = rtmp::Message;
 
-  static int read_packet(void* opaque, uint8_t* buffer, int size);
   static int write_packet(void* opaque, uint8_t* buffer, int size);
   // Resolves (within the deadline) and connects to the first address that answers.
   int connect_socket(const std::string& host, const std::string& port);
@@ -110,7 +125,8 @@ class RtmpClient {
   int explain_send_failure(int code);
   // While playing: a refusal (onStatus error, _error to play) ends the session, Stop the stream.
   int on_command_while_playing(const Message& message);
-  void append_tag(uint8_t type, uint32_t timestamp, std::span<const uint8_t> payload);
+  // A media message arrived while playing: the quick acknowledgements end once under way.
+  void note_media(uint8_t type, std::span<const uint8_t> payload);
 
   IoDeadline& deadline_;
   int fd_ = -1;
@@ -135,12 +151,15 @@ class RtmpClient {
   bool may_receive_ = true;  // false while draining: parse only what is buffered
   static constexpr int kNeedMoreData = -0x7e7e7e7e;
   std::chrono::steady_clock::time_point last_drain_{};
-  std::vector<uint8_t> flv_;  // FLV bytes not yet handed out
+  std::chrono::steady_clock::time_point last_progress_check_{};
   Message incoming_;
   std::vector<rtmp::AggregatePart> aggregate_parts_;
-  std::vector<uint8_t> batch_;  // chunks of the messages one write() sends
-  size_t flv_pos_ = 0;
+  size_t next_part_ = 0;  // of aggregate_parts_, the next read_tag() hands out
+  std::vector<uint8_t> batch_;  // chunks of the messages send_queued() sends
   bool has_ended_ = false;
+  // The last receive emptied the socket (it returned less than there was room for): a batching
+  // reader lets a batch gather before it asks again instead of finding nothing.
+  bool was_drained_ = false;
   // Each arriving segment is acknowledged at once until the stream is under way: servers that
   // leave Nagle's algorithm on (nginx-rtmp) otherwise hold their next reply for our delayed
   // acknowledgement, 40 ms per command exchange and again before the first keyframe.

@@ -28,6 +28,11 @@ class Writer {
   }
   void null() { bytes_.push_back(0x05); }
   void begin_object() { bytes_.push_back(0x03); }
+  // An ECMA array: an object whose entry count comes first; closed by end_object().
+  void begin_ecma_array(uint32_t count) {
+    bytes_.push_back(0x08);
+    for (int i = 3; i >= 0; --i) bytes_.push_back(static_cast<uint8_t>(count >> (8 * i)));
+  }
   void end_object() { bytes_.insert(bytes_.end(), {0x00, 0x00, 0x09}); }
   void property(const std::string& name, const std::string& value) {
     key(name);

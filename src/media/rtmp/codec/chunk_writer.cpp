@@ -32,21 +32,34 @@ void put_basic_header(std::vector<uint8_t>& out, uint8_t format, uint32_t chunk_
 void ChunkWriter::append(std::vector<uint8_t>& out, const OutgoingMessage& message) const {
   const uint32_t timestamp = message.timestamp;
   const bool is_extended = timestamp >= kExtendedTimestamp;
-  const size_t size = message.payload.size();
+  const size_t size = message.prefix.size() + message.payload.size();
   put_basic_header(out, 0, message.chunk_stream_id);
   put_be(out, is_extended ? kExtendedTimestamp : timestamp, 3);
   put_be(out, static_cast<uint32_t>(size), 3);
   out.push_back(message.type);
   for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(message.stream_id >> (8 * i)));
   if (is_extended) put_be(out, timestamp, 4);
+  out.reserve(out.size() + size + (size / chunk_size_) * (is_extended ? 7 : 3));
+  // The payload is the prefix followed by `payload`; a chunk may take bytes of both.
+  auto copy = [&](size_t from, size_t count) {
+    const size_t prefix_size = message.prefix.size();
+    if (from < prefix_size) {
+      size_t piece = std::min(count, prefix_size - from);
+      out.insert(out.end(), message.prefix.begin() + static_cast<long>(from),
+                 message.prefix.begin() + static_cast<long>(from + piece));
+      from += piece;
+      count -= piece;
+    }
+    if (count == 0) return;
+    auto begin = message.payload.begin() + static_cast<long>(from - prefix_size);
+    out.insert(out.end(), begin, begin + static_cast<long>(count));
+  };
   for (size_t at = 0; at < size; at += chunk_size_) {
     if (at > 0) {
       put_basic_header(out, 3, message.chunk_stream_id);
       if (is_extended) put_be(out, timestamp, 4);
     }
-    size_t piece = std::min<size_t>(chunk_size_, size - at);
-    out.insert(out.end(), message.payload.begin() + static_cast<long>(at),
-               message.payload.begin() + static_cast<long>(at + piece));
+    copy(at, std::min<size_t>(chunk_size_, size - at));
   }
 }
 

@@ -13,6 +13,9 @@ struct OutgoingMessage {
   uint32_t stream_id = 0;
   uint32_t timestamp = 0;
   std::span<const uint8_t> payload;
+  // Bytes of the payload that come before `payload` (a tag body's header before the media data,
+  // which is not copied to be joined).
+  std::span<const uint8_t> prefix = {};
 };
 
 // Turns messages into chunks (RTMP specification 1.0, section 5.3) the way the client sends

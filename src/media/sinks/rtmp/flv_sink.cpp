@@ -2,9 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "media/av_logging.h"
+#include "media/formats/flv_tag_writer.h"
 #include "media/runtime/event_loops.h"
 #include "net/egress_policy.h"
 
@@ -40,50 +42,97 @@ SinkError FlvSink::error_from(int code, const char* operation) const {
 std::optional<SinkError> FlvSink::connect(const std::string& url, const SegmentInfo& layout) {
   close();
   forget_ffmpeg_errors();
+  deadline_.arm(settings_.open_timeout);
+  if (RtmpClient::handles(url)) {
+    client_ = std::make_unique<RtmpClient>(deadline_);
+    client_->set_send_stall_limit(settings_.stall_threshold);
+    int rc = client_->open_for_publishing(url);
+    if (rc == 0) {
+      auto tracks = layout.tracks();
+      bool has_tag_writer = std::all_of(tracks.begin(), tracks.end(), [](const TrackConfig* track) {
+        return !track || flv::can_write(*track->params);
+      });
+      if (has_tag_writer) return start_tags(layout);
+      if (auto error = make_muxer(url, layout)) return error;
+      output_->pb = client_->make_output_io(kIoBufferBytes);
+      rc = output_->pb ? 0 : AVERROR(ENOMEM);
+      // Each packet goes out as it is written, or each batch when the leg batches.
+      output_->flush_packets = is_batching_ ? 0 : 1;
+      return finish_connect(rc);
+    }
+    if (!RtmpClient::should_fall_back(rc)) {
+      SinkError error = error_from(rc, "connect");
+      close();
+      return error;
+    }
+    // libavformat's client tries: a URL form ours leaves to it, or a digest-handshake server.
+    spdlog::debug("event=rtmp_fallback direction=publish error=\"{}\"", describe_av_error(rc));
+    client_.reset();
+  }
+  if (auto error = make_muxer(url, layout)) return error;
+  // FFmpeg's client blocks: on a fiber, it connects on a worker thread.
+  return runtime::blocking_call([&] {
+    return finish_connect(open_with_ffmpeg_rtmp(&output_->pb, url, AVIO_FLAG_WRITE,
+                                                &output_->interrupt_callback, settings_.tls));
+  });
+}
+
+std::optional<SinkError> FlvSink::make_muxer(const std::string& url, const SegmentInfo& layout) {
   AVFormatContext* raw = nullptr;
   int rc = avformat_alloc_output_context2(&raw, nullptr, "flv", url.c_str());
-  if (rc < 0 || !raw) return error_from(rc, "connect");
+  if (rc < 0 || !raw) {
+    SinkError error = error_from(rc, "connect");
+    close();
+    return error;
+  }
   output_.reset(raw);
   output_->interrupt_callback = deadline_.callback();
-  for (const auto* track : {&layout.video, &layout.audio}) {
-    if (!*track) continue;
+  for (const TrackConfig* track : layout.tracks()) {
+    if (!track) continue;
     AVStream* stream = avformat_new_stream(output_.get(), nullptr);
-    if (!stream || avcodec_parameters_copy(stream->codecpar, (*track)->params.get()) < 0) {
+    if (!stream || avcodec_parameters_copy(stream->codecpar, track->params.get()) < 0) {
       close();
       return SinkError{"connect: out of memory"};
     }
     stream->codecpar->codec_tag = 0;
     stream->time_base = {1, 1000};
-    stream->avg_frame_rate = (*track)->frame_rate;  // announced in onMetaData
-    stream_index_[slot((*track)->kind)] = stream->index;
-    codec_[slot((*track)->kind)] = stream->codecpar->codec_id;
+    stream->avg_frame_rate = track->frame_rate;  // announced in onMetaData
+    stream_index_[slot(track->kind)] = stream->index;
+    codec_[slot(track->kind)] = stream->codecpar->codec_id;
   }
-  deadline_.arm(settings_.open_timeout);
-  rc = AVERROR(EINVAL);
-  if (RtmpClient::handles(url)) {
-    client_ = std::make_unique<RtmpClient>(deadline_);
-    client_->set_send_stall_limit(settings_.stall_threshold);
-    rc = client_->open_for_publishing(url);
-    if (rc == 0) {
-      output_->pb = client_->make_io(kIoBufferBytes, true);
-      rc = output_->pb ? 0 : AVERROR(ENOMEM);
-      // Each packet goes out as it is written, or each batch when the leg batches.
-      output_->flush_packets = is_batching_ ? 0 : 1;
-    }
-    if (RtmpClient::should_fall_back(rc)) {
-      // libavformat's client tries: a URL form ours leaves to it, or a digest-handshake server.
-      spdlog::debug("event=rtmp_fallback direction=publish error=\"{}\"", describe_av_error(rc));
-      client_.reset();
-    }
+  return std::nullopt;
+}
+
+std::optional<SinkError> FlvSink::start_tags(const SegmentInfo& layout) {
+  is_writing_tags_ = true;
+  AVRational frame_rate = layout.video ? layout.video->frame_rate : AVRational{0, 1};
+  for (const TrackConfig* track : layout.tracks()) {
+    if (!track) continue;
+    params_[slot(track->kind)] = copy_parameters(*track->params);
+    codec_[slot(track->kind)] = track->params->codec_id;
   }
-  if (!client_) {
-    // FFmpeg's client blocks: on a fiber, it connects on a worker thread.
-    return runtime::blocking_call([&] {
-      return finish_connect(open_with_ffmpeg_rtmp(&output_->pb, url, AVIO_FLAG_WRITE,
-                                                  &output_->interrupt_callback, settings_.tls));
-    });
+  std::vector<uint8_t> metadata = flv::metadata_body(params_[0].get(), frame_rate, params_[1].get());
+  client_->queue_metadata(0, metadata);
+  for (const auto& params : params_) {
+    if (!params) continue;
+    queue_sequence_header(*params, {params->extradata, static_cast<size_t>(params->extradata_size)},
+                          0);
   }
-  return finish_connect(rc);
+  deadline_.arm(settings_.stall_threshold);
+  if (int rc = client_->send_queued(); rc < 0) {
+    SinkError error = error_from(rc, "publish");
+    close();
+    return error;
+  }
+  return std::nullopt;
+}
+
+void FlvSink::queue_sequence_header(const AVCodecParameters& params,
+                                    std::span<const uint8_t> config, uint32_t timestamp) {
+  std::vector<uint8_t> body = flv::sequence_header_body(params, config);
+  if (body.empty()) return;
+  uint8_t type = params.codec_type == AVMEDIA_TYPE_VIDEO ? rtmp::kVideo : rtmp::kAudio;
+  client_->queue_tag(type, timestamp, {}, body);
 }
 
 std::optional<SinkError> FlvSink::finish_connect(int rc) {
@@ -106,16 +155,42 @@ std::optional<SinkError> FlvSink::finish_connect(int rc) {
 }
 
 bool FlvSink::can_continue_with(const SegmentInfo& segment) const {
-  if (!output_) return false;
-  for (const auto* track : {&segment.video, &segment.audio}) {
-    if (!*track) continue;
-    size_t index = slot((*track)->kind);
-    if (stream_index_[index] < 0 || codec_[index] != (*track)->params->codec_id) return false;
+  if (!is_connected()) return false;
+  for (const TrackConfig* track : segment.tracks()) {
+    if (!track) continue;
+    size_t index = slot(track->kind);
+    bool has_track = is_writing_tags_ ? params_[index] != nullptr : stream_index_[index] >= 0;
+    if (!has_track || codec_[index] != track->params->codec_id) return false;
   }
   return true;
 }
 
+std::optional<SinkError> FlvSink::write_tag(MediaPacket& packet, const TrackConfig* new_config) {
+  AvCodecParametersPtr& params = params_[slot(packet.track)];
+  if (!params) return std::nullopt;  // the session has no such track
+  const AVPacket& pkt = *packet.packet;
+  // Timestamps are 32 bits, signed, as libavformat's FLV muxer writes them.
+  auto timestamp = static_cast<uint32_t>(pkt.dts) & 0x7FFFFFFF;
+  if (new_config && new_config->params->extradata_size > 0 &&
+      !is_same_extradata(*params, *new_config->params)) {
+    params = copy_parameters(*new_config->params);
+    queue_sequence_header(*params, {params->extradata, static_cast<size_t>(params->extradata_size)},
+                          timestamp);
+  }
+  flv::PacketBody body = flv::packet_body(*params, pkt, scratch_);
+  if (body.data.empty()) return std::nullopt;
+  bool is_video = packet.track == TrackKind::video;
+  if (is_video) last_video_dts_ = std::max(last_video_dts_, pkt.dts);
+  client_->queue_tag(is_video ? rtmp::kVideo : rtmp::kAudio, timestamp, body.header_bytes(),
+                     body.data);
+  if (is_batching_) return std::nullopt;
+  deadline_.arm(settings_.stall_threshold);
+  if (int rc = client_->send_queued(); rc < 0) return error_from(rc, "write");
+  return std::nullopt;
+}
+
 std::optional<SinkError> FlvSink::write(MediaPacket& packet, const TrackConfig* new_config) {
+  if (is_writing_tags_) return write_tag(packet, new_config);
   if (!output_) return SinkError{"write: not connected"};
   if (!client_ && runtime::Fiber::current()) {
     return runtime::blocking_call([&] { return write(packet, new_config); });
@@ -138,6 +213,11 @@ std::optional<SinkError> FlvSink::write(MediaPacket& packet, const TrackConfig* 
 }
 
 std::optional<SinkError> FlvSink::flush() {
+  if (is_writing_tags_) {
+    deadline_.arm(settings_.stall_threshold);
+    if (int rc = client_->send_queued(); rc < 0) return error_from(rc, "write");
+    return std::nullopt;
+  }
   if (!output_ || !output_->pb || !client_) return std::nullopt;
   deadline_.arm(settings_.stall_threshold);
   avio_flush(output_->pb);
@@ -146,7 +226,25 @@ std::optional<SinkError> FlvSink::flush() {
 }
 
 void FlvSink::close() {
-  if (!output_) return;
+  if (is_writing_tags_) {
+    deadline_.set_closing(true);
+    deadline_.arm(kCloseBudget);
+    if (params_[0] && params_[0]->codec_id == AV_CODEC_ID_H264 && last_video_dts_ >= 0) {
+      std::array<uint8_t, 5> end = flv::avc_end_of_sequence_body();
+      client_->queue_tag(rtmp::kVideo, static_cast<uint32_t>(last_video_dts_) & 0x7FFFFFFF, {},
+                         end);
+    }
+    if (client_->send_queued() == 0) client_->unpublish();
+    deadline_.set_closing(false);
+  }
+  is_writing_tags_ = false;
+  params_ = {};
+  last_video_dts_ = -1;
+  if (!output_) {
+    client_.reset();
+    codec_ = {AV_CODEC_ID_NONE, AV_CODEC_ID_NONE};
+    return;
+  }
   if (!client_ && runtime::Fiber::current()) {
     runtime::blocking_call([this] { close(); });
     return;

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <memory>
+#include <vector>
 
 #include "media/io_deadline.h"
 #include "media/relay/relay.h"
@@ -10,15 +11,17 @@
 
 namespace streamrelay::media {
 
-// An RTMP or RTMPS publish session: libavformat's FLV muxer over our RtmpClient for rtmp://,
-// over libavformat's rtmp protocol for rtmps:// (and URL forms our client does not take).
+// An RTMP or RTMPS publish session. For rtmp:// our RtmpClient sends each packet as one message
+// whose body our FLV tag writer builds (H.264, AAC, MP3); libavformat's FLV muxer writes for
+// other codecs, over our client, and for rtmps:// (and URL forms our client does not take) over
+// libavformat's rtmp protocol.
 class FlvSink final : public Sink {
  public:
   FlvSink(IoDeadline& deadline, const RelaySettings& settings);
   ~FlvSink() override { close(); }
 
   std::optional<SinkError> connect(const std::string& url, const SegmentInfo& layout) override;
-  bool is_connected() const override { return output_ != nullptr; }
+  bool is_connected() const override { return output_ != nullptr || is_writing_tags_; }
   bool can_continue_with(const SegmentInfo& segment) const override;
   std::optional<SinkError> write(MediaPacket& packet, const TrackConfig* new_config) override;
   void close() override;
@@ -27,18 +30,30 @@ class FlvSink final : public Sink {
 
  private:
   SinkError error_from(int code, const char* operation) const;
-  // Writes the header of a session whose connection went as `rc` says.
+  // Sets up libavformat's FLV muxer for the layout's tracks (its I/O is set by the caller).
+  std::optional<SinkError> make_muxer(const std::string& url, const SegmentInfo& layout);
+  // Writes the header of a muxer session whose connection went as `rc` says.
   std::optional<SinkError> finish_connect(int rc);
+  // Our client publishes: metadata and sequence headers go out as the session's first tags.
+  std::optional<SinkError> start_tags(const SegmentInfo& layout);
+  std::optional<SinkError> write_tag(MediaPacket& packet, const TrackConfig* new_config);
+  void queue_sequence_header(const AVCodecParameters& params, std::span<const uint8_t> config,
+                             uint32_t timestamp);
 
   IoDeadline& deadline_;
   const RelaySettings& settings_;
   bool is_batching_ = false;
-  std::unique_ptr<RtmpClient> client_;  // rtmp://: our own client under the output's pb
-  AvOutputPtr output_;
+  std::unique_ptr<RtmpClient> client_;  // rtmp://: our own client
+  AvOutputPtr output_;                   // libavformat's muxer, when it writes
   bool is_header_written_ = false;
+  bool is_writing_tags_ = false;  // our tag writer writes (no muxer)
   // Output stream index per track (video, audio); -1 when the session has no such track.
   std::array<int, 2> stream_index_{-1, -1};
   std::array<AVCodecID, 2> codec_{AV_CODEC_ID_NONE, AV_CODEC_ID_NONE};
+  // The tag writer's view of each track: its parameters with the configuration last sent.
+  std::array<AvCodecParametersPtr, 2> params_;
+  std::vector<uint8_t> scratch_;  // a packet's data made length-prefixed
+  int64_t last_video_dts_ = -1;    // for the end-of-sequence tag
 };
 
 }  // namespace streamrelay::media

@@ -19,8 +19,6 @@ namespace {
 
 // A tag larger than this is not a live stream's: the input is corrupt.
 constexpr uint32_t kMaxTagBytes = 16 * 1024 * 1024;
-// What libavformat buffers between our RTMP client and the tag parser.
-constexpr int kIoBufferBytes = 32 * 1024;
 
 double metadata_number(const flv::Metadata& metadata, std::initializer_list<const char*> keys) {
   for (const char* key : keys) {
@@ -82,12 +80,8 @@ SourceError FlvSource::error_from(int code, const char* operation) const {
 }
 
 void FlvSource::close() {
-  if (player_) {
-    RtmpClient::free_io(io_);
-    player_.reset();
-  } else if (io_) {
-    avio_closep(&io_);
-  }
+  player_.reset();
+  if (io_) avio_closep(&io_);
   pending_.clear();
   metadata_.clear();
   timestamps_.reset();
@@ -106,11 +100,7 @@ std::optional<SourceError> FlvSource::open(const std::string& url) {
   if (RtmpClient::handles(url)) {
     player_ = std::make_unique<RtmpClient>(deadline_);
     rc = player_->open(url);
-    if (rc == 0) {
-      player_->set_wait_hook(wait_hook_);
-      io_ = player_->make_io(kIoBufferBytes, false);
-      rc = io_ ? 0 : AVERROR(ENOMEM);
-    }
+    if (rc == 0) player_->set_wait_hook(wait_hook_);
     if (RtmpClient::should_fall_back(rc)) {
       // libavformat's client tries: a URL form ours leaves to it, or a digest-handshake server.
       spdlog::debug("event=rtmp_fallback direction=play error=\"{}\"", describe_av_error(rc));
@@ -129,11 +119,16 @@ std::optional<SourceError> FlvSource::open(const std::string& url) {
 
 std::optional<SourceError> FlvSource::finish_open(int rc) {
   if (rc < 0) return error_from(rc, "open");
-  uint8_t header[flv::kFileHeaderSize];
-  rc = avio_read(io_, header, sizeof header);
-  if (rc < static_cast<int>(sizeof header)) return error_from(rc < 0 ? rc : AVERROR_EOF, "open");
-  if (!flv::is_file_header(header)) {
-    return SourceError{SourceErrorKind::unsupported, "unsupported source: not an FLV stream"};
+  if (!player_) {
+    // libavformat's client hands out an FLV byte stream, file header first.
+    uint8_t header[flv::kFileHeaderSize];
+    rc = avio_read(io_, header, sizeof header);
+    if (rc < static_cast<int>(sizeof header)) {
+      return error_from(rc < 0 ? rc : AVERROR_EOF, "open");
+    }
+    if (!flv::is_file_header(header)) {
+      return SourceError{SourceErrorKind::unsupported, "unsupported source: not an FLV stream"};
+    }
   }
   auto started = std::chrono::steady_clock::now();
   auto limit = std::max(settings_.probe_duration, settings_.open_timeout);
@@ -212,7 +207,7 @@ std::optional<SourceError> FlvSource::read(MediaPacket& out) {
     pending_.pop_front();
     return std::nullopt;
   }
-  if (!io_) return SourceError{SourceErrorKind::unavailable, "source is not open"};
+  if (!io_ && !player_) return SourceError{SourceErrorKind::unavailable, "source is not open"};
   for (;;) {
     bool has_packet = false;
     if (auto error = read_tag(out, has_packet)) return error;
@@ -221,36 +216,51 @@ std::optional<SourceError> FlvSource::read(MediaPacket& out) {
 }
 
 std::optional<SourceError> FlvSource::read_tag(MediaPacket& out, bool& has_packet) {
-  uint8_t bytes[flv::kTagHeaderSize];
   deadline_.arm(settings_.stall_threshold);
-  int rc = avio_read(io_, bytes, sizeof bytes);
-  if (rc < static_cast<int>(sizeof bytes)) return error_from(rc < 0 ? rc : AVERROR_EOF, "read");
-  flv::TagHeader header =
-      flv::parse_tag_header(std::span<const uint8_t, flv::kTagHeaderSize>(bytes));
-  if (header.data_size > kMaxTagBytes) {
-    return SourceError{SourceErrorKind::unavailable, "read: corrupt FLV tag"};
+  uint8_t type = 0;
+  uint32_t timestamp = 0;
+  std::span<const uint8_t> body;
+  if (player_) {
+    // Our client hands out tags as the messages carry them: no FLV bytes in between.
+    RtmpClient::Tag tag;
+    if (int rc = player_->read_tag(tag); rc < 0) return error_from(rc, "read");
+    type = tag.type;
+    timestamp = tag.timestamp;
+    body = tag.body;
+  } else {
+    uint8_t bytes[flv::kTagHeaderSize];
+    int rc = avio_read(io_, bytes, sizeof bytes);
+    if (rc < static_cast<int>(sizeof bytes)) return error_from(rc < 0 ? rc : AVERROR_EOF, "read");
+    flv::TagHeader header =
+        flv::parse_tag_header(std::span<const uint8_t, flv::kTagHeaderSize>(bytes));
+    if (header.data_size > kMaxTagBytes) {
+      return SourceError{SourceErrorKind::unavailable, "read: corrupt FLV tag"};
+    }
+    data_.resize(header.data_size + flv::kPreviousSizeSize);
+    rc = avio_read(io_, data_.data(), static_cast<int>(data_.size()));
+    if (rc < static_cast<int>(data_.size())) return error_from(rc < 0 ? rc : AVERROR_EOF, "read");
+    type = header.type;
+    timestamp = header.timestamp_ms;
+    body = std::span<const uint8_t>(data_).first(header.data_size);
   }
-  data_.resize(header.data_size + flv::kPreviousSizeSize);
-  rc = avio_read(io_, data_.data(), static_cast<int>(data_.size()));
-  if (rc < static_cast<int>(data_.size())) return error_from(rc < 0 ? rc : AVERROR_EOF, "read");
-  data_.resize(header.data_size);
-  if (header.type == static_cast<uint8_t>(flv::TagType::video)) {
-    on_video(timestamps_.unwrap(header.timestamp_ms), out, has_packet);
-  } else if (header.type == static_cast<uint8_t>(flv::TagType::audio)) {
-    on_audio(timestamps_.unwrap(header.timestamp_ms), out, has_packet);
-  } else if (header.type == static_cast<uint8_t>(flv::TagType::script)) {
-    if (auto metadata = flv::parse_metadata(data_)) {
+  if (type == static_cast<uint8_t>(flv::TagType::video)) {
+    on_video(timestamps_.unwrap(timestamp), body, out, has_packet);
+  } else if (type == static_cast<uint8_t>(flv::TagType::audio)) {
+    on_audio(timestamps_.unwrap(timestamp), body, out, has_packet);
+  } else if (type == static_cast<uint8_t>(flv::TagType::script)) {
+    if (auto metadata = flv::parse_metadata(body)) {
       for (auto& [key, value] : *metadata) metadata_[key] = value;
     }
   }
   return std::nullopt;
 }
 
-void FlvSource::on_video(int64_t timestamp_ms, MediaPacket& out, bool& has_packet) {
-  auto tag = flv::parse_video_tag(data_);
+void FlvSource::on_video(int64_t timestamp_ms, std::span<const uint8_t> body, MediaPacket& out,
+                         bool& has_packet) {
+  auto tag = flv::parse_video_tag(body);
   if (!tag) return;
   if (tag->codec_id != flv::kVideoCodecAvc) {
-    if (skipped_.video.empty()) skipped_.video = flv::video_codec_name(data_);
+    if (skipped_.video.empty()) skipped_.video = flv::video_codec_name(body);
     return;
   }
   if (tag->is_sequence_header) {
@@ -277,13 +287,14 @@ void FlvSource::on_video(int64_t timestamp_ms, MediaPacket& out, bool& has_packe
   has_packet = true;
 }
 
-void FlvSource::on_audio(int64_t timestamp_ms, MediaPacket& out, bool& has_packet) {
-  auto tag = flv::parse_audio_tag(data_);
+void FlvSource::on_audio(int64_t timestamp_ms, std::span<const uint8_t> body, MediaPacket& out,
+                         bool& has_packet) {
+  auto tag = flv::parse_audio_tag(body);
   if (!tag) return;
   bool is_aac = tag->sound_format == flv::kSoundFormatAac;
   bool is_mp3 = tag->sound_format == flv::kSoundFormatMp3;
   if (!is_aac && !is_mp3) {
-    if (skipped_.audio.empty()) skipped_.audio = flv::audio_codec_name(data_);
+    if (skipped_.audio.empty()) skipped_.audio = flv::audio_codec_name(body);
     return;
   }
   if (!audio_) {

@@ -43,8 +43,10 @@ class FlvSource final : public Source {
   std::optional<SourceError> finish_open(int rc);
   // Reads one tag: a packet into `out` (true), or configuration/metadata only (false).
   std::optional<SourceError> read_tag(MediaPacket& out, bool& has_packet);
-  void on_video(int64_t timestamp_ms, MediaPacket& out, bool& has_packet);
-  void on_audio(int64_t timestamp_ms, MediaPacket& out, bool& has_packet);
+  void on_video(int64_t timestamp_ms, std::span<const uint8_t> body, MediaPacket& out,
+                bool& has_packet);
+  void on_audio(int64_t timestamp_ms, std::span<const uint8_t> body, MediaPacket& out,
+                bool& has_packet);
   bool has_announced_tracks(std::chrono::nanoseconds elapsed) const;
   void build_segment();
   SourceError error_from(int code, const char* operation) const;
@@ -52,9 +54,9 @@ class FlvSource final : public Source {
   IoDeadline& deadline_;
   std::function<void()> wait_hook_;
   const RelaySettings& settings_;
-  std::unique_ptr<RtmpClient> player_;  // rtmp://: our own client under `io_`
-  AVIOContext* io_ = nullptr;
-  std::vector<uint8_t> data_;
+  std::unique_ptr<RtmpClient> player_;  // rtmp://: our own client, tag by tag
+  AVIOContext* io_ = nullptr;            // otherwise: libavformat's client, FLV bytes
+  std::vector<uint8_t> data_;            // the tag read from `io_`
   PayloadPools payloads_;
   flv::Metadata metadata_;
   AvCodecParametersPtr video_;

@@ -89,8 +89,8 @@ TEST(FlvTagWriter, AnnexBBecomesLengthPrefixedAndItsConfigurationARecord) {
   Bytes scratch;
   Bytes body = joined(flv::packet_body(*params, *packet, scratch));
   // The trailing zero of the second unit is the next start code's (none follows): kept.
-  EXPECT_EQ(body, (Bytes{0x27, 0x01, 0, 0, 0, 0, 0, 0, 2, 0x09, 0xF0, 0, 0, 0, 4, 0x65, 0x88,
-                         0x84, 0x00}));
+  EXPECT_EQ(body, (Bytes{0x27, 0x01, 0, 0, 0, 0, 0, 0, 2, 0x09, 0xF0, 0, 0, 0, 4, 0x65, 0x88, 0x84,
+                         0x00}));
 }
 
 TEST(FlvTagWriter, ConfigurationWithoutPpsGivesNoSequenceHeader) {

@@ -104,8 +104,9 @@ TEST(RtmpChunkWriter, APrefixIsThePayloadsFirstBytesAcrossChunks) {
                         .timestamp = 40,
                         .payload = data,
                         .prefix = prefix});
-  writer.append(joined,
-                {.chunk_stream_id = 6, .type = kVideo, .stream_id = 1, .timestamp = 40, .payload = whole});
+  writer.append(
+      joined,
+      {.chunk_stream_id = 6, .type = kVideo, .stream_id = 1, .timestamp = 40, .payload = whole});
   EXPECT_EQ(split, joined);
   EXPECT_EQ(split.size(), 12u + 11u + 2u);  // one type 0 header, two type 3 headers
 }

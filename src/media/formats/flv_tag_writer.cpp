@@ -82,8 +82,8 @@ std::vector<uint8_t> avc_configuration_from_annex_b(std::span<const uint8_t> dat
     if (type == kNalPps && pps.size() < 255) pps.push_back(unit);
   }
   if (sps.empty() || pps.empty()) return {};
-  std::vector<uint8_t> record = {1, sps[0][1], sps[0][2], sps[0][3], 0xFF,
-                                 static_cast<uint8_t>(0xE0 | sps.size())};
+  std::vector<uint8_t> record = {1,         sps[0][1], sps[0][2],
+                                 sps[0][3], 0xFF,      static_cast<uint8_t>(0xE0 | sps.size())};
   for (auto unit : sps) {
     put_be(record, static_cast<uint32_t>(unit.size()), 2);
     record.insert(record.end(), unit.begin(), unit.end());
@@ -178,9 +178,9 @@ PacketBody packet_body(const AVCodecParameters& params, const AVPacket& packet,
   if (params.codec_id == AV_CODEC_ID_H264) {
     bool is_key = (packet.flags & AV_PKT_FLAG_KEY) != 0;
     auto composition = static_cast<uint32_t>(packet.pts - packet.dts);  // 24-bit, signed
-    body.header = {static_cast<uint8_t>(((is_key ? kKeyFrame : kInterFrame) << 4) | kAvc),
-                   kAvcNalu, static_cast<uint8_t>(composition >> 16),
-                   static_cast<uint8_t>(composition >> 8), static_cast<uint8_t>(composition)};
+    body.header = {static_cast<uint8_t>(((is_key ? kKeyFrame : kInterFrame) << 4) | kAvc), kAvcNalu,
+                   static_cast<uint8_t>(composition >> 16), static_cast<uint8_t>(composition >> 8),
+                   static_cast<uint8_t>(composition)};
     body.header_size = 5;
     bool is_annex_b_stream =
         params.extradata_size > 0 ? params.extradata[0] != 1 : is_annex_b(data);

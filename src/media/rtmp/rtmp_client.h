@@ -154,7 +154,7 @@ class RtmpClient {
   std::chrono::steady_clock::time_point last_progress_check_{};
   Message incoming_;
   std::vector<rtmp::AggregatePart> aggregate_parts_;
-  size_t next_part_ = 0;  // of aggregate_parts_, the next read_tag() hands out
+  size_t next_part_ = 0;        // of aggregate_parts_, the next read_tag() hands out
   std::vector<uint8_t> batch_;  // chunks of the messages send_queued() sends
   bool has_ended_ = false;
   // The last receive emptied the socket (it returned less than there was room for): a batching

@@ -111,7 +111,8 @@ std::optional<SinkError> FlvSink::start_tags(const SegmentInfo& layout) {
     params_[slot(track->kind)] = copy_parameters(*track->params);
     codec_[slot(track->kind)] = track->params->codec_id;
   }
-  std::vector<uint8_t> metadata = flv::metadata_body(params_[0].get(), frame_rate, params_[1].get());
+  std::vector<uint8_t> metadata =
+      flv::metadata_body(params_[0].get(), frame_rate, params_[1].get());
   client_->queue_metadata(0, metadata);
   for (const auto& params : params_) {
     if (!params) continue;

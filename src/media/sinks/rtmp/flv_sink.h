@@ -44,7 +44,7 @@ class FlvSink final : public Sink {
   const RelaySettings& settings_;
   bool is_batching_ = false;
   std::unique_ptr<RtmpClient> client_;  // rtmp://: our own client
-  AvOutputPtr output_;                   // libavformat's muxer, when it writes
+  AvOutputPtr output_;                  // libavformat's muxer, when it writes
   bool is_header_written_ = false;
   bool is_writing_tags_ = false;  // our tag writer writes (no muxer)
   // Output stream index per track (video, audio); -1 when the session has no such track.
@@ -53,7 +53,7 @@ class FlvSink final : public Sink {
   // The tag writer's view of each track: its parameters with the configuration last sent.
   std::array<AvCodecParametersPtr, 2> params_;
   std::vector<uint8_t> scratch_;  // a packet's data made length-prefixed
-  int64_t last_video_dts_ = -1;    // for the end-of-sequence tag
+  int64_t last_video_dts_ = -1;   // for the end-of-sequence tag
 };
 
 }  // namespace streamrelay::media

@@ -55,8 +55,8 @@ class FlvSource final : public Source {
   std::function<void()> wait_hook_;
   const RelaySettings& settings_;
   std::unique_ptr<RtmpClient> player_;  // rtmp://: our own client, tag by tag
-  AVIOContext* io_ = nullptr;            // otherwise: libavformat's client, FLV bytes
-  std::vector<uint8_t> data_;            // the tag read from `io_`
+  AVIOContext* io_ = nullptr;           // otherwise: libavformat's client, FLV bytes
+  std::vector<uint8_t> data_;           // the tag read from `io_`
   PayloadPools payloads_;
   flv::Metadata metadata_;
   AvCodecParametersPtr video_;

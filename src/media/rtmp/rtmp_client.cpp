@@ -33,6 +33,8 @@ namespace {
 
 constexpr size_t kHandshakeSize = 1536;
 constexpr size_t kReadBlock = 64 * 1024;
+// A receive asks for at least this much; with less room left, the buffer is compacted first.
+constexpr size_t kMinReadRoom = 16 * 1024;
 // How often a blocked wait looks at the stop flag and the deadline.
 constexpr int kPollSliceMs = 50;
 // What a publisher announces: a typical frame goes out in one chunk.
@@ -147,35 +149,29 @@ int RtmpClient::connect_to(const addrinfo& address) {
 }
 
 int RtmpClient::receive_more() {
-  // Unread bytes move to the front; the buffer grows only for a chunk larger than a block.
+  // Unread bytes (a chunk not yet whole) move to the front when room runs short; the buffer
+  // grows only for a chunk that does not fit (it was once replaced at every read that ended
+  // inside a chunk: an allocation and a copy per read).
   if (in_pos_ == in_end_) {
     in_pos_ = in_end_ = 0;
-  } else if (in_size_ - in_end_ < kReadBlock && in_pos_ > 0) {
+  } else if (in_size_ - in_end_ < kMinReadRoom && in_pos_ > 0) {
     std::memmove(in_.get(), in_.get() + in_pos_, in_end_ - in_pos_);
     in_end_ -= in_pos_;
     in_pos_ = 0;
   }
-  if (in_size_ - in_end_ < kReadBlock) {
+  if (in_size_ - in_end_ < kMinReadRoom) {
     // Not zero-filled: a page of it takes memory only once the network writes there (most of
     // a relay's reads are a few kilobytes at the front).
-    auto bigger = std::make_unique_for_overwrite<uint8_t[]>(in_end_ + kReadBlock);
+    size_t size = in_end_ + std::max(kReadBlock, in_end_);
+    auto bigger = std::make_unique_for_overwrite<uint8_t[]>(size);
     if (in_end_ > 0) std::memcpy(bigger.get(), in_.get(), in_end_);
     in_ = std::move(bigger);
-    in_size_ = in_end_ + kReadBlock;
+    in_size_ = size;
   }
   bool may_batch = read_batch_.count() > 0 && !is_publishing_;
-  if (may_batch && was_drained_) {
-    // Caught up with the live stream at the last receive: a batch gathers before we look.
-    if (wait_hook_) wait_hook_();
-    may_batch = false;
-    runtime::sleep_for(read_batch_);
-    if (deadline_.is_interrupted()) return AVERROR_EXIT;
-  }
   for (;;) {
-    size_t room = in_size_ - in_end_;
-    ssize_t got = ::recv(fd_, in_.get() + in_end_, room, 0);
+    ssize_t got = ::recv(fd_, in_.get() + in_end_, in_size_ - in_end_, 0);
     if (got > 0) {
-      was_drained_ = static_cast<size_t>(got) < room;
       if (is_acking_quickly_) {
         int on = 1;
         setsockopt(fd_, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
@@ -191,7 +187,7 @@ int RtmpClient::receive_more() {
     if (may_batch) {
       // Caught up with the live stream: let a batch gather, then block only if none came.
       may_batch = false;
-      runtime::sleep_for(read_batch_);
+      runtime::sleep_until(runtime::next_tick(read_batch_));
       if (deadline_.is_interrupted()) return AVERROR_EXIT;
       continue;
     }
@@ -449,9 +445,9 @@ void RtmpClient::queue_metadata(uint32_t timestamp, std::span<const uint8_t> bod
 
 int RtmpClient::send_queued() {
   auto now = std::chrono::steady_clock::now();
-  // The send queue is looked at a few times a second, not at every send: a stall is measured in
+  // The send queue is looked at four times a second, not at every send: a stall is measured in
   // seconds, and the look is a system call.
-  if (now - last_progress_check_ >= std::chrono::milliseconds(100)) {
+  if (now - last_progress_check_ >= std::chrono::milliseconds(250)) {
     last_progress_check_ = now;
     if (int rc = check_send_progress(); rc < 0) return rc;
   }

@@ -48,9 +48,10 @@ class RtmpClient {
   int open(const std::string& url);
   // The next audio, video or metadata tag played; 0 or a negative AVERROR code.
   int read_tag(Tag& tag);
-  // A read that finds the socket empty waits `period` before looking again instead of waking at
-  // the next arrival, so one wake-up takes a batch of messages. Zero (the default, for a start):
-  // every arrival wakes the reader.
+  // A read that finds the socket empty waits up to the next multiple of `period` on the clock
+  // before looking again instead of waking at the next arrival, so one wake-up takes a batch of
+  // messages, and the relays of one loop read on the same ticks (one wake-up of the loop serves
+  // them all). Zero (the default, for a start): every arrival wakes the reader.
   void set_read_batching(std::chrono::milliseconds period) { read_batch_ = period; }
   // Called each time a read is about to wait for the network (with nothing left at hand).
   void set_wait_hook(std::function<void()> hook) { wait_hook_ = std::move(hook); }
@@ -157,9 +158,6 @@ class RtmpClient {
   size_t next_part_ = 0;        // of aggregate_parts_, the next read_tag() hands out
   std::vector<uint8_t> batch_;  // chunks of the messages send_queued() sends
   bool has_ended_ = false;
-  // The last receive emptied the socket (it returned less than there was room for): a batching
-  // reader lets a batch gather before it asks again instead of finding nothing.
-  bool was_drained_ = false;
   // Each arriving segment is acknowledged at once until the stream is under way: servers that
   // leave Nagle's algorithm on (nginx-rtmp) otherwise hold their next reply for our delayed
   // acknowledgement, 40 ms per command exchange and again before the first keyframe.

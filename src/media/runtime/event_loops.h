@@ -97,6 +97,12 @@ inline void run_leg(bool on_loop, const std::function<void()>& body) {
 
 // Sleeps until `until`; on a fiber, an unpark ends the sleep early (callers re-check).
 void sleep_until(Clock::time_point until);
+// The next multiple of `period` on the clock: legs that wait for a batch to gather wake on the
+// same ticks, so one wake-up of a loop serves all of them instead of one each.
+inline Clock::time_point next_tick(Clock::duration period) {
+  auto now = Clock::now().time_since_epoch();
+  return Clock::time_point((now / period + 1) * period);
+}
 inline void sleep_for(Clock::duration period) {
   sleep_until(Clock::now() + period);
 }

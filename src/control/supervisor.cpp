@@ -6,54 +6,11 @@
 #include <exception>
 #include <utility>
 
+#include "control/relay_reports.h"
 #include "observe/metrics.h"
-#include "task/task_event.h"
 
 namespace streamrelay::control {
 namespace {
-
-task::RelayState relay_state_of(media::RelayPhase phase) {
-  switch (phase) {
-    case media::RelayPhase::starting:
-      return task::RelayState::starting;
-    case media::RelayPhase::flowing:
-      return task::RelayState::flowing;
-    case media::RelayPhase::failing:
-      return task::RelayState::failing;
-    case media::RelayPhase::finished:
-      return task::RelayState::idle;
-  }
-  return task::RelayState::idle;
-}
-
-// The alarm name of the contract for a relay event, or nullptr when it is not an alarm.
-const char* alarm_of(media::RelayEventKind kind) {
-  switch (kind) {
-    case media::RelayEventKind::source_interrupted:
-      return "SourceInterrupted";
-    case media::RelayEventKind::source_recovered:
-      return "SourceRecovered";
-    case media::RelayEventKind::source_unsupported:
-      return "SourceUnsupported";
-    case media::RelayEventKind::file_failed:
-      return "SourceFileFailed";
-    case media::RelayEventKind::push_failed:
-      return "PushFailed";
-    case media::RelayEventKind::push_recovered:
-      return "PushRecovered";
-    case media::RelayEventKind::push_renewed:
-      return "PushSessionRenewed";
-    case media::RelayEventKind::failover_to_backup:
-      return "FailoverToBackup";
-    case media::RelayEventKind::failback_to_primary:
-      return "FailbackToPrimary";
-    case media::RelayEventKind::started:
-    case media::RelayEventKind::file_started:
-    case media::RelayEventKind::file_finished:
-      return nullptr;
-  }
-  return nullptr;
-}
 
 // Where a stopped playlist goes on after its list changed, following vod_refresh_type.
 void move_breakpoint(task::TaskRuntime& runtime, const task::TaskSpec& before,
@@ -401,38 +358,18 @@ void Supervisor::record_relay_events(int64_t now) {
   for (const PendingEvent& item : pending) {
     auto found = entries_.find(item.task_id);
     if (found == entries_.end()) continue;  // deleted meanwhile
-    const task::TaskSpec& spec = found->second.record.spec;
     const media::RelayEvent& event = item.event;
     if (event.kind == media::RelayEventKind::failover_to_backup) {
       observe::metrics().failovers.add({{"to", "standby"}});
     } else if (event.kind == media::RelayEventKind::failback_to_primary) {
       observe::metrics().failovers.add({{"to", "primary"}});
     }
-    if (const char* alarm = alarm_of(event.kind)) {
-      bool is_recovery = event.kind == media::RelayEventKind::source_recovered ||
-                         event.kind == media::RelayEventKind::push_recovered;
-      spdlog::log(is_recovery ? spdlog::level::info : spdlog::level::warn,
-                  "task_id={} event=alarm alarm={} url={} error=\"{}\"", spec.task_id, alarm,
-                  event.url, event.error);
-      std::optional<task::FileRef> file;
-      if (spec.is_vod() && !event.url.empty()) {
-        file = task::FileRef{event.file_index, event.url, event.loop_round};
-      }
-      events.push_back(task::alarm_event(spec, alarm, event.error, now, file));
-    } else if (event.kind == media::RelayEventKind::started) {
-      std::string source = found->second.relay ? found->second.relay->snapshot().source_url : "";
-      spdlog::info("task_id={} event=task_start source={}", spec.task_id, source);
-      events.push_back(task::task_start_event(spec, source, now));
-    } else if (event.kind == media::RelayEventKind::file_started) {
-      spdlog::info("task_id={} event=file_start file_index={} round={}", spec.task_id,
-                   event.file_index, event.loop_round);
-      events.push_back(
-          task::file_start_event(spec, event.file_index, event.url, event.loop_round, now));
-    } else if (event.kind == media::RelayEventKind::file_finished) {
-      spdlog::info("task_id={} event=file_finish file_index={} round={} played_seconds={:.3f}",
-                   spec.task_id, event.file_index, event.loop_round, event.played_seconds);
-      events.push_back(task::file_finish_event(spec, event.file_index, event.url, event.loop_round,
-                                               event.played_seconds, now));
+    const Entry& entry = found->second;
+    std::string source = entry.relay && event.kind == media::RelayEventKind::started
+                             ? entry.relay->snapshot().source_url
+                             : "";
+    if (auto task_event = task_event_of(entry.record.spec, event, source, now)) {
+      events.push_back(std::move(*task_event));
     }
   }
   if (events.empty()) return;
@@ -457,28 +394,8 @@ void Supervisor::write_runtimes(int64_t now) {
     task::TaskRuntime& runtime = entry.record.runtime;
     if (entry.relay) {
       media::RelaySnapshot snap = entry.relay->snapshot();
-      runtime.relay_state = relay_state_of(snap.phase);
-      runtime.source = snap.source_role;
-      runtime.source_url = snap.source_url;
-      if (snap.started_at > 0) runtime.started_at = snap.started_at;
-      runtime.last_error = snap.last_error;
-      if (is_start_overdue(entry, snap.phase)) {
-        // A task reads running while it starts; one that moves nothing for this long is not.
-        runtime.relay_state = task::RelayState::failing;
-        if (runtime.last_error.empty()) runtime.last_error = "nothing has flowed since the start";
-      }
-      runtime.bytes_in = snap.bytes_in;
-      runtime.bytes_out = snap.bytes_out;
-      runtime.bitrate_kbps = snap.bitrate_kbps;
-      runtime.reconnects = snap.reconnects;
-      // A finished playlist keeps the position its finish recorded (all rounds played).
-      bool is_finished = entry.record.finish_reason != task::FinishReason::none;
-      if (snap.playhead.is_known && !is_finished) {
-        runtime.source_url = snap.playhead.masked_url;  // what is on air, not what is read ahead
-        runtime.file_index = snap.playhead.file_index;
-        runtime.file_offset_seconds = static_cast<double>(snap.playhead.position_ms) / 1000.0;
-        runtime.looped_times = snap.playhead.loop_round;
-      }
+      apply_snapshot(runtime, snap, is_start_overdue(entry, snap.phase),
+                     entry.record.finish_reason != task::FinishReason::none);
     }
     runtime.updated_at = now;
     updates.push_back({id, runtime, leases_.epoch_of(id)});

@@ -1,17 +1,22 @@
 // Feeds arbitrary bytes to the RTMP chunk reader as a peer's chunk stream: whole, then in slices
 // of 1 to 7 bytes as a socket may deliver them, which must read the same messages; splits every
-// aggregate; and writes each message back with the chunk writer, which must read back the same.
+// aggregate; hands each message to what reads it behind the chunk layer (AMF0 commands, FLV tag
+// bodies and metadata); and writes each message back with the chunk writer, which must read back
+// the same.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <span>
 #include <vector>
 
+#include "media/formats/flv_tags.h"
 #include "media/rtmp/codec/aggregate.h"
 #include "media/rtmp/codec/chunk_reader.h"
 #include "media/rtmp/codec/chunk_writer.h"
+#include "media/rtmp/commands.h"
 
 using namespace streamrelay::media::rtmp;
+namespace flv = streamrelay::media::flv;
 
 namespace {
 
@@ -58,6 +63,25 @@ Outcome read_all(std::span<const uint8_t> input, size_t step) {
   return outcome;
 }
 
+// What the client does with a media or data body: parse it as an FLV tag body. A copy of exactly
+// its size, so a read past its end reaches the sanitizer's red zone, not a reused buffer's spare
+// capacity.
+void read_body(uint8_t type, std::span<const uint8_t> bytes) {
+  const std::vector<uint8_t> exact(bytes.begin(), bytes.end());
+  std::span<const uint8_t> body = exact;
+  if (type == kVideo) {
+    auto tag = flv::parse_video_tag(body);
+    check(!tag || tag->payload.size() <= body.size());
+    (void)flv::video_codec_name(body);
+  } else if (type == kAudio) {
+    auto tag = flv::parse_audio_tag(body);
+    check(!tag || tag->payload.size() <= body.size());
+    (void)flv::audio_codec_name(body);
+  } else if (type == kDataAmf0) {
+    (void)flv::parse_metadata(body);
+  }
+}
+
 void split(const Message& aggregate) {
   std::vector<AggregatePart> parts;
   split_aggregate(aggregate, parts);
@@ -67,6 +91,7 @@ void split(const Message& aggregate) {
   for (const AggregatePart& part : parts) {
     check(part.payload.data() >= p.data() &&
           part.payload.data() + part.payload.size() <= p.data() + p.size());
+    read_body(part.type, part.payload);
   }
 }
 
@@ -100,6 +125,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   check(whole.last.status == sliced.last.status && whole.last.error == sliced.last.error);
   for (const Message& message : whole.messages) {
     if (message.type == kAggregate) split(message);
+    if (message.type == kCommandAmf0) {
+      const std::vector<uint8_t> exact(message.payload.begin(), message.payload.end());
+      (void)parse_server_command(exact).status_text();
+    }
+    read_body(message.type, message.payload);
     write_and_read_back(message);
   }
   return 0;

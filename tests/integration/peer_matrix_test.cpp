@@ -80,6 +80,9 @@ TEST(PeerMatrix, EverySourcePeerReachesEveryDestinationPeerWhole) {
   for (const auto& [name, url] : sources) {
     std::string source = name;
     ASSERT_TRUE(eventually([&] { return nginx.is_publishing("to-nginx-" + source); }, 20s)) << name;
+    // node-media-server's HTTP-FLV answers a stream that is not published yet with nothing.
+    ASSERT_TRUE(eventually([&] { return nms.publish_sessions("to-nms-" + source) > 0; }, 20s))
+        << name;
     reads["nginx <- " + name] = std::async(std::launch::async, [&, source] {
       return read_with_rtmpdump(nginx.url("to-nginx-" + source), kSeconds,
                                 dir.file("rtmpdump-" + source));

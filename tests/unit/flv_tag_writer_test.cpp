@@ -74,7 +74,7 @@ TEST(FlvTagWriter, AvcPacketCarriesFrameTypeAndSignedCompositionTime) {
 
 TEST(FlvTagWriter, AnnexBBecomesLengthPrefixedAndItsConfigurationARecord) {
   auto params = parameters(AVMEDIA_TYPE_VIDEO, AV_CODEC_ID_H264, annex_b_config());
-  Bytes header = flv::sequence_header_body(*params, annex_b_config());
+  Bytes header = flv::sequence_header_body(*params);
   Bytes expected = {0x17, 0x00, 0, 0, 0, 1, 0x64, 0x00, 0x1F, 0xFF, 0xE1, 0, 6};
   expected.insert(expected.end(), kSps.begin(), kSps.end());
   expected.insert(expected.end(), {1, 0, 4});
@@ -97,12 +97,12 @@ TEST(FlvTagWriter, ConfigurationWithoutPpsGivesNoSequenceHeader) {
   Bytes sps_only = {0, 0, 0, 1};
   sps_only.insert(sps_only.end(), kSps.begin(), kSps.end());
   auto params = parameters(AVMEDIA_TYPE_VIDEO, AV_CODEC_ID_H264, sps_only);
-  EXPECT_TRUE(flv::sequence_header_body(*params, sps_only).empty());
+  EXPECT_TRUE(flv::sequence_header_body(*params).empty());
 }
 
 TEST(FlvTagWriter, AudioFlagsFollowTheCodec) {
   auto aac = parameters(AVMEDIA_TYPE_AUDIO, AV_CODEC_ID_AAC, {0x12, 0x10});
-  EXPECT_EQ(flv::sequence_header_body(*aac, {aac->extradata, 2}), (Bytes{0xAF, 0x00, 0x12, 0x10}));
+  EXPECT_EQ(flv::sequence_header_body(*aac), (Bytes{0xAF, 0x00, 0x12, 0x10}));
   AvPacketPtr packet(av_packet_alloc());
   ASSERT_EQ(av_new_packet(packet.get(), 2), 0);
   packet->data[0] = 0x21;
@@ -110,14 +110,14 @@ TEST(FlvTagWriter, AudioFlagsFollowTheCodec) {
   Bytes scratch;
   EXPECT_EQ(joined(flv::packet_body(*aac, *packet, scratch)), (Bytes{0xAF, 0x01, 0x21, 0x00}));
 
-  auto mp3 = parameters(AVMEDIA_TYPE_AUDIO, AV_CODEC_ID_MP3);
+  auto mp3 = parameters(AVMEDIA_TYPE_AUDIO, AV_CODEC_ID_MP3, {0x21, 0x00});  // no header even so
   mp3->sample_rate = 44100;
   av_channel_layout_default(&mp3->ch_layout, 2);
   EXPECT_EQ(flv::packet_body(*mp3, *packet, scratch).header_bytes()[0], 0x2F);
   mp3->sample_rate = 22050;
   av_channel_layout_default(&mp3->ch_layout, 1);
   EXPECT_EQ(flv::packet_body(*mp3, *packet, scratch).header_bytes()[0], 0x2A);
-  EXPECT_TRUE(flv::sequence_header_body(*mp3, {packet->data, 2}).empty());
+  EXPECT_TRUE(flv::sequence_header_body(*mp3).empty());
   auto tag = flv::parse_audio_tag(joined(flv::packet_body(*aac, *packet, scratch)));
   ASSERT_TRUE(tag);
   EXPECT_EQ(tag->sound_format, flv::kSoundFormatAac);

@@ -9,20 +9,6 @@
 using namespace streamrelay::media::rtmp;
 using namespace rtmp_test;
 
-namespace {
-
-// A sub-message of an aggregate (section 7.1.6): type, length, timestamp with its top byte
-// last (as in an FLV tag, as nginx-rtmp and FFmpeg read them), stream id, then the back pointer.
-Bytes aggregate_part(uint8_t type, uint32_t timestamp, const Bytes& data) {
-  auto size = static_cast<uint32_t>(data.size());
-  Bytes length = slice(be32(size), 1, 3);
-  Bytes low_three = slice(be32(timestamp), 1, 3);
-  Bytes top = {static_cast<uint8_t>(timestamp >> 24)};
-  return Bytes{type} + length + low_three + top + Bytes{0, 0, 1} + data + be32(size + 11);
-}
-
-}  // namespace
-
 TEST(RtmpAggregate, SubMessagesLandOnTheAggregatesTimeline) {
   Bytes audio = payload(3, 0x10);
   Bytes video = payload(150, 0x20);

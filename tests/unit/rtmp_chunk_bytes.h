@@ -40,6 +40,16 @@ inline Bytes be32(uint32_t value) {
           static_cast<uint8_t>(value >> 8), static_cast<uint8_t>(value)};
 }
 
+// A sub-message of an aggregate (section 7.1.6): type, length, timestamp with its top byte
+// last (as in an FLV tag, as nginx-rtmp and FFmpeg read them), stream id, then the back pointer.
+inline Bytes aggregate_part(uint8_t type, uint32_t timestamp, const Bytes& data) {
+  auto size = static_cast<uint32_t>(data.size());
+  Bytes length = slice(be32(size), 1, 3);
+  Bytes low_three = slice(be32(timestamp), 1, 3);
+  Bytes top = {static_cast<uint8_t>(timestamp >> 24)};
+  return Bytes{type} + length + low_three + top + Bytes{0, 0, 1} + data + be32(size + 11);
+}
+
 // Set Chunk Size (section 5.4.1): chunk stream 2, message stream 0, type 1, four bytes.
 inline Bytes set_chunk_size(uint32_t size) {
   return Bytes{0x02, 0, 0, 0, 0, 0, 4, 0x01, 0, 0, 0, 0} + be32(size);

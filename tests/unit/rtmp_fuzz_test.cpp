@@ -17,21 +17,19 @@
 #include "media/rtmp/codec/chunk_reader.h"
 #include "media/rtmp/codec/chunk_writer.h"
 #include "media/rtmp/commands.h"
+#include "unit/rtmp_chunk_bytes.h"
 
 using namespace streamrelay::media;
 using namespace streamrelay::media::rtmp;
-using Bytes = std::vector<uint8_t>;
+using rtmp_test::aggregate_part;
+using rtmp_test::be32;
+using rtmp_test::Bytes;
 
 namespace {
 
 int iterations() {
   const char* text = std::getenv("FUZZ_ITERATIONS");
   return text ? std::max(1, std::atoi(text)) : 10000;
-}
-
-Bytes be32(uint32_t value) {
-  return {static_cast<uint8_t>(value >> 24), static_cast<uint8_t>(value >> 16),
-          static_cast<uint8_t>(value >> 8), static_cast<uint8_t>(value)};
 }
 
 // An aggregate body: FLV-style tags, each with its back pointer.
@@ -41,17 +39,8 @@ Bytes aggregate_body(std::mt19937& random) {
     uint8_t type = i % 2 ? kAudio : kVideo;
     Bytes data(8 + random() % 40, static_cast<uint8_t>(i));
     data[0] = type == kVideo ? 0x17 : 0xAF;
-    uint32_t size = static_cast<uint32_t>(data.size());
-    uint32_t timestamp = 1000 + 40 * static_cast<uint32_t>(i);
-    body.push_back(type);
-    body.insert(body.end(), {static_cast<uint8_t>(size >> 16), static_cast<uint8_t>(size >> 8),
-                             static_cast<uint8_t>(size)});
-    body.insert(body.end(),
-                {static_cast<uint8_t>(timestamp >> 16), static_cast<uint8_t>(timestamp >> 8),
-                 static_cast<uint8_t>(timestamp), static_cast<uint8_t>(timestamp >> 24), 0, 0, 0});
-    body.insert(body.end(), data.begin(), data.end());
-    Bytes back = be32(size + 11);
-    body.insert(body.end(), back.begin(), back.end());
+    Bytes part = aggregate_part(type, 1000 + 40 * static_cast<uint32_t>(i), data);
+    body.insert(body.end(), part.begin(), part.end());
   }
   return body;
 }

@@ -1,20 +1,19 @@
 #include "media/formats/flv_tag_writer.h"
 
+#include <algorithm>
 #include <string>
 
+#include "media/formats/flv_tags.h"
 #include "media/rtmp/codec/amf0.h"
 
 namespace streamrelay::media::flv {
 namespace {
 
-constexpr uint8_t kAvc = 7;
 constexpr uint8_t kKeyFrame = 1;
 constexpr uint8_t kInterFrame = 2;
 constexpr uint8_t kAvcSequenceHeader = 0;
 constexpr uint8_t kAvcNalu = 1;
 constexpr uint8_t kAvcEndOfSequence = 2;
-constexpr uint8_t kSoundAac = 10;
-constexpr uint8_t kSoundMp3 = 2;
 constexpr uint8_t kNalSps = 7;
 constexpr uint8_t kNalPps = 8;
 
@@ -51,7 +50,7 @@ int channel_count(const AVCodecParameters& params) {
 // The first byte of an audio tag: format, rate, sample size and channels (FLV specification
 // E.4.2.1; AAC always says 44 kHz, 16-bit, stereo).
 uint8_t audio_flags(const AVCodecParameters& params) {
-  if (params.codec_id == AV_CODEC_ID_AAC) return (kSoundAac << 4) | (3 << 2) | (1 << 1) | 1;
+  if (params.codec_id == AV_CODEC_ID_AAC) return (kSoundFormatAac << 4) | (3 << 2) | (1 << 1) | 1;
   uint8_t rate = 0;
   switch (params.sample_rate) {
     case 48000:  // MP3 at 48 kHz is announced as 44 kHz, as libavformat does
@@ -68,7 +67,7 @@ uint8_t audio_flags(const AVCodecParameters& params) {
       rate = 0;
   }
   uint8_t stereo = channel_count(params) > 1 ? 1 : 0;
-  return static_cast<uint8_t>((kSoundMp3 << 4) | (rate << 2) | (1 << 1) | stereo);
+  return static_cast<uint8_t>((kSoundFormatMp3 << 4) | (rate << 2) | (1 << 1) | stereo);
 }
 
 // An AVC decoder configuration record (ISO/IEC 14496-15, 5.2.4.1) from Annex B SPS and PPS.
@@ -123,14 +122,14 @@ std::vector<uint8_t> metadata_body(const AVCodecParameters* video, AVRational fr
     if (frame_rate.num > 0 && frame_rate.den > 0) {
       entries.push_back({"framerate", av_q2d(frame_rate), false});
     }
-    entries.push_back({"videocodecid", kAvc, false});
+    entries.push_back({"videocodecid", kVideoCodecAvc, false});
   }
   if (audio) {
     entries.push_back({"audiodatarate", static_cast<double>(audio->bit_rate) / 1024.0, false});
     entries.push_back({"audiosamplerate", static_cast<double>(audio->sample_rate), false});
     entries.push_back({"audiosamplesize", 16, false});
     entries.push_back({"stereo", channel_count(*audio) == 2 ? 1.0 : 0.0, true});
-    double codec = audio->codec_id == AV_CODEC_ID_AAC ? kSoundAac : kSoundMp3;
+    double codec = audio->codec_id == AV_CODEC_ID_AAC ? kSoundFormatAac : kSoundFormatMp3;
     entries.push_back({"audiocodecid", codec, false});
   }
   amf0::Writer writer;
@@ -148,11 +147,12 @@ std::vector<uint8_t> metadata_body(const AVCodecParameters* video, AVRational fr
   return writer.bytes();
 }
 
-std::vector<uint8_t> sequence_header_body(const AVCodecParameters& params,
-                                          std::span<const uint8_t> configuration) {
+std::vector<uint8_t> sequence_header_body(const AVCodecParameters& params) {
+  std::span<const uint8_t> configuration(params.extradata,
+                                         static_cast<size_t>(std::max(params.extradata_size, 0)));
   if (configuration.empty()) return {};
   if (params.codec_id == AV_CODEC_ID_H264) {
-    std::vector<uint8_t> body = {(kKeyFrame << 4) | kAvc, kAvcSequenceHeader, 0, 0, 0};
+    std::vector<uint8_t> body = {(kKeyFrame << 4) | kVideoCodecAvc, kAvcSequenceHeader, 0, 0, 0};
     if (configuration[0] == 1) {
       body.insert(body.end(), configuration.begin(), configuration.end());
       return body;
@@ -178,9 +178,9 @@ PacketBody packet_body(const AVCodecParameters& params, const AVPacket& packet,
   if (params.codec_id == AV_CODEC_ID_H264) {
     bool is_key = (packet.flags & AV_PKT_FLAG_KEY) != 0;
     auto composition = static_cast<uint32_t>(packet.pts - packet.dts);  // 24-bit, signed
-    body.header = {static_cast<uint8_t>(((is_key ? kKeyFrame : kInterFrame) << 4) | kAvc), kAvcNalu,
-                   static_cast<uint8_t>(composition >> 16), static_cast<uint8_t>(composition >> 8),
-                   static_cast<uint8_t>(composition)};
+    body.header = {static_cast<uint8_t>(((is_key ? kKeyFrame : kInterFrame) << 4) | kVideoCodecAvc),
+                   kAvcNalu, static_cast<uint8_t>(composition >> 16),
+                   static_cast<uint8_t>(composition >> 8), static_cast<uint8_t>(composition)};
     body.header_size = 5;
     bool is_annex_b_stream =
         params.extradata_size > 0 ? params.extradata[0] != 1 : is_annex_b(data);
@@ -204,7 +204,7 @@ PacketBody packet_body(const AVCodecParameters& params, const AVPacket& packet,
 }
 
 std::array<uint8_t, 5> avc_end_of_sequence_body() {
-  return {(kKeyFrame << 4) | kAvc, kAvcEndOfSequence, 0, 0, 0};
+  return {(kKeyFrame << 4) | kVideoCodecAvc, kAvcEndOfSequence, 0, 0, 0};
 }
 
 }  // namespace streamrelay::media::flv

@@ -23,11 +23,10 @@ bool can_write(const AVCodecParameters& params);
 std::vector<uint8_t> metadata_body(const AVCodecParameters* video, AVRational frame_rate,
                                    const AVCodecParameters* audio);
 
-// A track's sequence header body from its configuration: the AVC decoder configuration record
-// (built from SPS and PPS when the configuration is in Annex B form) or the AAC
-// AudioSpecificConfig. Empty when the codec has none (MP3) or the configuration is unusable.
-std::vector<uint8_t> sequence_header_body(const AVCodecParameters& params,
-                                          std::span<const uint8_t> configuration);
+// A track's sequence header body from its configuration (extradata): the AVC decoder
+// configuration record (built from SPS and PPS when the configuration is in Annex B form) or the
+// AAC AudioSpecificConfig. Empty when the codec has none (MP3) or the configuration is unusable.
+std::vector<uint8_t> sequence_header_body(const AVCodecParameters& params);
 
 // A packet's tag body in two parts: the few header bytes, then the media data (the packet's
 // own bytes, or `scratch` when Annex B NAL units had to become length-prefixed ones).

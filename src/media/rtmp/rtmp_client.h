@@ -72,7 +72,7 @@ class RtmpClient {
   // what open_for_publishing() publishes (libavformat's FLV muxer for codecs the tag writer
   // leaves to it). Null when memory runs out.
   AVIOContext* make_output_io(int buffer_bytes);
-  // Frees a context made by make_io(), its buffer included, and nulls the pointer.
+  // Frees a context made by make_output_io(), its buffer included, and nulls the pointer.
   static void free_io(AVIOContext*& io);
   // Ends the publish session cleanly (the socket closes with the object).
   void unpublish();

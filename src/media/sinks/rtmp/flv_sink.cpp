@@ -22,6 +22,11 @@ size_t slot(TrackKind kind) {
   return kind == TrackKind::video ? 0 : 1;
 }
 
+// A tag's timestamp: 32 bits, signed, as libavformat's FLV muxer writes them.
+uint32_t tag_timestamp(int64_t dts_ms) {
+  return static_cast<uint32_t>(dts_ms) & 0x7FFFFFFF;
+}
+
 }  // namespace
 
 FlvSink::FlvSink(IoDeadline& deadline, const RelaySettings& settings)
@@ -116,8 +121,7 @@ std::optional<SinkError> FlvSink::start_tags(const SegmentInfo& layout) {
   client_->queue_metadata(0, metadata);
   for (const auto& params : params_) {
     if (!params) continue;
-    queue_sequence_header(*params, {params->extradata, static_cast<size_t>(params->extradata_size)},
-                          0);
+    queue_sequence_header(*params, 0);
   }
   deadline_.arm(settings_.stall_threshold);
   if (int rc = client_->send_queued(); rc < 0) {
@@ -128,9 +132,8 @@ std::optional<SinkError> FlvSink::start_tags(const SegmentInfo& layout) {
   return std::nullopt;
 }
 
-void FlvSink::queue_sequence_header(const AVCodecParameters& params,
-                                    std::span<const uint8_t> config, uint32_t timestamp) {
-  std::vector<uint8_t> body = flv::sequence_header_body(params, config);
+void FlvSink::queue_sequence_header(const AVCodecParameters& params, uint32_t timestamp) {
+  std::vector<uint8_t> body = flv::sequence_header_body(params);
   if (body.empty()) return;
   uint8_t type = params.codec_type == AVMEDIA_TYPE_VIDEO ? rtmp::kVideo : rtmp::kAudio;
   client_->queue_tag(type, timestamp, {}, body);
@@ -170,13 +173,11 @@ std::optional<SinkError> FlvSink::write_tag(MediaPacket& packet, const TrackConf
   AvCodecParametersPtr& params = params_[slot(packet.track)];
   if (!params) return std::nullopt;  // the session has no such track
   const AVPacket& pkt = *packet.packet;
-  // Timestamps are 32 bits, signed, as libavformat's FLV muxer writes them.
-  auto timestamp = static_cast<uint32_t>(pkt.dts) & 0x7FFFFFFF;
+  uint32_t timestamp = tag_timestamp(pkt.dts);
   if (new_config && new_config->params->extradata_size > 0 &&
       !is_same_extradata(*params, *new_config->params)) {
     params = copy_parameters(*new_config->params);
-    queue_sequence_header(*params, {params->extradata, static_cast<size_t>(params->extradata_size)},
-                          timestamp);
+    queue_sequence_header(*params, timestamp);
   }
   flv::PacketBody body = flv::packet_body(*params, pkt, scratch_);
   if (body.data.empty()) return std::nullopt;
@@ -232,8 +233,7 @@ void FlvSink::close() {
     deadline_.arm(kCloseBudget);
     if (params_[0] && params_[0]->codec_id == AV_CODEC_ID_H264 && last_video_dts_ >= 0) {
       std::array<uint8_t, 5> end = flv::avc_end_of_sequence_body();
-      client_->queue_tag(rtmp::kVideo, static_cast<uint32_t>(last_video_dts_) & 0x7FFFFFFF, {},
-                         end);
+      client_->queue_tag(rtmp::kVideo, tag_timestamp(last_video_dts_), {}, end);
     }
     if (client_->send_queued() == 0) client_->unpublish();
     deadline_.set_closing(false);

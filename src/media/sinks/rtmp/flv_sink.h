@@ -37,8 +37,7 @@ class FlvSink final : public Sink {
   // Our client publishes: metadata and sequence headers go out as the session's first tags.
   std::optional<SinkError> start_tags(const SegmentInfo& layout);
   std::optional<SinkError> write_tag(MediaPacket& packet, const TrackConfig* new_config);
-  void queue_sequence_header(const AVCodecParameters& params, std::span<const uint8_t> config,
-                             uint32_t timestamp);
+  void queue_sequence_header(const AVCodecParameters& params, uint32_t timestamp);
 
   IoDeadline& deadline_;
   const RelaySettings& settings_;

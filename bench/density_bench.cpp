@@ -41,6 +41,7 @@ struct Measure {
   double nginx_cpu_percent = 0;
   double source_bps = 0;  // the source's rate at the ingest
   double cpu_seconds = 0;
+  double kernel_share = 0;  // of cpu_seconds, spent in the kernel (system time)
   double window_s = 0;
 
   // CPU seconds per gigabit relayed (the source's rate times the relays, over the window).
@@ -124,6 +125,8 @@ void measure(Measure& m, const std::vector<pid_t>& pids, const ProcStats& baseli
   ProcStats nginx_after = read_proc_stats(server);
   double minutes = window / 60.0;
   m.cpu_seconds = after.cpu_seconds - before.cpu_seconds;
+  m.kernel_share =
+      m.cpu_seconds > 0 ? (after.system_seconds - before.system_seconds) / m.cpu_seconds : 0;
   m.window_s = window;
   m.cpu_per_relay_minute = m.cpu_seconds / (m.relays * minutes);
   m.private_mb_per_relay = (after.private_kb - baseline.private_kb) / 1024.0 / m.relays;
@@ -238,12 +241,13 @@ void add_rows(Table& table, const std::vector<Measure>& ways, int ffmpeg_max) {
       bool is_beyond = m.way == "ffmpeg -c copy" && m.relays > ffmpeg_max;
       table.add({m.way, std::to_string(m.relays),
                  is_beyond ? "not run: beyond this machine" : "not run (DENSITY_WAYS)", "", "", "",
-                 "", "", "", "", ""});
+                 "", "", "", "", "", ""});
       continue;
     }
     table.add({m.way, std::to_string(m.relays), fixed(m.cpu_per_relay_minute, 4),
-               fixed(m.cpu_per_gigabit(), 2), fixed(m.private_mb_per_relay, 3),
-               fixed(m.pss_mb_per_relay, 3), std::to_string(m.threads),
+               fixed(m.cpu_per_gigabit(), 2), fixed(m.kernel_share * 100, 0),
+               fixed(m.private_mb_per_relay, 3), fixed(m.pss_mb_per_relay, 3),
+               std::to_string(m.threads),
                m.way == "streamrelay"
                    ? std::to_string(m.started) + (m.relays > 100 ? " of first 100" : "")
                    : "-",
@@ -282,8 +286,9 @@ int main(int argc, char** argv) {
       "density: live relays of one H.264/AAC source on an nginx-rtmp ingest (1 worker) on "
       "loopback, %d s windows\n\n",
       window_seconds());
-  Table table({"way", "relays", "cpu s/relay-min", "cpu s/Gbit", "private MB/relay", "PSS MB/relay",
-               "threads", "running", "at ingest (rate)", "playing (sample)", "ingest cpu %"});
+  Table table({"way", "relays", "cpu s/relay-min", "cpu s/Gbit", "kernel %", "private MB/relay",
+               "PSS MB/relay", "threads", "running", "at ingest (rate)", "playing (sample)",
+               "ingest cpu %"});
   // Above this many, N ffmpeg processes would need more than this machine has (each costs about
   // a fifth of a second of CPU per minute and 13 MB): ffmpeg is not run.
   const char* ffmpeg_max_text = std::getenv("DENSITY_FFMPEG_MAX");

@@ -25,6 +25,7 @@ ProcStats read_proc_stats(pid_t pid) {
     if (values.size() > 17) {
       double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
       stats.cpu_seconds = (std::stod(values[11]) + std::stod(values[12])) / ticks;
+      stats.system_seconds = std::stod(values[12]) / ticks;
       stats.threads = std::stoi(values[17]);
     }
   }
@@ -45,6 +46,7 @@ ProcStats sum_proc_stats(const std::vector<pid_t>& pids) {
   for (pid_t pid : pids) {
     ProcStats one = read_proc_stats(pid);
     total.cpu_seconds += one.cpu_seconds;
+    total.system_seconds += one.system_seconds;
     total.private_kb += one.private_kb;
     total.pss_kb += one.pss_kb;
     total.threads += one.threads;

@@ -9,8 +9,9 @@ namespace streamrelay::bench {
 
 // What /proc says about a process.
 struct ProcStats {
-  double cpu_seconds = 0;  // user + system
-  double private_kb = 0;   // Private_Clean + Private_Dirty (smaps_rollup)
+  double cpu_seconds = 0;     // user + system
+  double system_seconds = 0;  // in the kernel, for the process
+  double private_kb = 0;      // Private_Clean + Private_Dirty (smaps_rollup)
   double pss_kb = 0;
   int threads = 0;
 };

@@ -4,10 +4,19 @@
 
 namespace streamrelay::media {
 
+PayloadPools& PayloadPools::of_this_thread() {
+  thread_local PayloadPools pools;
+  return pools;
+}
+
 bool PayloadPools::allocate(AVPacket& packet, size_t size) {
-  if (++allocations_ >= kRenewEvery) {
+  if (++allocations_ >= kRenewCheckEvery) {
     allocations_ = 0;
-    for (auto& pool : pools_) pool.reset();
+    auto now = std::chrono::steady_clock::now();
+    if (now - renewed_ >= renew_after_) {
+      renewed_ = now;
+      for (auto& pool : pools_) pool.reset();
+    }
   }
   size_t needed = size + AV_INPUT_BUFFER_PADDING_SIZE;
   for (size_t i = 0; i < kClasses.size(); ++i) {

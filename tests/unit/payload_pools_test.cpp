@@ -43,7 +43,7 @@ TEST(PayloadPools, APacketMayOutliveThePools) {
 }
 
 TEST(PayloadPools, PacketsAliveAcrossARenewalOfThePoolsStayValid) {
-  PayloadPools pools;
+  PayloadPools pools(std::chrono::seconds(0));  // renewed at every look at the clock
   std::deque<AvPacketPtr> alive;  // a queue's worth of packets in flight, as in a relay
   for (int i = 0; i < 10000; ++i) {
     AvPacketPtr packet = make_packet();

@@ -32,9 +32,13 @@ using namespace rtmp;  // the message types and the chunk codec
 namespace {
 
 constexpr size_t kHandshakeSize = 1536;
-constexpr size_t kReadBlock = 64 * 1024;
+// The receive buffer: its first size (a live stream of a few hundred kbps reads a few kilobytes
+// per batch), its largest after doubling, and how many small receives in a row halve it.
+constexpr size_t kFirstReadBlock = 8 * 1024;
+constexpr size_t kMaxReadBlock = 256 * 1024;
+constexpr size_t kSmallReadsBeforeShrink = 64;
 // A receive asks for at least this much; with less room left, the buffer is compacted first.
-constexpr size_t kMinReadRoom = 16 * 1024;
+constexpr size_t kMinReadRoom = 4 * 1024;
 // How often a blocked wait looks at the stop flag and the deadline.
 constexpr int kPollSliceMs = 50;
 // What a publisher announces: a typical frame goes out in one chunk.
@@ -149,24 +153,33 @@ int RtmpClient::connect_to(const addrinfo& address) {
 }
 
 int RtmpClient::receive_more() {
-  // Unread bytes (a chunk not yet whole) move to the front when room runs short; the buffer
-  // grows only for a chunk that does not fit (it was once replaced at every read that ended
-  // inside a chunk: an allocation and a copy per read).
-  if (in_pos_ == in_end_) {
-    in_pos_ = in_end_ = 0;
-  } else if (in_size_ - in_end_ < kMinReadRoom && in_pos_ > 0) {
-    std::memmove(in_.get(), in_.get() + in_pos_, in_end_ - in_pos_);
-    in_end_ -= in_pos_;
+  // Unread bytes (a chunk not yet whole) move to the front whenever that copies less than it
+  // frees, so a relay's receives land in the first pages of a small buffer; the buffer doubles
+  // when a receive fills it (more was waiting) and halves after a run of small receives.
+  size_t unread = in_end_ - in_pos_;
+  if (in_pos_ > 0 && (unread <= in_pos_ || in_size_ - in_end_ < kMinReadRoom)) {
+    std::memmove(in_.get(), in_.get() + in_pos_, unread);
+    in_end_ = unread;
     in_pos_ = 0;
   }
-  if (in_size_ - in_end_ < kMinReadRoom) {
-    // Not zero-filled: a page of it takes memory only once the network writes there (most of
-    // a relay's reads are a few kilobytes at the front).
-    size_t size = in_end_ + std::max(kReadBlock, in_end_);
-    auto bigger = std::make_unique_for_overwrite<uint8_t[]>(size);
-    if (in_end_ > 0) std::memcpy(bigger.get(), in_.get(), in_end_);
-    in_ = std::move(bigger);
-    in_size_ = size;
+  size_t wanted = in_size_;
+  if (in_size_ == 0) {
+    wanted = kFirstReadBlock;
+  } else if (in_end_ == in_size_ || (was_read_full_ && in_size_ < kMaxReadBlock)) {
+    wanted = std::max(in_size_ * 2, in_end_ + kFirstReadBlock);
+  } else if (small_reads_ >= kSmallReadsBeforeShrink && in_size_ > kFirstReadBlock &&
+             in_end_ <= in_size_ / 4) {
+    wanted = in_size_ / 2;
+  }
+  if (wanted != in_size_) {
+    // Not zero-filled: a page of it takes memory only once the network writes there.
+    auto resized = std::make_unique_for_overwrite<uint8_t[]>(wanted);
+    if (in_end_ > in_pos_) std::memcpy(resized.get(), in_.get() + in_pos_, in_end_ - in_pos_);
+    in_end_ -= in_pos_;
+    in_pos_ = 0;
+    in_ = std::move(resized);
+    in_size_ = wanted;
+    small_reads_ = 0;
   }
   bool may_batch = read_batch_.count() > 0 && !is_publishing_;
   for (;;) {
@@ -176,6 +189,8 @@ int RtmpClient::receive_more() {
         int on = 1;
         setsockopt(fd_, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
       }
+      was_read_full_ = in_end_ + static_cast<size_t>(got) == in_size_;
+      small_reads_ = static_cast<size_t>(got) < in_size_ / 4 ? small_reads_ + 1 : 0;
       in_end_ += static_cast<size_t>(got);
       bytes_received_ += static_cast<uint64_t>(got);
       return 0;

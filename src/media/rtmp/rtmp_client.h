@@ -134,8 +134,10 @@ class RtmpClient {
   runtime::FdWatch watch_;  // the socket in its event loop's reactor (on a fiber)
   std::unique_ptr<uint8_t[]> in_;
   size_t in_size_ = 0;
-  size_t in_pos_ = 0;  // next unread byte
-  size_t in_end_ = 0;  // end of the bytes received
+  size_t in_pos_ = 0;           // next unread byte
+  size_t in_end_ = 0;           // end of the bytes received
+  bool was_read_full_ = false;  // the last receive filled the buffer: more was waiting
+  size_t small_reads_ = 0;      // receives in a row that filled less than a quarter of it
   uint64_t bytes_received_ = 0;
   uint64_t bytes_acknowledged_ = 0;
   uint64_t bytes_sent_ = 0;

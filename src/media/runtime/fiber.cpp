@@ -32,7 +32,15 @@ thread_local Fiber* t_current = nullptr;
 // touches take memory, the rest is address space. A guard page below it turns an overflow into
 // a crash instead of silent corruption.
 constexpr std::size_t kStackBytes = 256 * 1024;
+// Parks after which a fiber gives back the stack pages below its frame: once after its start
+// (opening a session runs deep, a live relay's steady state does not), then now and then.
+constexpr uint64_t kFirstTrimPark = 64;
+constexpr uint64_t kTrimEveryParks = 8192;
+// What stays below the parked frame: the context switch and the handlers it runs.
+constexpr std::size_t kTrimMargin = 4 * 1024;
+
 struct GuardedStack {
+  char** low;  // where the fiber learns its stack's lowest usable byte
   boost::context::stack_context allocate() {
     const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
     const std::size_t total = kStackBytes + page;
@@ -43,6 +51,7 @@ struct GuardedStack {
     boost::context::stack_context stack;
     stack.size = total;
     stack.sp = static_cast<char*>(base) + total;
+    *low = static_cast<char*>(base) + page;
     return stack;
   }
   void deallocate(boost::context::stack_context& stack) {
@@ -90,7 +99,7 @@ Fiber* Fiber::current() {
 
 void Fiber::start() {
   self_ = boost::context::fiber(
-      std::allocator_arg, GuardedStack{}, [this](boost::context::fiber&& caller) {
+      std::allocator_arg, GuardedStack{&stack_low_}, [this](boost::context::fiber&& caller) {
         caller_ = std::move(caller);
         try {
           body_();
@@ -124,7 +133,21 @@ void Fiber::suspend() {
 }
 
 uint64_t Fiber::begin_park() {
-  return ++park_;
+  ++park_;
+  if (park_ == kFirstTrimPark || park_ % kTrimEveryParks == 0) trim_stack();
+  return park_;
+}
+
+void Fiber::trim_stack() {
+  if (!stack_low_) return;
+  const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  char here = 0;
+  uintptr_t frame = reinterpret_cast<uintptr_t>(&here);
+  uintptr_t low = reinterpret_cast<uintptr_t>(stack_low_);
+  // Not on this fiber's stack (a sanitizer's frame elsewhere), or too near its bottom.
+  if (frame < low + kTrimMargin + page || frame > low + kStackBytes) return;
+  uintptr_t high = (frame - kTrimMargin) & ~(page - 1);
+  ::madvise(stack_low_, high - low, MADV_DONTNEED);
 }
 
 void Fiber::end_park(uint64_t park, Clock::time_point until) {

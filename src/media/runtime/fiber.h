@@ -56,6 +56,8 @@ class Fiber : public std::enable_shared_from_this<Fiber> {
   uint64_t begin_park();
   void end_park(uint64_t park, Clock::time_point until);
   void wake_from(uint64_t park);
+  // Gives the pages of the stack below the current frame back to the system.
+  void trim_stack();
 
   boost::asio::io_context& loop_;
   std::string label_;
@@ -66,6 +68,7 @@ class Fiber : public std::enable_shared_from_this<Fiber> {
   std::atomic<bool> permit_{false};
   bool is_parked_ = false;
   uint64_t park_ = 0;
+  char* stack_low_ = nullptr;  // the lowest usable byte of the stack (above its guard page)
   std::atomic<bool> is_done_{false};
   std::mutex done_mutex_;
   std::condition_variable done_;

@@ -5,9 +5,9 @@
 namespace streamrelay::media::rtmp {
 namespace {
 
-// The largest message buffer a chunk stream keeps for reuse: one that held a rare huge message
-// is let go rather than kept by every stream it passes through.
-constexpr size_t kKeptBufferBytes = 256 * 1024;
+// The largest message buffer a chunk stream keeps for reuse: audio and most video frames of a
+// live stream fit; a keyframe's is let go rather than kept by each of thousands of relays.
+constexpr size_t kKeptBufferBytes = 8 * 1024;
 // A timestamp field with this value says the real one follows in four bytes (section 5.3.1.3).
 constexpr uint32_t kExtendedTimestamp = 0xFFFFFF;
 // Message header bytes by chunk type (section 5.3.1.2).

@@ -273,7 +273,7 @@ void FlvSource::on_video(int64_t timestamp_ms, std::span<const uint8_t> body, Me
   }
   if (tag->is_end_of_sequence || !video_ || tag->payload.empty()) return;
   out.packet = make_packet();
-  if (!payloads_.allocate(*out.packet, tag->payload.size())) return;
+  if (!PayloadPools::of_this_thread().allocate(*out.packet, tag->payload.size())) return;
   std::memcpy(out.packet->data, tag->payload.data(), tag->payload.size());
   out.packet->dts = timestamp_ms;
   out.packet->pts = timestamp_ms + tag->composition_time_ms;
@@ -312,7 +312,7 @@ void FlvSource::on_audio(int64_t timestamp_ms, std::span<const uint8_t> body, Me
   }
   if (tag->payload.empty() || (is_aac && audio_->extradata_size == 0)) return;
   out.packet = make_packet();
-  if (!payloads_.allocate(*out.packet, tag->payload.size())) return;
+  if (!PayloadPools::of_this_thread().allocate(*out.packet, tag->payload.size())) return;
   std::memcpy(out.packet->data, tag->payload.data(), tag->payload.size());
   out.packet->dts = out.packet->pts = timestamp_ms;
   out.packet->flags |= AV_PKT_FLAG_KEY;

@@ -57,7 +57,6 @@ class FlvSource final : public Source {
   std::unique_ptr<RtmpClient> player_;  // rtmp://: our own client, tag by tag
   AVIOContext* io_ = nullptr;           // otherwise: libavformat's client, FLV bytes
   std::vector<uint8_t> data_;           // the tag read from `io_`
-  PayloadPools payloads_;
   flv::Metadata metadata_;
   AvCodecParametersPtr video_;
   AvCodecParametersPtr audio_;

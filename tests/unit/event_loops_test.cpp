@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <dirent.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -26,7 +28,62 @@ int thread_count() {
   return count;
 }
 
+// Goes `depth` frames of a kilobyte down the stack, parks `parks` times at the bottom, and
+// checks on the way back that every frame kept what it wrote: the number of frames intact.
+int descend(int depth, int parks) {
+  volatile uint8_t frame[1024];
+  for (size_t i = 0; i < sizeof frame; ++i) frame[i] = static_cast<uint8_t>(depth + i);
+  int intact = 0;
+  if (depth > 0) {
+    intact = descend(depth - 1, parks);
+  } else {
+    for (int i = 0; i < parks; ++i) sleep_for(1ms);
+  }
+  for (size_t i = 0; i < sizeof frame; ++i) {
+    if (frame[i] != static_cast<uint8_t>(depth + i)) return intact;
+  }
+  return intact + 1;
+}
+
+// Pages of the `bytes` of stack below `frame` (but its next 8 KB) that take memory.
+size_t resident_pages_below(uintptr_t frame, size_t bytes) {
+  const auto page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  uintptr_t high = (frame - 8 * 1024) & ~(page - 1);
+  uintptr_t low = (frame - bytes) & ~(page - 1);
+  std::vector<unsigned char> pages((high - low) / page);
+  if (mincore(reinterpret_cast<void*>(low), high - low, pages.data()) != 0) return SIZE_MAX;
+  size_t resident = 0;
+  for (unsigned char flags : pages) resident += flags & 1;
+  return resident;
+}
+
 }  // namespace
+
+TEST(Fibers, AFiberGivesBackTheStackPagesBelowItsFrameOnceParkedAndItsFramesStayIntact) {
+  EventLoops loops(1);
+  size_t resident_before = 0;
+  size_t resident_after = 0;
+  int intact_after_return = 0;
+  int intact_while_parked = 0;
+  // The stack a session's opening used, deep below where the fiber then parks for good.
+  auto returned = Fiber::spawn(loops.pick(), "returned", [&] {
+    char top = 0;
+    auto frame = reinterpret_cast<uintptr_t>(&top);
+    intact_after_return = descend(64, 0);
+    resident_before = resident_pages_below(frame, 60 * 1024);
+    for (int i = 0; i < 70; ++i) sleep_for(1ms);
+    resident_after = resident_pages_below(frame, 60 * 1024);
+  });
+  // Parked at the bottom of deep frames when the stack is trimmed: nothing above goes.
+  auto parked =
+      Fiber::spawn(loops.pick(), "parked", [&] { intact_while_parked = descend(64, 70); });
+  returned->join();
+  parked->join();
+  EXPECT_EQ(intact_after_return, 65);
+  EXPECT_EQ(intact_while_parked, 65);
+  EXPECT_GT(resident_before, 10u) << "the descent did not touch the stack below the frame";
+  EXPECT_LT(resident_after, 3u) << "the pages below the parked frame were kept";
+}
 
 TEST(EventLoops, AThousandParkedFibersAddNoThread) {
   EventLoops loops(2);

@@ -204,23 +204,28 @@ TEST_F(SourceKindsTest, ASourceCrossingTwoToTheThirtyFirstMillisecondsGoesOnEven
 
 namespace {
 
-// An RTMP front that only lets in clients using the digest handshake (Flash Player 9 style:
-// a version in C1 and the digest in it), as some ingest servers require, and forwards them to
-// nginx-rtmp. No server that insists on it runs here, so this small proxy plays that part: it
-// reads C0+C1, closes the connection when C1 carries no version (the simple handshake), and
-// otherwise pipes both ways.
-class DigestOnlyProxy {
+// An RTMP front to nginx-rtmp for servers no installed one plays on demand: one that only lets
+// in clients using the digest handshake (Flash Player 9 style: a version in C1 and the digest
+// in it), as some ingest servers require, or one that breaks off every connection while it is
+// told to (an overloaded or failing server). It reads C0+C1, closes the connection when C1
+// carries no version and only the digest handshake is let in, and otherwise pipes both ways.
+class RtmpFront {
  public:
-  explicit DigestOnlyProxy(int upstream_port) : upstream_port_(upstream_port), port_(free_port()) {
+  enum class Admits { kDigestOnly, kAny };
+  RtmpFront(int upstream_port, Admits admits)
+      : upstream_port_(upstream_port), port_(free_port()), admits_(admits) {
     listener_ = listen_on_loopback(port_);
     acceptor_ = std::thread([this] { accept_loop(); });
   }
-  ~DigestOnlyProxy() {
+  ~RtmpFront() {
     is_stopping_ = true;
     shutdown(listener_, SHUT_RDWR);
     close(listener_);
     acceptor_.join();
-    for (int fd : sockets_) shutdown(fd, SHUT_RDWR);
+    {
+      std::lock_guard lock(mutex_);
+      for (int fd : sockets_) shutdown(fd, SHUT_RDWR);
+    }
     for (std::thread& thread : threads_) thread.join();
     for (int fd : sockets_) close(fd);
   }
@@ -229,12 +234,25 @@ class DigestOnlyProxy {
   }
   int refused() const { return refused_; }
   int admitted() const { return admitted_; }
+  // From now on every connection, open or new, is broken off at once (until told otherwise).
+  void break_off(bool is_breaking_off) {
+    is_breaking_off_ = is_breaking_off;
+    if (!is_breaking_off) return;
+    std::lock_guard lock(mutex_);
+    for (int fd : sockets_) shutdown(fd, SHUT_RDWR);
+  }
 
  private:
   void accept_loop() {
     while (!is_stopping_) {
       int client = accept(listener_, nullptr, nullptr);
       if (client < 0) break;
+      if (is_breaking_off_) {
+        ++refused_;
+        close(client);
+        continue;
+      }
+      std::lock_guard lock(mutex_);
       sockets_.push_back(client);
       threads_.emplace_back([this, client] { serve(client); });
     }
@@ -249,7 +267,7 @@ class DigestOnlyProxy {
       got += static_cast<size_t>(n);
     }
     bool has_version = hello[5] || hello[6] || hello[7] || hello[8];  // C1 bytes 4 to 7
-    if (!has_version) {
+    if (!has_version && admits_ == Admits::kDigestOnly) {
       ++refused_;
       shutdown(client, SHUT_RDWR);
       return;
@@ -257,7 +275,10 @@ class DigestOnlyProxy {
     ++admitted_;
     int upstream = connect_to_loopback(upstream_port_);
     if (upstream < 0) return;
-    sockets_.push_back(upstream);
+    {
+      std::lock_guard lock(mutex_);
+      sockets_.push_back(upstream);
+    }
     send(upstream, hello.data(), hello.size(), MSG_NOSIGNAL);
     std::thread back([client, upstream] { pipe_bytes(upstream, client); });
     pipe_bytes(client, upstream);
@@ -275,8 +296,11 @@ class DigestOnlyProxy {
 
   int upstream_port_;
   int port_;
+  Admits admits_;
   int listener_;
   std::atomic<bool> is_stopping_{false};
+  std::atomic<bool> is_breaking_off_{false};
+  std::mutex mutex_;  // the sockets: added by the sessions, shut down by break_off()
   std::atomic<int> refused_{0};
   std::atomic<int> admitted_{0};
   std::vector<int> sockets_;
@@ -289,7 +313,7 @@ class DigestOnlyProxy {
 TEST_F(SourceKindsTest, UrlFormsAndServersOurRtmpClientLeavesToLibavformatWork) {
   LivePublisher publisher(nginx.url("src"), dir.file("publisher.log"));
   publish(publisher, "src");
-  DigestOnlyProxy digest_only(nginx.rtmp_port());
+  RtmpFront digest_only(nginx.rtmp_port(), RtmpFront::Admits::kDigestOnly);
   std::string port = std::to_string(nginx.rtmp_port());
   // Credentials in the source URL and a server that wants the digest handshake. (An app with a
   // query, YouTube's backup form, our client takes itself: see rtmp_urls_test.)
@@ -305,6 +329,27 @@ TEST_F(SourceKindsTest, UrlFormsAndServersOurRtmpClientLeavesToLibavformatWork) 
   }
   EXPECT_GE(digest_only.refused(), 1) << "our client's simple handshake was not tried first";
   EXPECT_GE(digest_only.admitted(), 1);
+}
+
+// A server our client has had a session with and that then breaks off every connection (an
+// overload, an outage) is retried with our client: handing it to libavformat's would park a
+// worker thread on each such relay, hundreds of them when a busy ingest sheds connections.
+TEST_F(SourceKindsTest, AServerThatBreaksOffAfterASessionIsRetriedWithOurOwnClient) {
+  LivePublisher publisher(nginx.url("src"), dir.file("publisher.log"));
+  publish(publisher, "src");
+  RtmpFront front(nginx.rtmp_port(), RtmpFront::Admits::kAny);
+  std::string id = server->create_task(live_task(nginx.url("src"), front.url("shed")));
+  ASSERT_TRUE(server->wait_for_flow(id, 20s)) << server->task_info(id).dump();
+  front.break_off(true);
+  EXPECT_TRUE(eventually([&] { return front.refused() >= 2; }, 20s))
+      << "the relay did not try again: " << server->task_info(id).dump();
+  front.break_off(false);
+  EXPECT_TRUE(eventually([&] { return nginx.is_publishing("shed"); }, 30s))
+      << server->task_info(id).dump();
+  EXPECT_EQ(server->log().find("event=rtmp_fallback"), std::string::npos)
+      << "left to libavformat's client";
+  ProbeReport report = probe(nginx.url("shed"), 3, dir.file("probe.log"));
+  EXPECT_TRUE(is_continuous(report, "video", packets_in(3, 25), video_gap(25)));
 }
 
 TEST_F(SourceKindsTest, VideoTheDestinationCannotCarryIsReportedNotDroppedSilently) {

@@ -11,7 +11,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 #include <random>
+#include <unordered_set>
 #include <utility>
 
 #include "media/host_resolution.h"
@@ -44,6 +46,23 @@ constexpr int kPollSliceMs = 50;
 // What a publisher announces: a typical frame goes out in one chunk.
 constexpr uint32_t kPublishChunkSize = 4096;
 
+// Servers (host:port) a session of this process got past connect with: they take the simple
+// handshake. Bounded: past the bound it starts over, and a server may be let fall back once more.
+constexpr size_t kMaxServersSpokenWith = 10000;
+std::mutex g_servers_mutex;
+std::unordered_set<std::string> g_servers_spoken_with;
+
+void note_spoken_with(const std::string& server) {
+  std::lock_guard lock(g_servers_mutex);
+  if (g_servers_spoken_with.size() >= kMaxServersSpokenWith) g_servers_spoken_with.clear();
+  g_servers_spoken_with.insert(server);
+}
+
+bool has_spoken_with(const std::string& server) {
+  std::lock_guard lock(g_servers_mutex);
+  return g_servers_spoken_with.contains(server);
+}
+
 void put_be(std::vector<uint8_t>& out, uint32_t value, int bytes) {
   for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<uint8_t>(value >> (8 * i)));
 }
@@ -66,9 +85,11 @@ bool is_ours(const RtmpUrl& url) {
 
 }  // namespace
 
-bool RtmpClient::should_fall_back(int code) {
-  return code == AVERROR(EINVAL) || code == AVERROR_INVALIDDATA || code == AVERROR_EOF ||
-         code == AVERROR(ECONNRESET);
+bool RtmpClient::should_fall_back(int code) const {
+  if (code == AVERROR(EINVAL)) return true;
+  bool is_broken_off =
+      code == AVERROR_INVALIDDATA || code == AVERROR_EOF || code == AVERROR(ECONNRESET);
+  return is_broken_off && !has_spoken_with(server_);
 }
 
 RtmpClient::~RtmpClient() {
@@ -352,6 +373,7 @@ int RtmpClient::start_session(const std::string& url, bool is_publisher) {
   if (!is_ours(parts)) return AVERROR(EINVAL);
   stream_name_ = parts.stream;
   std::string port = std::to_string(parts.port >= 0 ? parts.port : 1935);
+  server_ = parts.host + ":" + port;
   if (int rc = connect_socket(parts.host, port); rc < 0) return rc;
   if (int rc = handshake(); rc < 0) return rc;
   if (is_publisher) {
@@ -363,6 +385,7 @@ int RtmpClient::start_session(const std::string& url, bool is_publisher) {
   if (int rc = send_command(0, connect_command(parts, is_publisher)); rc < 0) return rc;
   ServerCommand reply;
   if (int rc = await_reply(kConnectTransaction, "refused connect", reply); rc < 0) return rc;
+  note_spoken_with(server_);
   if (is_publisher) {
     // Optional: ingests that do not know them answer _error, which await_reply passes over.
     for (auto [name, transaction] : {std::pair{"releaseStream", kReleaseStreamTransaction},

@@ -82,8 +82,10 @@ class RtmpClient {
 
   static bool handles(const std::string& url) { return url.rfind("rtmp://", 0) == 0; }
   // An open() failure that libavformat's client may get past: a URL form this one does not
-  // take, or a server that wants the digest handshake (it breaks off or answers in kind).
-  static bool should_fall_back(int code);
+  // take, or a server that wants the digest handshake (it breaks off or answers in kind). A
+  // server this process's client has already had a session with does not want it: that one
+  // breaking off is overload or an outage, retried here, not a blocking client on a thread.
+  bool should_fall_back(int code) const;
   // Why the session failed when the error code alone does not say: what the server said when
   // it refused or ended it (its status code and description), or a host that did not resolve.
   const std::string& failure_reason() const { return failure_reason_; }
@@ -130,6 +132,7 @@ class RtmpClient {
   void note_media(uint8_t type, std::span<const uint8_t> payload);
 
   IoDeadline& deadline_;
+  std::string server_;  // host:port, once the URL is read
   int fd_ = -1;
   runtime::FdWatch watch_;  // the socket in its event loop's reactor (on a fiber)
   std::unique_ptr<uint8_t[]> in_;

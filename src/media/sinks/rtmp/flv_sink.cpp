@@ -65,7 +65,7 @@ std::optional<SinkError> FlvSink::connect(const std::string& url, const SegmentI
       output_->flush_packets = is_batching_ ? 0 : 1;
       return finish_connect(rc);
     }
-    if (!RtmpClient::should_fall_back(rc)) {
+    if (!client_->should_fall_back(rc)) {
       SinkError error = error_from(rc, "connect");
       close();
       return error;

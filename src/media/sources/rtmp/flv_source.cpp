@@ -101,7 +101,7 @@ std::optional<SourceError> FlvSource::open(const std::string& url) {
     player_ = std::make_unique<RtmpClient>(deadline_);
     rc = player_->open(url);
     if (rc == 0) player_->set_wait_hook(wait_hook_);
-    if (RtmpClient::should_fall_back(rc)) {
+    if (player_->should_fall_back(rc)) {
       // libavformat's client tries: a URL form ours leaves to it, or a digest-handshake server.
       spdlog::debug("event=rtmp_fallback direction=play error=\"{}\"", describe_av_error(rc));
       player_.reset();

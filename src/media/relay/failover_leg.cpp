@@ -22,7 +22,7 @@ FailoverLeg::Feed::Feed(FailoverLeg* owner, const FeedSpec& spec, bool is_standb
       // The primary reports into the relay's status (its errors are the relay's); the standby
       // into its own, shown only while it is on air.
       context{owner->context_.task_id,
-              owner->context_.settings,
+              owner->feed_settings_,
               queue,
               is_standby ? own_status : owner->context_.status,
               &observer,
@@ -41,7 +41,10 @@ void FailoverLeg::Feed::clear_cache() {
 
 FailoverLeg::FailoverLeg(const LegContext& context, FeedSpec primary, FeedSpec standby,
                          std::chrono::milliseconds stability_window)
-    : context_(context), stability_window_(stability_window) {
+    : context_(context), feed_settings_(context.settings), stability_window_(stability_window) {
+  // A feed's silence decides the switch: its packets are read as they arrive, not batched on
+  // the loop's clock grid (that hid up to a batch period of the silence, a slower failover).
+  feed_settings_.live_read_batch = std::chrono::milliseconds(0);
   primary_ = std::make_unique<Feed>(this, primary, false);
   standby_ = std::make_unique<Feed>(this, standby, true);
 }

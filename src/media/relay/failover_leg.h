@@ -91,6 +91,7 @@ class FailoverLeg final : public SourceLeg {
   Feed& idle() { return *(is_on_standby_ ? primary_ : standby_); }
 
   LegContext context_;
+  RelaySettings feed_settings_;  // the relay's, for the feeds' legs
   std::chrono::milliseconds stability_window_;
   std::unique_ptr<Feed> primary_;
   std::unique_ptr<Feed> standby_;

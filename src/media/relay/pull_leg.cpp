@@ -126,7 +126,8 @@ void PullLeg::read_packets(const SourceUrl& source_url,
     }
     // A read that had to wait means the relay has caught up with the live source: it lets data
     // gather for a moment, so the next wake-up reads several packets instead of one.
-    if (is_steady && !is_batched && !pacer && now - read_started > kCaughtUpRead) {
+    bool may_batch = context_.settings.live_read_batch.count() > 0;
+    if (is_steady && may_batch && !is_batched && !pacer && now - read_started > kCaughtUpRead) {
       runtime::sleep_for(context_.settings.live_read_batch);
     }
     context_.status.add_bytes_in(static_cast<int64_t>(packet.size()));

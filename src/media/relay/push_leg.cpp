@@ -12,6 +12,8 @@ namespace {
 
 // How long the leg waits for a packet before looking at its stop flag again.
 constexpr std::chrono::milliseconds kPollInterval{100};
+// How often a relay looks whether the slate another relay encodes is ready.
+constexpr std::chrono::milliseconds kSlateEncodePoll{20};
 
 size_t slot(TrackKind kind) {
   return kind == TrackKind::video ? 0 : 1;
@@ -326,7 +328,7 @@ bool PushLeg::start_slate() {
   bool is_cached = slate_ && slate_for_video_ == (like.video ? like.video->params : nullptr) &&
                    slate_for_audio_ == (like.audio ? like.audio->params : nullptr);
   if (!is_cached) {
-    slate_ = runtime::blocking_call([&] { return Slate::make(like); });  // encodes: off the loop
+    slate_ = shared_slate(like);
     slate_for_video_ = like.video ? like.video->params : nullptr;
     slate_for_audio_ = like.audio ? like.audio->params : nullptr;
   }
@@ -341,6 +343,26 @@ bool PushLeg::start_slate() {
   spdlog::warn("task_id={} event=slate_on note=\"no source: the destination gets the slate\"",
                context_.task_id);
   return true;
+}
+
+std::optional<Slate> PushLeg::shared_slate(const SegmentInfo& like) {
+  SlateCache& cache = SlateCache::shared();
+  std::string key = Slate::key_of(like);
+  for (;;) {
+    std::optional<Slate> slate;
+    switch (cache.find_or_claim(key, slate)) {
+      case SlateCache::Claim::kReady:
+        return slate;
+      case SlateCache::Claim::kMine:
+        slate = runtime::blocking_call([&] { return Slate::make(like); });  // encodes: off the loop
+        cache.finish(key, slate);
+        return slate;
+      case SlateCache::Claim::kBusy:
+        if (context_.stop_requested) return std::nullopt;
+        runtime::sleep_for(kSlateEncodePoll);
+        break;
+    }
+  }
 }
 
 void PushLeg::leave_slate(bool resumes_same_segment) {

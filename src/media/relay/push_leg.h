@@ -52,6 +52,9 @@ class PushLeg {
   Clock::time_point first_unflushed_{};  // when the oldest item since the last flush came
   int items_since_flush_ = 0;
   bool start_slate();
+  // The slate for `like` from the node's cache, encoded here if no relay has yet (while another
+  // encodes it, this one waits for it).
+  std::optional<Slate> shared_slate(const SegmentInfo& like);
   void leave_slate(bool resumes_same_segment);
   void reset_pacer();
   void wait_until_due(int64_t dts);

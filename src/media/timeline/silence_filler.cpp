@@ -14,7 +14,17 @@ std::vector<MediaPacket> SilenceFiller::fill(const TrackConfig& config, int64_t 
   if (!silence_ || silence_for_ != config.params) {
     SegmentInfo like;
     like.audio = config;
-    silence_ = Slate::make(like);
+    // Encoded once per configuration for the node; while another relay encodes the same one,
+    // this one encodes its own rather than wait (a few milliseconds of AAC).
+    std::string key = Slate::key_of(like);
+    std::optional<Slate> shared;
+    SlateCache::Claim claim = SlateCache::shared().find_or_claim(key, shared);
+    if (claim == SlateCache::Claim::kReady) {
+      silence_ = std::move(shared);
+    } else {
+      silence_ = Slate::make(like);
+      if (claim == SlateCache::Claim::kMine) SlateCache::shared().finish(key, silence_);
+    }
     silence_for_ = config.params;
   }
   if (!silence_ || !silence_->segment()->audio) return frames;

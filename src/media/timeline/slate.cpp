@@ -153,17 +153,37 @@ std::optional<Slate> Slate::make(const SegmentInfo& like) {
   slate.frame_ms_ = like.frame_duration_ms > 0 ? like.frame_duration_ms : 40;
   slate.segment_->frame_duration_ms = slate.frame_ms_;
   slate.segment_->url = "slate";
-  if (like.video)
-    slate.segment_->video = make_video(*like.video, slate.frame_ms_, slate.video_loop_);
+  Loop video_loop;
+  Loop audio_loop;
+  if (like.video) slate.segment_->video = make_video(*like.video, slate.frame_ms_, video_loop);
   if (like.audio) {
-    slate.segment_->audio = make_audio(*like.audio, slate.audio_loop_, slate.audio_frame_samples_);
+    slate.segment_->audio = make_audio(*like.audio, audio_loop, slate.audio_frame_samples_);
     if (slate.segment_->audio) slate.sample_rate_ = like.audio->params->sample_rate;
   }
+  slate.video_loop_ = std::make_shared<const Loop>(std::move(video_loop));
+  slate.audio_loop_ = std::make_shared<const Loop>(std::move(audio_loop));
   if (!slate.segment_->video && !slate.segment_->audio) return std::nullopt;
   if (like.video && !slate.segment_->video) {
     spdlog::warn("event=slate_without_video note=\"no encoder for the session's video\"");
   }
   return slate;
+}
+
+std::string Slate::key_of(const SegmentInfo& like) {
+  std::string key = "frame_ms=" + std::to_string(like.frame_duration_ms);
+  if (like.video) {
+    const AVCodecParameters& video = *like.video->params;
+    key += " video=" + std::to_string(video.codec_id) + "/" + std::to_string(video.width) + "x" +
+           std::to_string(video.height) + "/" + std::to_string(video.profile);
+  }
+  if (like.audio) {
+    const AVCodecParameters& audio = *like.audio->params;
+    char layout[128] = "";
+    av_channel_layout_describe(&audio.ch_layout, layout, sizeof layout);
+    key += " audio=" + std::to_string(audio.codec_id) + "/" + std::to_string(audio.sample_rate) +
+           "/" + layout;
+  }
+  return key;
 }
 
 void Slate::rewind() {
@@ -174,11 +194,11 @@ void Slate::rewind() {
 std::optional<MediaPacket> Slate::next(int64_t until_ms) {
   int64_t video_dts = video_count_ * frame_ms_;
   int64_t audio_dts = audio_count_ * audio_frame_samples_ * 1000 / sample_rate_;
-  bool has_video = !video_loop_.empty() && video_dts <= until_ms;
-  bool has_audio = !audio_loop_.empty() && audio_dts <= until_ms;
+  bool has_video = !video_loop_->empty() && video_dts <= until_ms;
+  bool has_audio = !audio_loop_->empty() && audio_dts <= until_ms;
   if (!has_video && !has_audio) return std::nullopt;
   bool is_video = has_video && (!has_audio || video_dts <= audio_dts);
-  auto& loop = is_video ? video_loop_ : audio_loop_;
+  const Loop& loop = is_video ? *video_loop_ : *audio_loop_;
   int64_t& count = is_video ? video_count_ : audio_count_;
   const AVPacket& source = *loop[static_cast<size_t>(count) % loop.size()];
   MediaPacket packet;
@@ -190,6 +210,41 @@ std::optional<MediaPacket> Slate::next(int64_t until_ms) {
   packet.is_keyframe = (source.flags & AV_PKT_FLAG_KEY) != 0;
   ++count;
   return packet;
+}
+
+SlateCache& SlateCache::shared() {
+  static auto* cache = new SlateCache();  // never destroyed: relays may outlive static teardown
+  return *cache;
+}
+
+SlateCache::Claim SlateCache::find_or_claim(const std::string& key, std::optional<Slate>& slate) {
+  std::lock_guard lock(mutex_);
+  auto [entry, is_new] = entries_.try_emplace(key);
+  entry->second.last_use = ++uses_;
+  if (!is_new) {
+    if (!entry->second.is_ready) return Claim::kBusy;
+    slate = entry->second.slate;
+    return Claim::kReady;
+  }
+  if (entries_.size() > kMaxEntries) {
+    // The least recently used slate that is ready goes.
+    auto oldest = entries_.end();
+    for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+      if (it->second.is_ready &&
+          (oldest == entries_.end() || it->second.last_use < oldest->second.last_use)) {
+        oldest = it;
+      }
+    }
+    if (oldest != entries_.end()) entries_.erase(oldest);
+  }
+  return Claim::kMine;
+}
+
+void SlateCache::finish(const std::string& key, const std::optional<Slate>& slate) {
+  std::lock_guard lock(mutex_);
+  Entry& entry = entries_[key];
+  entry.is_ready = true;
+  entry.slate = slate;
 }
 
 }  // namespace streamrelay::media

@@ -16,6 +16,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "media/big_endian.h"
 #include "media/host_resolution.h"
 #include "media/rtmp/codec/amf0.h"
 #include "media/rtmp/commands.h"
@@ -33,7 +34,7 @@ using namespace rtmp;  // the message types and the chunk codec
 
 namespace {
 
-constexpr size_t kHandshakeSize = 1536;
+constexpr size_t kHandshakeSize = ClientSession::kHandshakeSize;
 // The receive buffer: its first size (a live stream of a few hundred kbps reads a few kilobytes
 // per batch), its largest after doubling, and how many small receives in a row halve it.
 constexpr size_t kFirstReadBlock = 8 * 1024;
@@ -43,8 +44,6 @@ constexpr size_t kSmallReadsBeforeShrink = 64;
 constexpr size_t kMinReadRoom = 4 * 1024;
 // How often a blocked wait looks at the stop flag and the deadline.
 constexpr int kPollSliceMs = 50;
-// What a publisher announces: a typical frame goes out in one chunk.
-constexpr uint32_t kPublishChunkSize = 4096;
 
 // Servers (host:port) a session of this process got past connect with: they take the simple
 // handshake. Bounded: past the bound it starts over, and a server may be let fall back once more.
@@ -63,15 +62,6 @@ bool has_spoken_with(const std::string& server) {
   return g_servers_spoken_with.contains(server);
 }
 
-void put_be(std::vector<uint8_t>& out, uint32_t value, int bytes) {
-  for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<uint8_t>(value >> (8 * i)));
-}
-
-uint32_t be(const uint8_t* data, int bytes) {
-  uint32_t value = 0;
-  for (int i = 0; i < bytes; ++i) value = (value << 8) | data[i];
-  return value;
-}
 
 // libavformat's buffer for the path: a longer one it cuts short, so it is left to it.
 constexpr size_t kLongestPath = 1023;
@@ -202,7 +192,7 @@ int RtmpClient::receive_more() {
     in_size_ = wanted;
     small_reads_ = 0;
   }
-  bool may_batch = read_batch_.count() > 0 && !is_publishing_;
+  bool may_batch = read_batch_.count() > 0 && !is_publishing();
   for (;;) {
     ssize_t got = ::recv(fd_, in_.get() + in_end_, in_size_ - in_end_, 0);
     if (got > 0) {
@@ -268,26 +258,32 @@ int RtmpClient::check_send_progress() {
 }
 
 int RtmpClient::handshake() {
-  std::vector<uint8_t> c0c1(1 + kHandshakeSize, 0);
-  c0c1[0] = 3;
-  std::mt19937 random(std::random_device{}());
-  for (size_t i = 9; i < c0c1.size(); ++i) c0c1[i] = static_cast<uint8_t>(random());
-  if (int rc = send_all(c0c1); rc < 0) return rc;
+  std::vector<uint8_t> random(kHandshakeSize - 8);
+  std::mt19937 generator(std::random_device{}());
+  for (uint8_t& byte : random) byte = static_cast<uint8_t>(generator());
+  if (int rc = send_all(session_->hello(random)); rc < 0) return rc;
   if (int rc = ensure(1 + 2 * kHandshakeSize); rc < 0) return rc;
-  if (in_[in_pos_] != 3) return AVERROR_INVALIDDATA;
-  std::vector<uint8_t> c2(in_.get() + in_pos_ + 1, in_.get() + in_pos_ + 1 + kHandshakeSize);
+  std::vector<uint8_t> c2 = session_->on_server_hello({in_.get() + in_pos_, 1 + 2 * kHandshakeSize});
+  if (c2.empty()) return AVERROR_INVALIDDATA;
   in_pos_ += 1 + 2 * kHandshakeSize;
-  return send_all(c2);
+  if (int rc = send_all(c2); rc < 0) return rc;
+  return flush_session();
 }
 
-int RtmpClient::send_message(uint32_t csid, uint8_t type, uint32_t stream_id,
-                             const std::vector<uint8_t>& payload) {
+int RtmpClient::flush_session() {
+  if (!session_->has_outgoing()) return 0;
   std::vector<uint8_t> out;
-  chunk_writer_.append(out, {.chunk_stream_id = csid,
-                             .type = type,
-                             .stream_id = stream_id,
-                             .timestamp = 0,
-                             .payload = payload});
+  for (const ClientSession::Outgoing& message : session_->take_outgoing()) {
+    chunk_writer_.append(out, {.chunk_stream_id = message.chunk_stream_id,
+                               .type = message.type,
+                               .stream_id = message.stream_id,
+                               .timestamp = 0,
+                               .payload = message.payload});
+    // Ours applies from the next message on, as the peer reads it (section 5.4.1).
+    if (message.type == kSetChunkSize && message.payload.size() >= 4) {
+      chunk_writer_.set_chunk_size(read_be(message.payload.data(), 4));
+    }
+  }
   return send_all(out);
 }
 
@@ -301,126 +297,40 @@ int RtmpClient::read_message(Message& out) {
     if (!may_receive_) return kNeedMoreData;
     if (int rc = receive_more(); rc < 0) return rc;
   }
-  if (bytes_received_ - bytes_acknowledged_ >= ack_window_ / 2) {
-    bytes_acknowledged_ = bytes_received_;
-    std::vector<uint8_t> ack;
-    put_be(ack, static_cast<uint32_t>(bytes_received_), 4);
-    if (int rc = send_message(2, kAcknowledgement, 0, ack); rc < 0) return rc;
-  }
-  return 0;
+  session_->on_message(out, bytes_received_);
+  return flush_session();
 }
 
-int RtmpClient::on_control(const Message& message) {
-  const std::vector<uint8_t>& p = message.payload;
-  switch (message.type) {  // Set Chunk Size and Abort are the chunk reader's
-    case kWindowAckSize:
-      // Honoured however small: a server may send nothing more until acknowledged, and each
-      // acknowledgement follows a whole message, so a tiny window costs one per message at most.
-      if (p.size() >= 4) ack_window_ = std::max<uint32_t>(be(p.data(), 4), 1);
-      return 0;
-    case kSetPeerBandwidth: {
-      std::vector<uint8_t> size;
-      put_be(size, ack_window_, 4);
-      return send_message(2, kWindowAckSize, 0, size);
-    }
-    case kUserControl:
-      if (p.size() >= 6 && be(p.data(), 2) == 6) {  // ping: answered with a pong
-        std::vector<uint8_t> pong = {0, 7, p[2], p[3], p[4], p[5]};
-        return send_message(2, kUserControl, 0, pong);
-      }
-      if (p.size() >= 2 && be(p.data(), 2) == 1) has_ended_ = true;  // stream EOF
-      return 0;
-    default:
-      return 0;
-  }
+int RtmpClient::session_error() {
+  if (session_->state() != ClientSession::State::kRefused) return 0;
+  failure_reason_ = session_->refusal().reason;
+  return AVERROR(session_->refusal().error);
 }
 
-int RtmpClient::read_command(Message& out) {
-  for (;;) {
-    if (int rc = read_message(out); rc < 0) return rc;
-    if (out.type == kCommandAmf0) return 0;
-    if (int rc = on_control(out); rc < 0) return rc;
-  }
-}
-
-int RtmpClient::refuse(const char* what, const ServerCommand& answer, int code) {
-  std::string text = answer.status_text();
-  failure_reason_ = "server " + std::string(what) + (text.empty() ? "" : " (" + text + ")");
-  return code;
-}
-
-int RtmpClient::await_reply(int transaction, const char* refusal, ServerCommand& reply) {
-  Message message;
-  for (;;) {
-    if (int rc = read_command(message); rc < 0) return rc;
-    ServerCommand answer = parse_server_command(message.payload);
-    if (answer.is_error_status()) return refuse(refusal, answer, AVERROR(ECONNREFUSED));
-    // Replies to the optional commands (releaseStream, FCPublish) do not matter, _error or not.
-    if (!answer.is_reply() || answer.transaction != transaction) continue;
-    if (answer.name == "_error") return refuse(refusal, answer, AVERROR(ECONNREFUSED));
-    reply = std::move(answer);
-    return 0;
-  }
-}
-
-int RtmpClient::send_command(uint32_t stream_id, const std::vector<uint8_t>& command) {
-  // Commands on a message stream go on chunk stream 8, as libavformat sends them.
-  return send_message(stream_id == 0 ? 3 : 8, kCommandAmf0, stream_id, command);
-}
-
-int RtmpClient::start_session(const std::string& url, bool is_publisher) {
+int RtmpClient::open_session(const std::string& url, ClientSession::Role role) {
   RtmpUrl parts = parse_rtmp_url(url);
   if (!is_ours(parts)) return AVERROR(EINVAL);
-  stream_name_ = parts.stream;
   std::string port = std::to_string(parts.port >= 0 ? parts.port : 1935);
   server_ = parts.host + ":" + port;
-  if (int rc = connect_socket(parts.host, port); rc < 0) return rc;
+  std::string host = parts.host;
+  session_.emplace(role, std::move(parts));
+  if (int rc = connect_socket(host, port); rc < 0) return rc;
   if (int rc = handshake(); rc < 0) return rc;
-  if (is_publisher) {
-    std::vector<uint8_t> size;
-    put_be(size, kPublishChunkSize, 4);
-    if (int rc = send_message(2, kSetChunkSize, 0, size); rc < 0) return rc;
-    chunk_writer_.set_chunk_size(kPublishChunkSize);
+  Message message;
+  while (!session_->is_open()) {
+    if (int rc = read_message(message); rc < 0) return rc;
+    if (int rc = session_error(); rc < 0) return rc;
+    if (session_->state() != ClientSession::State::kConnecting) note_spoken_with(server_);
   }
-  if (int rc = send_command(0, connect_command(parts, is_publisher)); rc < 0) return rc;
-  ServerCommand reply;
-  if (int rc = await_reply(kConnectTransaction, "refused connect", reply); rc < 0) return rc;
-  note_spoken_with(server_);
-  if (is_publisher) {
-    // Optional: ingests that do not know them answer _error, which await_reply passes over.
-    for (auto [name, transaction] : {std::pair{"releaseStream", kReleaseStreamTransaction},
-                                     std::pair{"FCPublish", kFcPublishTransaction}}) {
-      if (int rc = send_command(0, stream_name_command(name, transaction, stream_name_)); rc < 0) {
-        return rc;
-      }
-    }
-  }
-  if (int rc = send_command(0, create_stream_command()); rc < 0) return rc;
-  if (int rc = await_reply(kCreateStreamTransaction, "refused createStream", reply); rc < 0)
-    return rc;
-  play_stream_id_ = static_cast<uint32_t>(reply.number);
   return 0;
 }
 
 int RtmpClient::open(const std::string& url) {
-  if (int rc = start_session(url, false); rc < 0) return rc;
-  return send_command(play_stream_id_, play_command(stream_name_));
+  return open_session(url, ClientSession::Role::kPlayer);
 }
 
 int RtmpClient::open_for_publishing(const std::string& url) {
-  if (int rc = start_session(url, true); rc < 0) return rc;
-  if (int rc = send_command(play_stream_id_, publish_command(stream_name_)); rc < 0) return rc;
-  // The server says whether it takes the stream (a name already published is refused).
-  Message message;
-  for (;;) {
-    if (int rc = read_command(message); rc < 0) return rc;
-    ServerCommand answer = parse_server_command(message.payload);
-    bool is_refusal = answer.is_error_status() ||
-                      (answer.name == "_error" && answer.transaction == kPublishOrPlayTransaction);
-    if (is_refusal) return refuse("refused publish", answer, AVERROR(EACCES));
-    if (answer.name == "onStatus" && answer.code == "NetStream.Publish.Start") break;
-  }
-  is_publishing_ = true;
+  if (int rc = open_session(url, ClientSession::Role::kPublisher); rc < 0) return rc;
   is_acking_quickly_ = false;
   last_drain_ = std::chrono::steady_clock::now();
   pending_out_.clear();
@@ -440,16 +350,9 @@ int RtmpClient::drain_incoming() {
       may_receive_ = true;
       if (rc == kNeedMoreData) break;
       if (rc < 0) return rc;
-      if (int control = on_incoming_while_publishing(message); control < 0) return control;
+      if (int refused = session_error(); refused < 0) return refused;
     }
   }
-}
-
-int RtmpClient::on_incoming_while_publishing(const Message& message) {
-  if (message.type != kCommandAmf0) return on_control(message);
-  ServerCommand command = parse_server_command(message.payload);
-  if (command.is_error_status()) return refuse("ended the stream", command, AVERROR(EACCES));
-  return 0;
 }
 
 int RtmpClient::explain_send_failure(int code) {
@@ -465,7 +368,7 @@ void RtmpClient::queue_tag(uint8_t type, uint32_t timestamp, std::span<const uin
   uint32_t csid = type == kAudio ? 4 : type == kVideo ? 6 : 5;
   chunk_writer_.append(batch_, {.chunk_stream_id = csid,
                                 .type = type,
-                                .stream_id = play_stream_id_,
+                                .stream_id = session_->stream_id(),
                                 .timestamp = timestamp,
                                 .payload = data,
                                 .prefix = header});
@@ -511,9 +414,9 @@ int RtmpClient::write(const uint8_t* buffer, int size) {
   }
   while (pending_out_.size() - at >= 11) {
     const uint8_t* tag = pending_out_.data() + at;
-    uint32_t length = be(tag + 1, 3);
+    uint32_t length = read_be(tag + 1, 3);
     if (pending_out_.size() - at < 11 + length + 4) break;
-    uint32_t timestamp = be(tag + 4, 3) | (static_cast<uint32_t>(tag[7]) << 24);
+    uint32_t timestamp = read_be(tag + 4, 3) | (static_cast<uint32_t>(tag[7]) << 24);
     uint8_t type = tag[0];
     if (type == kDataAmf0) {
       queue_metadata(timestamp, {tag + 11, length});
@@ -528,12 +431,9 @@ int RtmpClient::write(const uint8_t* buffer, int size) {
 }
 
 void RtmpClient::unpublish() {
-  if (!is_publishing_ || fd_ < 0) return;
-  is_publishing_ = false;
-  if (send_command(0, stream_name_command("FCUnpublish", kFcUnpublishTransaction, stream_name_)) ==
-      0) {
-    send_command(0, delete_stream_command(play_stream_id_));
-  }
+  if (!is_publishing() || fd_ < 0) return;
+  session_->unpublish();
+  flush_session();
 }
 
 void RtmpClient::note_media(uint8_t type, std::span<const uint8_t> payload) {
@@ -541,18 +441,6 @@ void RtmpClient::note_media(uint8_t type, std::span<const uint8_t> payload) {
   // of audio alone.
   bool is_keyframe = type == kVideo && !payload.empty() && ((payload[0] >> 4) & 7) == 1;
   if (is_acking_quickly_ && (is_keyframe || ++media_messages_ > 100)) is_acking_quickly_ = false;
-}
-
-int RtmpClient::on_command_while_playing(const Message& message) {
-  ServerCommand command = parse_server_command(message.payload);
-  bool is_refusal = command.is_error_status() ||
-                    (command.name == "_error" && command.transaction == kPublishOrPlayTransaction);
-  if (is_refusal) return refuse("refused play", command, AVERROR(ENOENT));
-  if (command.name == "onStatus" &&
-      (command.code == "NetStream.Play.Stop" || command.code == "NetStream.Play.UnpublishNotify")) {
-    has_ended_ = true;
-  }
-  return 0;
 }
 
 int RtmpClient::read_tag(Tag& tag) {
@@ -565,11 +453,12 @@ int RtmpClient::read_tag(Tag& tag) {
       tag = {part.type, part.timestamp, part.payload};
       return 0;
     }
-    if (has_ended_) return AVERROR_EOF;
+    if (session_->state() == ClientSession::State::kEnded) return AVERROR_EOF;
     // One message object for every read: its buffer and the chunk stream's trade places, so a
     // steady stream reads without allocating.
     Message& message = incoming_;
     if (int rc = read_message(message); rc < 0) return rc;
+    if (int rc = session_error(); rc < 0) return rc;
     switch (message.type) {
       case kAudio:
       case kVideo:
@@ -591,11 +480,8 @@ int RtmpClient::read_tag(Tag& tag) {
         split_aggregate(message, aggregate_parts_);
         next_part_ = 0;
         break;
-      case kCommandAmf0:
-        if (int rc = on_command_while_playing(message); rc < 0) return rc;
+      default:  // commands and control messages: the session's
         break;
-      default:
-        if (int rc = on_control(message); rc < 0) return rc;
     }
   }
 }

@@ -15,8 +15,8 @@
 #include "media/rtmp/codec/aggregate.h"
 #include "media/rtmp/codec/chunk_reader.h"
 #include "media/rtmp/codec/chunk_writer.h"
-#include "media/rtmp/commands.h"
 #include "media/rtmp/send_progress.h"
+#include "media/rtmp/session/client_session.h"
 #include "media/runtime/fiber.h"
 
 extern "C" {
@@ -25,11 +25,12 @@ extern "C" {
 
 namespace streamrelay::media {
 
-// Plays or publishes one rtmp:// stream as FLV tags. Written by hand because
-// libavformat's RTMP client polls and reads or writes the socket once per RTMP chunk (several
-// system calls per packet), which was most of a relay's CPU; this one reads whatever the socket
-// holds in one call and sends each message in one. Plain handshake, AMF0 commands, no TLS
-// (rtmps:// stays with libavformat).
+// Plays or publishes one rtmp:// stream as FLV tags: the transport of an RTMP session (the
+// socket, on its event loop), framing with the chunk codec what the session state machine
+// (rtmp::ClientSession) decides. Written by hand because libavformat's RTMP client polls and
+// reads or writes the socket once per RTMP chunk (several system calls per packet), which was
+// most of a relay's CPU; this one reads whatever the socket holds in one call and sends each
+// message in one. Plain handshake, AMF0 commands, no TLS (rtmps:// stays with libavformat).
 class RtmpClient {
  public:
   explicit RtmpClient(IoDeadline& deadline) : deadline_(deadline) {}
@@ -103,31 +104,24 @@ class RtmpClient {
   int send_all(const std::vector<uint8_t>& bytes);
   // Fails when the server has acknowledged nothing of what waits in the socket for the limit.
   int check_send_progress();
+  // C0+C1 out, S0+S1+S2 in, C2 and the session's opening messages out.
   int handshake();
-  int send_message(uint32_t csid, uint8_t type, uint32_t stream_id,
-                   const std::vector<uint8_t>& payload);
-  // The next whole message, receiving as needed (unless draining); acknowledges what came.
+  // Sends what the session queued, in one go.
+  int flush_session();
+  // The next whole message, receiving as needed (unless draining), handed to the session
+  // (which acknowledges what came and answers what calls for it).
   int read_message(Message& out);
-  // Answers protocol control messages; a negative AVERROR code on a fatal one.
-  int on_control(const Message& message);
-  // Reads messages until the reply to `transaction` arrives; an _error there, or an onStatus
-  // error meanwhile, is a refusal (`refusal` says of what). Other replies are passed over.
-  int await_reply(int transaction, const char* refusal, rtmp::ServerCommand& reply);
-  // Notes what the server did ("refused publish") in its own words; returns `code`.
-  int refuse(const char* what, const rtmp::ServerCommand& answer, int code);
-  int send_command(uint32_t stream_id, const std::vector<uint8_t>& command);
-  // Reads messages, answering control ones, up to the next AMF0 command.
-  int read_command(Message& out);
-  // Connects, handshakes and sends `connect` and `createStream`; fills the stream name.
-  int start_session(const std::string& url, bool is_publisher);
+  // The session's refusal as a negative AVERROR code (its reason kept), or 0.
+  int session_error();
+  // Connects and handshakes, then reads until the session plays or publishes (or is refused).
+  int open_session(const std::string& url, rtmp::ClientSession::Role role);
+  bool is_publishing() const {
+    return session_ && session_->state() == rtmp::ClientSession::State::kPublishing;
+  }
   // Handles whatever the server sent meanwhile (pings above all) without blocking.
   int drain_incoming();
-  // While publishing: control messages answered, an onStatus error ends the session.
-  int on_incoming_while_publishing(const Message& message);
   // A send failed: the server's own reason, if it gave one, replaces the socket's error.
   int explain_send_failure(int code);
-  // While playing: a refusal (onStatus error, _error to play) ends the session, Stop the stream.
-  int on_command_while_playing(const Message& message);
   // A media message arrived while playing: the quick acknowledgements end once under way.
   void note_media(uint8_t type, std::span<const uint8_t> payload);
 
@@ -142,16 +136,12 @@ class RtmpClient {
   bool was_read_full_ = false;  // the last receive filled the buffer: more was waiting
   size_t small_reads_ = 0;      // receives in a row that filled less than a quarter of it
   uint64_t bytes_received_ = 0;
-  uint64_t bytes_acknowledged_ = 0;
   uint64_t bytes_sent_ = 0;
   std::optional<SendProgress> send_progress_;  // publishing: whether the server takes bytes
-  uint32_t ack_window_ = 2500000;
   rtmp::ChunkReader chunk_reader_;
   rtmp::ChunkWriter chunk_writer_;
-  uint32_t play_stream_id_ = 0;
-  std::string stream_name_;
+  std::optional<rtmp::ClientSession> session_;  // once the URL is read
   std::vector<uint8_t> pending_out_;  // FLV bytes written but not yet a whole tag
-  bool is_publishing_ = false;
   bool has_sent_file_header_ = false;
   std::string failure_reason_;
   bool may_receive_ = true;  // false while draining: parse only what is buffered
@@ -162,7 +152,6 @@ class RtmpClient {
   std::vector<rtmp::AggregatePart> aggregate_parts_;
   size_t next_part_ = 0;        // of aggregate_parts_, the next read_tag() hands out
   std::vector<uint8_t> batch_;  // chunks of the messages send_queued() sends
-  bool has_ended_ = false;
   // Each arriving segment is acknowledged at once until the stream is under way: servers that
   // leave Nagle's algorithm on (nginx-rtmp) otherwise hold their next reply for our delayed
   // acknowledgement, 40 ms per command exchange and again before the first keyframe.

@@ -1,8 +1,8 @@
 // Feeds arbitrary bytes to the RTMP chunk reader as a peer's chunk stream: whole, then in slices
 // of 1 to 7 bytes as a socket may deliver them, which must read the same messages; splits every
 // aggregate; hands each message to what reads it behind the chunk layer (AMF0 commands, FLV tag
-// bodies and metadata); and writes each message back with the chunk writer, which must read back
-// the same.
+// bodies and metadata, the client session state machine of a player and of a publisher); and
+// writes each message back with the chunk writer, which must read back the same.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -13,7 +13,8 @@
 #include "media/rtmp/codec/aggregate.h"
 #include "media/rtmp/codec/chunk_reader.h"
 #include "media/rtmp/codec/chunk_writer.h"
-#include "media/rtmp/commands.h"
+#include "media/rtmp/session/commands.h"
+#include "media/rtmp/session/client_session.h"
 
 using namespace streamrelay::media::rtmp;
 namespace flv = streamrelay::media::flv;
@@ -112,6 +113,32 @@ void write_and_read_back(const Message& message) {
   check(same(copy, message));
 }
 
+// The server's messages to a session past its handshake: its state only moves on, an end is
+// final, a refusal says why, and what it answers is small.
+void play_session(ClientSession::Role role, const std::vector<Message>& messages) {
+  ClientSession session(role, parse_rtmp_url("rtmp://ingest.example/live/key"));
+  std::vector<uint8_t> hello(1 + 2 * ClientSession::kHandshakeSize, 0);
+  hello[0] = 3;
+  check(!session.on_server_hello(hello).empty());
+  uint64_t bytes = 0;
+  for (const Message& message : messages) {
+    ClientSession::State before = session.state();
+    bytes += message.payload.size() + 12;
+    session.on_message(message, bytes);
+    ClientSession::State after = session.state();
+    bool was_final =
+        before == ClientSession::State::kEnded || before == ClientSession::State::kRefused;
+    bool is_final =
+        after == ClientSession::State::kEnded || after == ClientSession::State::kRefused;
+    check(!was_final || after == before);
+    check(is_final || static_cast<int>(after) >= static_cast<int>(before));
+    check(after != ClientSession::State::kRefused || !session.refusal().reason.empty());
+    for (const ClientSession::Outgoing& out : session.take_outgoing()) {
+      check(out.payload.size() <= 1024);
+    }
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -132,5 +159,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     read_body(message.type, message.payload);
     write_and_read_back(message);
   }
+  play_session(ClientSession::Role::kPlayer, whole.messages);
+  play_session(ClientSession::Role::kPublisher, whole.messages);
   return 0;
 }

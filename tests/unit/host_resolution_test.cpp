@@ -12,7 +12,7 @@
 #include <thread>
 
 #include "media/host_resolution.h"
-#include "media/rtmp/rtmp_client.h"
+#include "media/rtmp/transport/rtmp_client.h"
 
 extern "C" {
 #include <libavutil/error.h>

@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "media/rtmp/codec/amf0.h"
-#include "media/rtmp/commands.h"
+#include "media/rtmp/session/commands.h"
 
 using namespace streamrelay::media;
 using namespace streamrelay::media::rtmp;

@@ -1,5 +1,5 @@
 // A mutation fuzzer over everything that reads a peer's RTMP bytes without a socket: the chunk
-// reader, aggregates, AMF0 commands and FLV tag bodies. Valid streams written by our chunk
+// reader, aggregates, AMF0 commands, FLV tag bodies and the client session state machine. Valid streams written by our chunk
 // writer are damaged (bits flipped, bytes set to boundary values, ranges cut, repeated or
 // inserted) and fed in random slices; under the sanitizers any read out of bounds, overflow or
 // unbounded allocation fails the test. Seeds are fixed, so a failure replays; FUZZ_ITERATIONS
@@ -16,7 +16,8 @@
 #include "media/rtmp/codec/amf0.h"
 #include "media/rtmp/codec/chunk_reader.h"
 #include "media/rtmp/codec/chunk_writer.h"
-#include "media/rtmp/commands.h"
+#include "media/rtmp/session/commands.h"
+#include "media/rtmp/session/client_session.h"
 #include "unit/rtmp_chunk_bytes.h"
 
 using namespace streamrelay::media;
@@ -262,4 +263,137 @@ TEST(RtmpFuzz, RandomBytesAsAmfAndFlvBodies) {
     amf0::Reader reader(body);
     for (int i = 0; i < 8; ++i) reader.string();
   }
+}
+
+namespace {
+
+Message server_message(uint8_t type, Bytes payload, uint32_t stream_id = 0) {
+  Message out;
+  out.type = type;
+  out.stream_id = stream_id;
+  out.payload = std::move(payload);
+  return out;
+}
+
+Bytes server_reply(double transaction, std::optional<double> number) {
+  amf0::Writer writer;
+  writer.string("_result");
+  writer.number(transaction);
+  writer.null();
+  if (number) {
+    writer.number(*number);
+  } else {
+    writer.begin_object();
+    writer.property("code", "NetConnection.Connect.Success");
+    writer.end_object();
+  }
+  return writer.bytes();
+}
+
+Bytes server_status(const char* level, const char* code) {
+  amf0::Writer writer;
+  writer.string("onStatus");
+  writer.number(0);
+  writer.null();
+  writer.begin_object();
+  writer.property("level", level);
+  writer.property("code", code);
+  writer.end_object();
+  return writer.bytes();
+}
+
+// What a server sends a client from connect on, control messages among the replies.
+std::vector<Message> server_opening(bool to_publisher) {
+  return {
+      server_message(kWindowAckSize, be32(5000000)),
+      server_message(kSetPeerBandwidth, {0x00, 0x4C, 0x4B, 0x40, 0x02}),
+      server_message(kCommandAmf0, server_reply(kConnectTransaction, {})),
+      server_message(kCommandAmf0, server_reply(kCreateStreamTransaction, 1.0)),
+      server_message(kUserControl, {0x00, 0x06, 0x00, 0x00, 0x01, 0x00}),
+      server_message(kCommandAmf0, server_status("status", to_publisher
+                                                               ? "NetStream.Publish.Start"
+                                                               : "NetStream.Play.Start"),
+                     1),
+      server_message(kVideo, {0x17, 0x01, 0x00, 0x00, 0x00, 0x65}, 1),
+      server_message(kCommandAmf0, server_status("error", "NetStream.Failed"), 1),
+  };
+}
+
+// Where a state stands in the opening; the ends (ended, refused) are final.
+int rank(ClientSession::State state) {
+  return static_cast<int>(state);
+}
+
+bool is_final(ClientSession::State state) {
+  return state == ClientSession::State::kEnded || state == ClientSession::State::kRefused;
+}
+
+}  // namespace
+
+TEST(RtmpFuzz, DamagedServerMessagesNeverBreakTheSessionStateMachine) {
+  std::mt19937 random(1201);
+  int opened = 0;
+  int refused = 0;
+  ChunkWriter writer;
+  for (int round = 0; round < iterations(); ++round) {
+    bool is_publisher = round % 2 == 0;
+    ClientSession session(is_publisher ? ClientSession::Role::kPublisher
+                                       : ClientSession::Role::kPlayer,
+                          parse_rtmp_url("rtmp://ingest.example/live/key"));
+    Bytes hello(1 + 2 * ClientSession::kHandshakeSize, 0);
+    hello[0] = 3;
+    ASSERT_FALSE(session.on_server_hello(hello).empty());
+    std::vector<Message> messages = server_opening(is_publisher);
+    // Some messages damaged, dropped, repeated or of another type; the first round as it is.
+    for (size_t i = 0; round > 0 && i < messages.size(); ++i) {
+      switch (random() % 6) {
+        case 0:
+          mutate(messages[i].payload, random);
+          break;
+        case 1:
+          messages[i].type = static_cast<uint8_t>(random() % 24);
+          break;
+        case 2:
+          messages[i].payload.resize(random() % (messages[i].payload.size() + 1));
+          break;
+        case 3:
+          messages.push_back(messages[i]);
+          break;
+        default:
+          break;
+      }
+    }
+    uint64_t bytes = 0;
+    bool was_open = false;
+    for (const Message& message : messages) {
+      ClientSession::State before = session.state();
+      bytes += message.payload.size() + 12;
+      session.on_message(message, bytes);
+      ClientSession::State after = session.state();
+      // The state only moves on; an end is final.
+      if (is_final(before)) {
+        ASSERT_EQ(after, before);
+      } else if (!is_final(after)) {
+        ASSERT_GE(rank(after), rank(before));
+      }
+      if (after == ClientSession::State::kRefused) {
+        ASSERT_EQ(session.refusal().reason.rfind("server ", 0), 0u);
+      }
+      was_open = was_open || session.is_open();
+      for (const ClientSession::Outgoing& out : session.take_outgoing()) {
+        ASSERT_LE(out.payload.size(), 1024u);
+        Bytes chunks;
+        writer.append(chunks, {.chunk_stream_id = out.chunk_stream_id,
+                               .type = out.type,
+                               .stream_id = out.stream_id,
+                               .timestamp = 0,
+                               .payload = out.payload});
+      }
+    }
+    opened += was_open ? 1 : 0;
+    refused += session.state() == ClientSession::State::kRefused ? 1 : 0;
+  }
+  // The fuzzer reached both the open session and refusals.
+  EXPECT_GT(opened, 0);
+  EXPECT_GT(refused, 0);
 }

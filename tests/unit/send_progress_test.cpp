@@ -1,7 +1,7 @@
 // A destination that stops taking bytes, told from the socket's send queue on a fake clock.
 #include <gtest/gtest.h>
 
-#include "media/rtmp/send_progress.h"
+#include "media/rtmp/transport/send_progress.h"
 
 using streamrelay::media::SendProgress;
 using namespace std::chrono_literals;

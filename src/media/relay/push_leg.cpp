@@ -3,7 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "media/av_handles.h"
-#include "media/rtmp/rtmp_client.h"
+#include "media/rtmp/transport/rtmp_client.h"
 #include "media/runtime/event_loops.h"
 #include "net/url_masking.h"
 

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "media/rtmp/codec/message.h"
-#include "media/rtmp/commands.h"
+#include "media/rtmp/session/commands.h"
 #include "media/rtmp/rtmp_url.h"
 
 namespace streamrelay::media::rtmp {

@@ -6,7 +6,7 @@
 
 #include "media/io_deadline.h"
 #include "media/relay/relay.h"
-#include "media/rtmp/rtmp_client.h"
+#include "media/rtmp/transport/rtmp_client.h"
 #include "media/sinks/sink.h"
 
 namespace streamrelay::media {

@@ -8,7 +8,7 @@
 #include "media/io_deadline.h"
 #include "media/payload_pools.h"
 #include "media/relay/relay.h"
-#include "media/rtmp/rtmp_client.h"
+#include "media/rtmp/transport/rtmp_client.h"
 #include "media/sources/source.h"
 
 namespace streamrelay::media {

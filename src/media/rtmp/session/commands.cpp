@@ -1,4 +1,4 @@
-#include "media/rtmp/commands.h"
+#include "media/rtmp/session/commands.h"
 
 #include <map>
 

@@ -1,4 +1,4 @@
-#include "media/rtmp/send_progress.h"
+#include "media/rtmp/transport/send_progress.h"
 
 #include <algorithm>
 

@@ -15,7 +15,7 @@
 #include "media/rtmp/codec/aggregate.h"
 #include "media/rtmp/codec/chunk_reader.h"
 #include "media/rtmp/codec/chunk_writer.h"
-#include "media/rtmp/send_progress.h"
+#include "media/rtmp/transport/send_progress.h"
 #include "media/rtmp/session/client_session.h"
 #include "media/runtime/fiber.h"
 

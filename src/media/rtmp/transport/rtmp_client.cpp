@@ -1,4 +1,4 @@
-#include "media/rtmp/rtmp_client.h"
+#include "media/rtmp/transport/rtmp_client.h"
 
 #include <linux/sockios.h>
 #include <netdb.h>
@@ -19,7 +19,7 @@
 #include "media/big_endian.h"
 #include "media/host_resolution.h"
 #include "media/rtmp/codec/amf0.h"
-#include "media/rtmp/commands.h"
+#include "media/rtmp/session/commands.h"
 #include "media/rtmp/rtmp_url.h"
 #include "media/runtime/event_loops.h"
 

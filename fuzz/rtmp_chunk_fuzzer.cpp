@@ -13,8 +13,8 @@
 #include "media/rtmp/codec/aggregate.h"
 #include "media/rtmp/codec/chunk_reader.h"
 #include "media/rtmp/codec/chunk_writer.h"
-#include "media/rtmp/session/commands.h"
 #include "media/rtmp/session/client_session.h"
+#include "media/rtmp/session/commands.h"
 
 using namespace streamrelay::media::rtmp;
 namespace flv = streamrelay::media::flv;

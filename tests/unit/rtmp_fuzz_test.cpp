@@ -1,10 +1,11 @@
 // A mutation fuzzer over everything that reads a peer's RTMP bytes without a socket: the chunk
-// reader, aggregates, AMF0 commands, FLV tag bodies and the client session state machine. Valid streams written by our chunk
-// writer are damaged (bits flipped, bytes set to boundary values, ranges cut, repeated or
-// inserted) and fed in random slices; under the sanitizers any read out of bounds, overflow or
-// unbounded allocation fails the test. Seeds are fixed, so a failure replays; FUZZ_ITERATIONS
-// runs longer. It knows the streams' structure, so it damages message bodies behind whole chunks
-// too; fuzz/rtmp_chunk_fuzzer explores raw bytes by coverage (libFuzzer, clang builds).
+// reader, aggregates, AMF0 commands, FLV tag bodies and the client session state machine. Valid
+// streams written by our chunk writer are damaged (bits flipped, bytes set to boundary values,
+// ranges cut, repeated or inserted) and fed in random slices; under the sanitizers any read out of
+// bounds, overflow or unbounded allocation fails the test. Seeds are fixed, so a failure replays;
+// FUZZ_ITERATIONS runs longer. It knows the streams' structure, so it damages message bodies behind
+// whole chunks too; fuzz/rtmp_chunk_fuzzer explores raw bytes by coverage (libFuzzer, clang
+// builds).
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -16,8 +17,8 @@
 #include "media/rtmp/codec/amf0.h"
 #include "media/rtmp/codec/chunk_reader.h"
 #include "media/rtmp/codec/chunk_writer.h"
-#include "media/rtmp/session/commands.h"
 #include "media/rtmp/session/client_session.h"
+#include "media/rtmp/session/commands.h"
 #include "unit/rtmp_chunk_bytes.h"
 
 using namespace streamrelay::media;
@@ -310,9 +311,9 @@ std::vector<Message> server_opening(bool to_publisher) {
       server_message(kCommandAmf0, server_reply(kConnectTransaction, {})),
       server_message(kCommandAmf0, server_reply(kCreateStreamTransaction, 1.0)),
       server_message(kUserControl, {0x00, 0x06, 0x00, 0x00, 0x01, 0x00}),
-      server_message(kCommandAmf0, server_status("status", to_publisher
-                                                               ? "NetStream.Publish.Start"
-                                                               : "NetStream.Play.Start"),
+      server_message(kCommandAmf0,
+                     server_status("status", to_publisher ? "NetStream.Publish.Start"
+                                                          : "NetStream.Play.Start"),
                      1),
       server_message(kVideo, {0x17, 0x01, 0x00, 0x00, 0x00, 0x65}, 1),
       server_message(kCommandAmf0, server_status("error", "NetStream.Failed"), 1),
@@ -337,9 +338,9 @@ TEST(RtmpFuzz, DamagedServerMessagesNeverBreakTheSessionStateMachine) {
   ChunkWriter writer;
   for (int round = 0; round < iterations(); ++round) {
     bool is_publisher = round % 2 == 0;
-    ClientSession session(is_publisher ? ClientSession::Role::kPublisher
-                                       : ClientSession::Role::kPlayer,
-                          parse_rtmp_url("rtmp://ingest.example/live/key"));
+    ClientSession session(
+        is_publisher ? ClientSession::Role::kPublisher : ClientSession::Role::kPlayer,
+        parse_rtmp_url("rtmp://ingest.example/live/key"));
     Bytes hello(1 + 2 * ClientSession::kHandshakeSize, 0);
     hello[0] = 3;
     ASSERT_FALSE(session.on_server_hello(hello).empty());

@@ -106,8 +106,8 @@ TEST(RtmpSession, TheSimpleHandshakeIsVersionThreeZeroTimeAndTheServersS1Echoed)
   EXPECT_EQ(session.state(), State::kConnecting);
   auto out = session.take_outgoing();
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0].payload, connect_command(parse_rtmp_url("rtmp://ingest.example/live/key"),
-                                            false));
+  EXPECT_EQ(out[0].payload,
+            connect_command(parse_rtmp_url("rtmp://ingest.example/live/key"), false));
   EXPECT_EQ(out[0].chunk_stream_id, 3u);
 }
 
@@ -205,8 +205,7 @@ TEST(RtmpSession, RefusalsEndTheSessionWithTheServersWords) {
   ended.on_message(on_status("status", "NetStream.Publish.Start"), 3400);
   ended.on_message(on_status("error", "NetStream.Publish.Rejected", "quota"), 9000);
   EXPECT_EQ(ended.refusal().error, EACCES);
-  EXPECT_EQ(ended.refusal().reason,
-            "server ended the stream (NetStream.Publish.Rejected: quota)");
+  EXPECT_EQ(ended.refusal().reason, "server ended the stream (NetStream.Publish.Rejected: quota)");
   // Nothing after a refusal moves it.
   ended.on_message(on_status("status", "NetStream.Publish.Start"), 9100);
   EXPECT_EQ(ended.state(), State::kRefused);

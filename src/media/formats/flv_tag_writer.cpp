@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "media/big_endian.h"
 #include "media/formats/flv_tags.h"
 #include "media/rtmp/codec/amf0.h"
 
@@ -37,10 +38,6 @@ std::vector<std::span<const uint8_t>> split_annex_b(std::span<const uint8_t> dat
   }
   if (start != std::string::npos && start < data.size()) units.push_back(data.subspan(start));
   return units;
-}
-
-void put_be(std::vector<uint8_t>& out, uint32_t value, int bytes) {
-  for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<uint8_t>(value >> (8 * i)));
 }
 
 int channel_count(const AVCodecParameters& params) {

@@ -1,5 +1,7 @@
 #include "media/rtmp/codec/aggregate.h"
 
+#include "media/big_endian.h"
+
 namespace streamrelay::media::rtmp {
 namespace {
 
@@ -10,12 +12,6 @@ constexpr size_t kPartHeaderBytes = 11;
 // The size of the part before it; nothing a reader needs, so not checked.
 constexpr size_t kBackPointerBytes = 4;
 
-uint32_t be(const uint8_t* data, int bytes) {
-  uint32_t value = 0;
-  for (int i = 0; i < bytes; ++i) value = (value << 8) | data[i];
-  return value;
-}
-
 }  // namespace
 
 bool split_aggregate(const Message& aggregate, std::vector<AggregatePart>& parts) {
@@ -25,9 +21,9 @@ bool split_aggregate(const Message& aggregate, std::vector<AggregatePart>& parts
   uint32_t first = 0;
   while (p.size() - at >= kPartHeaderBytes) {
     const uint8_t* header = p.data() + at;
-    uint32_t length = be(header + 1, 3);
+    uint32_t length = read_be(header + 1, 3);
     if (p.size() - at - kPartHeaderBytes < size_t{length} + kBackPointerBytes) return false;
-    uint32_t timestamp = be(header + 4, 3) | (static_cast<uint32_t>(header[7]) << 24);
+    uint32_t timestamp = read_be(header + 4, 3) | (static_cast<uint32_t>(header[7]) << 24);
     if (parts.empty()) first = timestamp;
     // Unsigned wrap-around: a part stamped before the first lands as far before the aggregate.
     parts.push_back({header[0], aggregate.timestamp + (timestamp - first),

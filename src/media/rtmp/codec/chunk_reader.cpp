@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "media/big_endian.h"
+
 namespace streamrelay::media::rtmp {
 namespace {
 
@@ -12,12 +14,6 @@ constexpr size_t kKeptBufferBytes = 8 * 1024;
 constexpr uint32_t kExtendedTimestamp = 0xFFFFFF;
 // Message header bytes by chunk type (section 5.3.1.2).
 constexpr size_t kMessageHeaderBytes[] = {11, 7, 3, 0};
-
-uint32_t be(const uint8_t* data, int bytes) {
-  uint32_t value = 0;
-  for (int i = 0; i < bytes; ++i) value = (value << 8) | data[i];
-  return value;
-}
 
 }  // namespace
 
@@ -40,8 +36,8 @@ bool ChunkReader::parse_message_header(std::span<const uint8_t> bytes, const Chu
   size_t end = header.size + kMessageHeaderBytes[header.format];
   if (bytes.size() < end) return false;
   const uint8_t* h = bytes.data() + header.size;
-  header.ts_field = header.format <= 2 ? be(h, 3) : previous.ts_field;
-  header.length = header.format <= 1 ? be(h + 3, 3) : previous.length;
+  header.ts_field = header.format <= 2 ? read_be(h, 3) : previous.ts_field;
+  header.length = header.format <= 1 ? read_be(h + 3, 3) : previous.length;
   header.type = header.format <= 1 ? h[6] : previous.type;
   // The message stream id is the one little-endian field (section 5.3.1.2.1).
   header.stream_id = header.format == 0
@@ -52,7 +48,7 @@ bool ChunkReader::parse_message_header(std::span<const uint8_t> bytes, const Chu
   header.timestamp = header.ts_field;
   if (header.ts_field == kExtendedTimestamp) {
     if (bytes.size() < end + 4) return false;
-    header.timestamp = be(bytes.data() + end, 4);
+    header.timestamp = read_be(bytes.data() + end, 4);
     end += 4;
   }
   header.size = end;
@@ -114,7 +110,7 @@ void ChunkReader::apply_control(const Message& message) {
     }
     // The top bit is reserved (section 5.4.1). Zero would never move on; no server announces
     // more than a message can hold.
-    uint32_t size = be(p.data(), 4) & 0x7fffffff;
+    uint32_t size = read_be(p.data(), 4) & 0x7fffffff;
     if (size < 1 || size > limits_.max_message_bytes) {
       error_ = ChunkError::kBadChunkSize;
       return;
@@ -122,7 +118,7 @@ void ChunkReader::apply_control(const Message& message) {
     chunk_size_ = size;
   } else if (message.type == kAbort && p.size() >= 4) {
     // The partial message on that chunk stream is dropped; its header fields stay for the next.
-    auto found = streams_.find(be(p.data(), 4));
+    auto found = streams_.find(read_be(p.data(), 4));
     if (found == streams_.end() || !found->second.is_partial) return;
     pending_bytes_ -= found->second.length;
     found->second.is_partial = false;

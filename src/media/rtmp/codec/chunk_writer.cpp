@@ -2,15 +2,13 @@
 
 #include <algorithm>
 
+#include "media/big_endian.h"
+
 namespace streamrelay::media::rtmp {
 namespace {
 
 // A timestamp field with this value says the real one follows in four bytes (section 5.3.1.3).
 constexpr uint32_t kExtendedTimestamp = 0xFFFFFF;
-
-void put_be(std::vector<uint8_t>& out, uint32_t value, int bytes) {
-  for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<uint8_t>(value >> (8 * i)));
-}
 
 // The shortest of the three basic header forms that holds the id (section 5.3.1.1).
 void put_basic_header(std::vector<uint8_t>& out, uint8_t format, uint32_t chunk_stream_id) {

@@ -78,8 +78,7 @@ void ClientSession::on_control(const Message& message) {
         put_be(pong, kPingResponse, 2);
         pong.insert(pong.end(), p.begin() + 2, p.begin() + 6);
         queue(kControlChunkStream, kUserControl, 0, std::move(pong));
-      } else if (p.size() >= 2 && read_be(p.data(), 2) == kStreamEof &&
-                 state_ == State::kPlaying) {
+      } else if (p.size() >= 2 && read_be(p.data(), 2) == kStreamEof && state_ == State::kPlaying) {
         state_ = State::kEnded;
       }
       break;
@@ -90,8 +89,7 @@ void ClientSession::on_control(const Message& message) {
 
 void ClientSession::on_command(const Message& message) {
   ServerCommand answer = parse_server_command(message.payload);
-  bool is_own_refusal =
-      answer.name == "_error" && answer.transaction == kPublishOrPlayTransaction;
+  bool is_own_refusal = answer.name == "_error" && answer.transaction == kPublishOrPlayTransaction;
   switch (state_) {
     case State::kConnecting:
     case State::kCreatingStream: {
@@ -105,8 +103,8 @@ void ClientSession::on_command(const Message& message) {
       if (is_connecting) {
         if (role_ == Role::kPublisher) {
           // Optional: ingests that do not know them answer _error, passed over above.
-          queue_command(0, stream_name_command("releaseStream", kReleaseStreamTransaction,
-                                               url_.stream));
+          queue_command(
+              0, stream_name_command("releaseStream", kReleaseStreamTransaction, url_.stream));
           queue_command(0, stream_name_command("FCPublish", kFcPublishTransaction, url_.stream));
         }
         queue_command(0, create_stream_command());

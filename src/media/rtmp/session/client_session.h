@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "media/rtmp/codec/message.h"
-#include "media/rtmp/session/commands.h"
 #include "media/rtmp/rtmp_url.h"
+#include "media/rtmp/session/commands.h"
 
 namespace streamrelay::media::rtmp {
 
@@ -20,9 +20,9 @@ class ClientSession {
  public:
   enum class Role { kPlayer, kPublisher };
   enum class State {
-    kHandshaking,     // C0+C1 sent: waiting for S0+S1+S2
-    kConnecting,      // connect sent (and the publisher's Set Chunk Size before it)
-    kCreatingStream,  // createStream sent (and releaseStream, FCPublish for a publisher)
+    kHandshaking,      // C0+C1 sent: waiting for S0+S1+S2
+    kConnecting,       // connect sent (and the publisher's Set Chunk Size before it)
+    kCreatingStream,   // createStream sent (and releaseStream, FCPublish for a publisher)
     kStartingPublish,  // publish sent: waiting for NetStream.Publish.Start
     kPlaying,          // play sent: media may come, a refusal may still come
     kPublishing,       // the server takes the stream

@@ -19,8 +19,8 @@
 #include "media/big_endian.h"
 #include "media/host_resolution.h"
 #include "media/rtmp/codec/amf0.h"
-#include "media/rtmp/session/commands.h"
 #include "media/rtmp/rtmp_url.h"
+#include "media/rtmp/session/commands.h"
 #include "media/runtime/event_loops.h"
 
 extern "C" {
@@ -61,7 +61,6 @@ bool has_spoken_with(const std::string& server) {
   std::lock_guard lock(g_servers_mutex);
   return g_servers_spoken_with.contains(server);
 }
-
 
 // libavformat's buffer for the path: a longer one it cuts short, so it is left to it.
 constexpr size_t kLongestPath = 1023;
@@ -263,7 +262,8 @@ int RtmpClient::handshake() {
   for (uint8_t& byte : random) byte = static_cast<uint8_t>(generator());
   if (int rc = send_all(session_->hello(random)); rc < 0) return rc;
   if (int rc = ensure(1 + 2 * kHandshakeSize); rc < 0) return rc;
-  std::vector<uint8_t> c2 = session_->on_server_hello({in_.get() + in_pos_, 1 + 2 * kHandshakeSize});
+  std::vector<uint8_t> c2 =
+      session_->on_server_hello({in_.get() + in_pos_, 1 + 2 * kHandshakeSize});
   if (c2.empty()) return AVERROR_INVALIDDATA;
   in_pos_ += 1 + 2 * kHandshakeSize;
   if (int rc = send_all(c2); rc < 0) return rc;

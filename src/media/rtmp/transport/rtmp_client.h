@@ -15,8 +15,8 @@
 #include "media/rtmp/codec/aggregate.h"
 #include "media/rtmp/codec/chunk_reader.h"
 #include "media/rtmp/codec/chunk_writer.h"
-#include "media/rtmp/transport/send_progress.h"
 #include "media/rtmp/session/client_session.h"
+#include "media/rtmp/transport/send_progress.h"
 #include "media/runtime/fiber.h"
 
 extern "C" {
@@ -141,7 +141,7 @@ class RtmpClient {
   rtmp::ChunkReader chunk_reader_;
   rtmp::ChunkWriter chunk_writer_;
   std::optional<rtmp::ClientSession> session_;  // once the URL is read
-  std::vector<uint8_t> pending_out_;  // FLV bytes written but not yet a whole tag
+  std::vector<uint8_t> pending_out_;            // FLV bytes written but not yet a whole tag
   bool has_sent_file_header_ = false;
   std::string failure_reason_;
   bool may_receive_ = true;  // false while draining: parse only what is buffered

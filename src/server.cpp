@@ -28,6 +28,7 @@
 #include "media/file_spool.h"
 #include "media/runtime/event_loops.h"
 #include "media/runtime/memory_budget.h"
+#include "media/runtime/open_slots.h"
 #include "net/egress_policy.h"
 #include "notify/callback_dispatcher.h"
 #include "observe/metrics.h"
@@ -72,6 +73,7 @@ constexpr const char* kSystemCaBundle = "/etc/ssl/certs/ca-certificates.crt";
 void configure_data_plane(const ServerConfig& config) {
   media::runtime::EventLoops::configure(config.media_threads);
   media::runtime::WorkerPool::configure(config.blocking_threads);
+  media::runtime::OpenSlots::configure(config.max_opening);
   int64_t budget = config.relay_memory_mb * 1024 * 1024;
   if (budget == 0) {
     budget = static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGE_SIZE) / 2;

@@ -77,6 +77,12 @@ void add_serve_options(CLI::App& command, ServerConfig& config) {
       ->check(CLI::Range(1, 65536))
       ->capture_default_str();
   command
+      .add_option("--max-opening", config.max_opening,
+                  "sources and destinations that may be opening at once (the rest wait their "
+                  "turn; an open's time limit starts with it)")
+      ->check(CLI::Range(1, 65536))
+      ->capture_default_str();
+  command
       .add_option("--relay-memory-mb", config.relay_memory_mb,
                   "memory all relays may hold in queues and caches; a relay that would start "
                   "beyond 90% of it is refused (0: half of the machine's memory)")

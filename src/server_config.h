@@ -33,6 +33,7 @@ struct ServerConfig {
   // most, and the memory relays may hold in queues and caches (0: half of the machine's).
   int media_threads = 0;
   int blocking_threads = 512;
+  int max_opening = 128;
   int64_t relay_memory_mb = 0;
   int http_read_timeout_s = 30;
   int64_t max_connections = 1024;

@@ -13,6 +13,7 @@
 #include "media/relay/relays.h"
 #include "media/runtime/event_loops.h"
 #include "media/runtime/memory_budget.h"
+#include "media/runtime/open_slots.h"
 
 using namespace streamrelay::media::runtime;
 using namespace std::chrono_literals;
@@ -219,4 +220,53 @@ TEST(MemoryBudget, ARelayThatWouldStartWithTheBudgetNearlySpentIsRefusedWithTheR
   budget.set_limit(0);
   EXPECT_NE(error.find("relay memory budget is spent"), std::string::npos) << error;
   EXPECT_FALSE(relay->has_stopped()) << "nothing was started";
+}
+
+TEST(OpenSlots, AtMostTheSlotsAreOpeningAtOnceAndEveryWaiterGetsItsTurn) {
+  EventLoops loops(2);
+  OpenSlots slots(3);
+  std::atomic<bool> never{false};
+  std::atomic<int> opening{0};
+  std::atomic<int> most{0};
+  std::atomic<int> opened{0};
+  auto open = [&] {
+    auto slot = slots.acquire(never);
+    ASSERT_TRUE(slot.has_value());
+    int now = ++opening;
+    int seen = most.load();
+    while (now > seen && !most.compare_exchange_weak(seen, now)) {
+    }
+    sleep_for(5ms);  // the open, parked on its socket
+    --opening;
+    ++opened;
+  };
+  std::vector<std::shared_ptr<Fiber>> fibers;
+  for (int i = 0; i < 40; ++i) fibers.push_back(Fiber::spawn(loops.pick(), "open", open));
+  std::vector<std::thread> threads;  // legs made of blocking calls wait as threads
+  for (int i = 0; i < 4; ++i) threads.emplace_back(open);
+  for (auto& fiber : fibers) fiber->join();
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(opened, 44);
+  EXPECT_EQ(most, 3);
+  EXPECT_EQ(slots.free_slots(), 3);
+}
+
+TEST(OpenSlots, AWaiterThatIsStoppedLeavesWithoutASlot) {
+  EventLoops loops(1);
+  OpenSlots slots(1);
+  std::atomic<bool> never{false};
+  auto held = slots.acquire(never);
+  ASSERT_TRUE(held.has_value());
+  std::atomic<bool> stop{false};
+  std::atomic<int> outcome{-1};
+  auto waiter = Fiber::spawn(loops.pick(), "waiter",
+                             [&] { outcome = slots.acquire(stop).has_value() ? 1 : 0; });
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(outcome, -1) << "it did not wait for the slot";
+  stop = true;
+  waiter->unpark();
+  waiter->join();
+  EXPECT_EQ(outcome, 0);
+  held.reset();
+  EXPECT_EQ(slots.free_slots(), 1) << "the stopped waiter kept a slot";
 }

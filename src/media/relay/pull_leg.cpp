@@ -60,8 +60,11 @@ void PullLeg::run() {
   while (!context_.stop_requested) {
     has_new_urls_ = false;
     SourceUrl url = current_url();
+    // Its turn to open is waited for here, on the fiber, before any worker thread is taken.
+    auto slot = runtime::OpenSlots::shared().acquire(context_.stop_requested);
+    if (!slot) break;
     // Our RTMP client parks this fiber; FFmpeg's inputs block, on a worker thread.
-    runtime::run_leg(source_->opens_on_loop(url.url), [&] { pump(url); });
+    runtime::run_leg(source_->opens_on_loop(url.url), [&] { pump(url, slot); });
     signal_packets();
     runtime::run_leg(source_->reads_on_loop(), [this] { source_->close(); });
     if (context_.stop_requested) break;
@@ -89,8 +92,9 @@ std::shared_ptr<const SegmentInfo> PullLeg::open_source(const SourceUrl& source_
   return segment;
 }
 
-void PullLeg::pump(const SourceUrl& source_url) {
+void PullLeg::pump(const SourceUrl& source_url, std::optional<runtime::OpenSlots::Permit>& slot) {
   auto segment = open_source(source_url);
+  slot.reset();
   if (!segment) return;
   runtime::run_leg(source_->reads_on_loop(), [&] { read_packets(source_url, segment); });
 }

@@ -14,6 +14,7 @@
 #include "media/relay/relay_status.h"
 #include "media/relay/source_leg.h"
 #include "media/runtime/event_loops.h"
+#include "media/runtime/open_slots.h"
 #include "media/sources/source.h"
 #include "media/timeline/burst_pacer.h"
 #include "media/timeline/replay_guard.h"
@@ -39,7 +40,9 @@ class PullLeg final : public SourceLeg {
   void signal_packets();
   using Clock = std::chrono::steady_clock;
 
-  void pump(const SourceUrl& url);
+  // Opens the source (its turn to open taken from `slot`, which goes once it is open), then
+  // reads it.
+  void pump(const SourceUrl& url, std::optional<runtime::OpenSlots::Permit>& slot);
   void read_packets(const SourceUrl& url, const std::shared_ptr<const SegmentInfo>& segment);
   // Opens the source and announces its segment; null (the failure reported) when it fails.
   std::shared_ptr<const SegmentInfo> open_source(const SourceUrl& url);

@@ -5,6 +5,7 @@
 #include "media/av_handles.h"
 #include "media/rtmp/transport/rtmp_client.h"
 #include "media/runtime/event_loops.h"
+#include "media/runtime/open_slots.h"
 #include "net/url_masking.h"
 
 namespace streamrelay::media {
@@ -197,6 +198,8 @@ bool PushLeg::connect_for(const MediaPacket&) {
 
 bool PushLeg::ensure_connected() {
   if (Clock::now() < next_connect_) return false;
+  auto slot = runtime::OpenSlots::shared().acquire(context_.stop_requested);
+  if (!slot) return false;
   if (auto error = sink_->connect(destination_url_, *segment_)) {
     on_push_failure(error->message);
     return false;

@@ -38,7 +38,7 @@ constexpr size_t kHandshakeSize = ClientSession::kHandshakeSize;
 // The receive buffer: its first size (a live stream of a few hundred kbps reads a few kilobytes
 // per batch), its largest after doubling, and how many small receives in a row halve it.
 constexpr size_t kFirstReadBlock = 8 * 1024;
-constexpr size_t kMaxReadBlock = 256 * 1024;
+constexpr size_t kMaxReadBlock = 64 * 1024;
 constexpr size_t kSmallReadsBeforeShrink = 64;
 // A receive asks for at least this much; with less room left, the buffer is compacted first.
 constexpr size_t kMinReadRoom = 4 * 1024;

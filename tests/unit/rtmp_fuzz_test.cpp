@@ -20,12 +20,15 @@
 #include "media/rtmp/session/client_session.h"
 #include "media/rtmp/session/commands.h"
 #include "unit/rtmp_chunk_bytes.h"
+#include "unit/rtmp_server_messages.h"
 
 using namespace streamrelay::media;
 using namespace streamrelay::media::rtmp;
 using rtmp_test::aggregate_part;
 using rtmp_test::be32;
 using rtmp_test::Bytes;
+using rtmp_test::reply_body;
+using rtmp_test::status_body;
 
 namespace {
 
@@ -54,19 +57,6 @@ Bytes metadata_body() {
   writer.property("width", 1280.0);
   writer.property("stereo", true);
   writer.property("encoder", "fuzz");
-  writer.end_object();
-  return writer.bytes();
-}
-
-Bytes status_body() {
-  amf0::Writer writer;
-  writer.string("onStatus");
-  writer.number(0);
-  writer.null();
-  writer.begin_object();
-  writer.property("level", "error");
-  writer.property("code", "NetStream.Publish.BadName");
-  writer.property("description", "taken");
   writer.end_object();
   return writer.bytes();
 }
@@ -123,7 +113,7 @@ Bytes valid_stream(std::mt19937& random, bool damage_bodies = false) {
   writer.append(out, {.chunk_stream_id = 2, .type = kWindowAckSize, .payload = window});
   Bytes ping = {0, 6, 0, 0, 1, 2};
   writer.append(out, {.chunk_stream_id = 2, .type = kUserControl, .payload = ping});
-  Bytes status = damaged(status_body());
+  Bytes status = damaged(status_body("error", "NetStream.Publish.BadName", "taken"));
   writer.append(out,
                 {.chunk_stream_id = 5, .type = kCommandAmf0, .stream_id = 1, .payload = status});
   Bytes metadata = damaged(metadata_body());
@@ -251,7 +241,7 @@ TEST(RtmpFuzz, DamagedStreamsNeverReadOutOfBoundsOrGrowWithoutLimit) {
 
 TEST(RtmpFuzz, RandomBytesAsAmfAndFlvBodies) {
   std::mt19937 random(7);
-  Bytes seeds[] = {metadata_body(), status_body()};
+  Bytes seeds[] = {metadata_body(), status_body("error", "NetStream.Publish.BadName", "taken")};
   for (int round = 0; round < iterations() * 4; ++round) {
     Bytes body = seeds[round % 2];
     mutate(body, random);
@@ -276,47 +266,20 @@ Message server_message(uint8_t type, Bytes payload, uint32_t stream_id = 0) {
   return out;
 }
 
-Bytes server_reply(double transaction, std::optional<double> number) {
-  amf0::Writer writer;
-  writer.string("_result");
-  writer.number(transaction);
-  writer.null();
-  if (number) {
-    writer.number(*number);
-  } else {
-    writer.begin_object();
-    writer.property("code", "NetConnection.Connect.Success");
-    writer.end_object();
-  }
-  return writer.bytes();
-}
-
-Bytes server_status(const char* level, const char* code) {
-  amf0::Writer writer;
-  writer.string("onStatus");
-  writer.number(0);
-  writer.null();
-  writer.begin_object();
-  writer.property("level", level);
-  writer.property("code", code);
-  writer.end_object();
-  return writer.bytes();
-}
-
 // What a server sends a client from connect on, control messages among the replies.
 std::vector<Message> server_opening(bool to_publisher) {
   return {
       server_message(kWindowAckSize, be32(5000000)),
       server_message(kSetPeerBandwidth, {0x00, 0x4C, 0x4B, 0x40, 0x02}),
-      server_message(kCommandAmf0, server_reply(kConnectTransaction, {})),
-      server_message(kCommandAmf0, server_reply(kCreateStreamTransaction, 1.0)),
+      server_message(kCommandAmf0, reply_body("_result", kConnectTransaction)),
+      server_message(kCommandAmf0, reply_body("_result", kCreateStreamTransaction, 1.0)),
       server_message(kUserControl, {0x00, 0x06, 0x00, 0x00, 0x01, 0x00}),
-      server_message(kCommandAmf0,
-                     server_status("status", to_publisher ? "NetStream.Publish.Start"
-                                                          : "NetStream.Play.Start"),
-                     1),
+      server_message(
+          kCommandAmf0,
+          status_body("status", to_publisher ? "NetStream.Publish.Start" : "NetStream.Play.Start"),
+          1),
       server_message(kVideo, {0x17, 0x01, 0x00, 0x00, 0x00, 0x65}, 1),
-      server_message(kCommandAmf0, server_status("error", "NetStream.Failed"), 1),
+      server_message(kCommandAmf0, status_body("error", "NetStream.Failed"), 1),
   };
 }
 

@@ -7,6 +7,7 @@
 #include "media/rtmp/codec/amf0.h"
 #include "media/rtmp/session/client_session.h"
 #include "unit/rtmp_chunk_bytes.h"
+#include "unit/rtmp_server_messages.h"
 
 using namespace streamrelay::media;
 using namespace streamrelay::media::rtmp;
@@ -27,36 +28,13 @@ Message message(uint8_t type, Bytes payload, uint32_t stream_id = 0) {
   return out;
 }
 
-// _result or _error to a transaction: null, then an information object or a number.
 Message reply(const char* name, double transaction, std::optional<double> number = {},
               const char* code = "NetConnection.Connect.Success") {
-  amf0::Writer writer;
-  writer.string(name);
-  writer.number(transaction);
-  writer.null();
-  if (number) {
-    writer.number(*number);
-  } else {
-    writer.begin_object();
-    writer.property("level", std::string(name) == "_error" ? "error" : "status");
-    writer.property("code", code);
-    writer.property("description", "as the server put it");
-    writer.end_object();
-  }
-  return message(kCommandAmf0, writer.bytes());
+  return message(kCommandAmf0, rtmp_test::reply_body(name, transaction, number, code));
 }
 
 Message on_status(const char* level, const char* code, const char* description = "") {
-  amf0::Writer writer;
-  writer.string("onStatus");
-  writer.number(0);
-  writer.null();
-  writer.begin_object();
-  writer.property("level", level);
-  writer.property("code", code);
-  writer.property("description", description);
-  writer.end_object();
-  return message(kCommandAmf0, writer.bytes(), 1);
+  return message(kCommandAmf0, rtmp_test::status_body(level, code, description), 1);
 }
 
 // The server's S0+S1+S2: version `version`, S1 filled with `fill`.
@@ -86,6 +64,15 @@ std::vector<std::string> commands_of(const std::vector<ClientSession::Outgoing>&
 ClientSession opened_to(Role role, const char* url = "rtmp://ingest.example/live/key") {
   ClientSession session(role, parse_rtmp_url(url));
   EXPECT_FALSE(session.on_server_hello(server_hello(3, 0x5A)).empty());
+  session.take_outgoing();
+  return session;
+}
+
+// A session past createStream (stream 1): a player plays, a publisher awaits Publish.Start.
+ClientSession on_stream(Role role) {
+  ClientSession session = opened_to(role);
+  session.on_message(reply("_result", kConnectTransaction), 3200);
+  session.on_message(reply("_result", kCreateStreamTransaction, 1), 3300);
   session.take_outgoing();
   return session;
 }
@@ -168,9 +155,7 @@ TEST(RtmpSession, APlayerPlaysOnTheStreamItWasGivenUntilTheServerStopsIt) {
   session.on_message(on_status("status", "NetStream.Play.UnpublishNotify"), 9100);
   EXPECT_EQ(session.state(), State::kEnded);
 
-  ClientSession other = opened_to(Role::kPlayer);
-  other.on_message(reply("_result", kConnectTransaction), 3200);
-  other.on_message(reply("_result", kCreateStreamTransaction, 1), 3300);
+  ClientSession other = on_stream(Role::kPlayer);
   other.on_message(message(kUserControl, Bytes{0x00, 0x01, 0x00, 0x00, 0x00, 0x01}), 3400);
   EXPECT_EQ(other.state(), State::kEnded) << "Stream EOF";
 }
@@ -184,24 +169,18 @@ TEST(RtmpSession, RefusalsEndTheSessionWithTheServersWords) {
   EXPECT_EQ(connect.refusal().reason,
             "server refused connect (NetConnection.Connect.Rejected: as the server put it)");
 
-  ClientSession publish = opened_to(Role::kPublisher);
-  publish.on_message(reply("_result", kConnectTransaction), 3200);
-  publish.on_message(reply("_result", kCreateStreamTransaction, 1), 3300);
+  ClientSession publish = on_stream(Role::kPublisher);
   publish.on_message(on_status("error", "NetStream.Publish.BadName", "already publishing"), 3400);
   EXPECT_EQ(publish.refusal().error, EACCES);
   EXPECT_EQ(publish.refusal().reason,
             "server refused publish (NetStream.Publish.BadName: already publishing)");
 
-  ClientSession play = opened_to(Role::kPlayer);
-  play.on_message(reply("_result", kConnectTransaction), 3200);
-  play.on_message(reply("_result", kCreateStreamTransaction, 1), 3300);
+  ClientSession play = on_stream(Role::kPlayer);
   play.on_message(on_status("error", "NetStream.Play.StreamNotFound"), 3400);
   EXPECT_EQ(play.refusal().error, ENOENT);
   EXPECT_EQ(play.state(), State::kRefused);
 
-  ClientSession ended = opened_to(Role::kPublisher);
-  ended.on_message(reply("_result", kConnectTransaction), 3200);
-  ended.on_message(reply("_result", kCreateStreamTransaction, 1), 3300);
+  ClientSession ended = on_stream(Role::kPublisher);
   ended.on_message(on_status("status", "NetStream.Publish.Start"), 3400);
   ended.on_message(on_status("error", "NetStream.Publish.Rejected", "quota"), 9000);
   EXPECT_EQ(ended.refusal().error, EACCES);

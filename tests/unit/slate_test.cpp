@@ -115,6 +115,12 @@ TEST(Slate, WhileOneRelayEncodesTheOthersWaitForItsSlate) {
   slate.reset();
   EXPECT_EQ(cache.find_or_claim(none, slate), SlateCache::Claim::kReady);
   EXPECT_FALSE(slate.has_value());
+  // A claimant that failed with an exception gives its claim up: the next one encodes.
+  SegmentInfo other = segment(640, 480, 44100);
+  std::string abandoned = Slate::key_of(other);
+  ASSERT_EQ(cache.find_or_claim(abandoned, slate), SlateCache::Claim::kMine);
+  cache.abandon(abandoned);
+  EXPECT_EQ(cache.find_or_claim(abandoned, slate), SlateCache::Claim::kMine);
 }
 
 TEST(Slate, ManyThreadsAskingAtOnceEncodeOnce) {

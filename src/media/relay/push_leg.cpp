@@ -357,7 +357,12 @@ std::optional<Slate> PushLeg::shared_slate(const SegmentInfo& like) {
       case SlateCache::Claim::kReady:
         return slate;
       case SlateCache::Claim::kMine:
-        slate = runtime::blocking_call([&] { return Slate::make(like); });  // encodes: off the loop
+        try {
+          slate = runtime::blocking_call([&] { return Slate::make(like); });  // off the loop
+        } catch (...) {
+          cache.abandon(key);  // the relays waiting for it are not left waiting
+          throw;
+        }
         cache.finish(key, slate);
         return slate;
       case SlateCache::Claim::kBusy:

@@ -22,7 +22,12 @@ std::vector<MediaPacket> SilenceFiller::fill(const TrackConfig& config, int64_t 
     if (claim == SlateCache::Claim::kReady) {
       silence_ = std::move(shared);
     } else {
-      silence_ = Slate::make(like);
+      try {
+        silence_ = Slate::make(like);
+      } catch (...) {
+        if (claim == SlateCache::Claim::kMine) SlateCache::shared().abandon(key);
+        throw;
+      }
       if (claim == SlateCache::Claim::kMine) SlateCache::shared().finish(key, silence_);
     }
     silence_for_ = config.params;

@@ -240,6 +240,12 @@ SlateCache::Claim SlateCache::find_or_claim(const std::string& key, std::optiona
   return Claim::kMine;
 }
 
+void SlateCache::abandon(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  auto entry = entries_.find(key);
+  if (entry != entries_.end() && !entry->second.is_ready) entries_.erase(entry);
+}
+
 void SlateCache::finish(const std::string& key, const std::optional<Slate>& slate) {
   std::lock_guard lock(mutex_);
   Entry& entry = entries_[key];

@@ -58,6 +58,8 @@ class SlateCache {
   };
   Claim find_or_claim(const std::string& key, std::optional<Slate>& slate);
   void finish(const std::string& key, const std::optional<Slate>& slate);
+  // The claimant could not finish (an exception): the next caller claims it again.
+  void abandon(const std::string& key);
 
  private:
   static constexpr size_t kMaxEntries = 64;

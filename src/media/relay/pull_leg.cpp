@@ -109,6 +109,7 @@ void PullLeg::read_packets(const SourceUrl& source_url,
   std::optional<Clock::time_point> started_at;
   if (!segment->video) started_at = Clock::now();
   const bool is_batched = source_->batches_reads();
+  const bool may_batch = context_.settings.live_read_batch.count() > 0;  // not a failover feed
   // A source that delivers in segments is released at real time by the leg itself.
   std::optional<BurstPacer> pacer;
   if (segment->playlist_target_ms > 0) {
@@ -130,7 +131,6 @@ void PullLeg::read_packets(const SourceUrl& source_url,
     }
     // A read that had to wait means the relay has caught up with the live source: it lets data
     // gather for a moment, so the next wake-up reads several packets instead of one.
-    bool may_batch = context_.settings.live_read_batch.count() > 0;
     if (is_steady && may_batch && !is_batched && !pacer && now - read_started > kCaughtUpRead) {
       runtime::sleep_for(context_.settings.live_read_batch);
     }

@@ -357,14 +357,9 @@ std::optional<Slate> PushLeg::shared_slate(const SegmentInfo& like) {
       case SlateCache::Claim::kReady:
         return slate;
       case SlateCache::Claim::kMine:
-        try {
-          slate = runtime::blocking_call([&] { return Slate::make(like); });  // off the loop
-        } catch (...) {
-          cache.abandon(key);  // the relays waiting for it are not left waiting
-          throw;
-        }
-        cache.finish(key, slate);
-        return slate;
+        return cache.fill_claim(key, [&] {
+          return runtime::blocking_call([&] { return Slate::make(like); });  // off the loop
+        });
       case SlateCache::Claim::kBusy:
         if (context_.stop_requested) return std::nullopt;
         runtime::sleep_for(kSlateEncodePoll);

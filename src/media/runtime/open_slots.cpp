@@ -24,24 +24,24 @@ void OpenSlots::configure(int slots) {
 
 std::optional<OpenSlots::Permit> OpenSlots::acquire(const std::atomic<bool>& stop) {
   Fiber* fiber = Fiber::current();
-  auto waiter = std::make_shared<Waiter>();
-  if (fiber) waiter->fiber = fiber->shared_from_this();
+  std::shared_ptr<Waiter> waiter;  // only once it has to wait
   for (;;) {
     {
       std::unique_lock lock(mutex_);
       if (free_ > 0) {
         --free_;
-        waiter->is_waiting = false;
+        if (waiter) waiter->is_waiting = false;
         return Permit(this);
       }
       if (stop) {
-        waiter->is_waiting = false;
+        if (waiter) waiter->is_waiting = false;
         return std::nullopt;
       }
       if (!fiber) {
         freed_.wait_for(lock, std::chrono::milliseconds(100));
         continue;
       }
+      if (!waiter) waiter = std::make_shared<Waiter>(Waiter{fiber->shared_from_this()});
       if (!waiter->is_queued) {
         waiter->is_queued = true;
         waiters_.push_back(waiter);

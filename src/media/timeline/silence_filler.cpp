@@ -18,17 +18,16 @@ std::vector<MediaPacket> SilenceFiller::fill(const TrackConfig& config, int64_t 
     // this one encodes its own rather than wait (a few milliseconds of AAC).
     std::string key = Slate::key_of(like);
     std::optional<Slate> shared;
-    SlateCache::Claim claim = SlateCache::shared().find_or_claim(key, shared);
-    if (claim == SlateCache::Claim::kReady) {
-      silence_ = std::move(shared);
-    } else {
-      try {
+    switch (SlateCache::shared().find_or_claim(key, shared)) {
+      case SlateCache::Claim::kReady:
+        silence_ = std::move(shared);
+        break;
+      case SlateCache::Claim::kMine:
+        silence_ = SlateCache::shared().fill_claim(key, [&] { return Slate::make(like); });
+        break;
+      case SlateCache::Claim::kBusy:
         silence_ = Slate::make(like);
-      } catch (...) {
-        if (claim == SlateCache::Claim::kMine) SlateCache::shared().abandon(key);
-        throw;
-      }
-      if (claim == SlateCache::Claim::kMine) SlateCache::shared().finish(key, silence_);
+        break;
     }
     silence_for_ = config.params;
   }

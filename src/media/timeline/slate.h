@@ -60,6 +60,19 @@ class SlateCache {
   void finish(const std::string& key, const std::optional<Slate>& slate);
   // The claimant could not finish (an exception): the next caller claims it again.
   void abandon(const std::string& key);
+  // For a kMine claim: what `make` encodes is kept for the others (finish); when it throws,
+  // the claim is given up (abandon) and the exception goes on.
+  template <class Make>
+  std::optional<Slate> fill_claim(const std::string& key, Make&& make) {
+    try {
+      std::optional<Slate> slate = make();
+      finish(key, slate);
+      return slate;
+    } catch (...) {
+      abandon(key);
+      throw;
+    }
+  }
 
  private:
   static constexpr size_t kMaxEntries = 64;

@@ -318,9 +318,13 @@ int RtmpClient::open_session(const std::string& url, ClientSession::Role role) {
   if (int rc = handshake(); rc < 0) return rc;
   Message message;
   while (!session_->is_open()) {
+    bool was_connecting = session_->state() == ClientSession::State::kConnecting;
     if (int rc = read_message(message); rc < 0) return rc;
     if (int rc = session_error(); rc < 0) return rc;
-    if (session_->state() != ClientSession::State::kConnecting) note_spoken_with(server_);
+    // The server answered connect: it speaks our handshake.
+    if (was_connecting && session_->state() != ClientSession::State::kConnecting) {
+      note_spoken_with(server_);
+    }
   }
   return 0;
 }

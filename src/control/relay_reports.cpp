@@ -32,6 +32,8 @@ const char* alarm_of(media::RelayEventKind kind) {
       return "SourceFileFailed";
     case media::RelayEventKind::push_failed:
       return "PushFailed";
+    case media::RelayEventKind::destination_unsupported:
+      return "DestinationUnsupported";
     case media::RelayEventKind::push_recovered:
       return "PushRecovered";
     case media::RelayEventKind::push_renewed:

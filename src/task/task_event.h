@@ -38,7 +38,8 @@ TaskEvent file_start_event(const TaskSpec& spec, int64_t file_index, const std::
 TaskEvent file_finish_event(const TaskSpec& spec, int64_t file_index, const std::string& masked_url,
                             int64_t loop_round, double played_seconds, int64_t now);
 // alarm: SourceInterrupted, SourceRecovered, FailoverToBackup, FailbackToPrimary, PushFailed,
-// PushRecovered, SourceUnsupported.
+// PushRecovered, SourceUnsupported; and beyond the contract SourceFileFailed, PushSessionRenewed,
+// DestinationUnsupported.
 // The playlist file an event is about.
 struct FileRef {
   int64_t index = 0;

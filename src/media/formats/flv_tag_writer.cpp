@@ -4,6 +4,7 @@
 #include <string>
 
 #include "media/big_endian.h"
+#include "media/formats/codec_config.h"
 #include "media/formats/flv_tags.h"
 #include "media/rtmp/codec/amf0.h"
 
@@ -17,6 +18,21 @@ constexpr uint8_t kAvcNalu = 1;
 constexpr uint8_t kAvcEndOfSequence = 2;
 constexpr uint8_t kNalSps = 7;
 constexpr uint8_t kNalPps = 8;
+constexpr uint8_t kEnhanced = 0x80;  // the top bit of a video tag's first byte: a FourCC follows
+
+// An enhanced RTMP video tag's first five bytes: the flag, frame type and packet type, FourCC.
+std::array<uint8_t, 5> enhanced_header(bool is_key, VideoPacketType type, VideoCodec codec) {
+  auto fourcc = video_fourcc(codec);
+  return {static_cast<uint8_t>(kEnhanced | ((is_key ? kKeyFrame : kInterFrame) << 4) |
+                               static_cast<uint8_t>(type)),
+          fourcc[0], fourcc[1], fourcc[2], fourcc[3]};
+}
+
+// Whether H.264 or HEVC data comes with start codes: the configuration says (a record starts with
+// version 1), and without one the data itself.
+bool is_annex_b_stream(const AVCodecParameters& params, std::span<const uint8_t> data) {
+  return params.extradata_size > 0 ? params.extradata[0] != 1 : is_annex_b(data);
+}
 
 // The NAL units of Annex B data, start codes left out.
 std::vector<std::span<const uint8_t>> split_annex_b(std::span<const uint8_t> data) {
@@ -92,11 +108,42 @@ std::vector<uint8_t> avc_configuration_from_annex_b(std::span<const uint8_t> dat
   return record;
 }
 
+// Annex B NAL units made length-prefixed (4 bytes), as avcC and hvcC records say.
+std::span<const uint8_t> length_prefixed(std::span<const uint8_t> data,
+                                         std::vector<uint8_t>& scratch) {
+  scratch.clear();
+  for (std::span<const uint8_t> unit : split_annex_b(data)) {
+    put_be(scratch, static_cast<uint32_t>(unit.size()), 4);
+    scratch.insert(scratch.end(), unit.begin(), unit.end());
+  }
+  return scratch;
+}
+
 }  // namespace
 
+VideoCodec video_codec_of(AVCodecID codec) {
+  switch (codec) {
+    case AV_CODEC_ID_H264:
+      return VideoCodec::avc;
+    case AV_CODEC_ID_HEVC:
+      return VideoCodec::hevc;
+    case AV_CODEC_ID_AV1:
+      return VideoCodec::av1;
+    case AV_CODEC_ID_VP9:
+      return VideoCodec::vp9;
+    default:
+      return VideoCodec::other;
+  }
+}
+
+bool needs_enhanced_rtmp(AVCodecID codec) {
+  VideoCodec video = video_codec_of(codec);
+  return video != VideoCodec::other && video != VideoCodec::avc;
+}
+
 bool can_write(const AVCodecParameters& params) {
-  return params.codec_id == AV_CODEC_ID_H264 || params.codec_id == AV_CODEC_ID_AAC ||
-         params.codec_id == AV_CODEC_ID_MP3;
+  return video_codec_of(params.codec_id) != VideoCodec::other ||
+         params.codec_id == AV_CODEC_ID_AAC || params.codec_id == AV_CODEC_ID_MP3;
 }
 
 bool is_annex_b(std::span<const uint8_t> data) {
@@ -119,7 +166,10 @@ std::vector<uint8_t> metadata_body(const AVCodecParameters* video, AVRational fr
     if (frame_rate.num > 0 && frame_rate.den > 0) {
       entries.push_back({"framerate", av_q2d(frame_rate), false});
     }
-    entries.push_back({"videocodecid", kVideoCodecAvc, false});
+    // An enhanced codec is named by its FourCC's value (enhanced RTMP v1, onMetaData).
+    VideoCodec codec = video_codec_of(video->codec_id);
+    double id = codec == VideoCodec::avc ? kVideoCodecAvc : fourcc_number(codec);
+    entries.push_back({"videocodecid", id, false});
   }
   if (audio) {
     entries.push_back({"audiodatarate", static_cast<double>(audio->bit_rate) / 1024.0, false});
@@ -147,7 +197,7 @@ std::vector<uint8_t> metadata_body(const AVCodecParameters* video, AVRational fr
 std::vector<uint8_t> sequence_header_body(const AVCodecParameters& params) {
   std::span<const uint8_t> configuration(params.extradata,
                                          static_cast<size_t>(std::max(params.extradata_size, 0)));
-  if (configuration.empty()) return {};
+  if (configuration.empty() && params.codec_id != AV_CODEC_ID_VP9) return {};
   if (params.codec_id == AV_CODEC_ID_H264) {
     std::vector<uint8_t> body = {(kKeyFrame << 4) | kVideoCodecAvc, kAvcSequenceHeader, 0, 0, 0};
     if (configuration[0] == 1) {
@@ -156,6 +206,15 @@ std::vector<uint8_t> sequence_header_body(const AVCodecParameters& params) {
     }
     std::vector<uint8_t> record = avc_configuration_from_annex_b(configuration);
     if (record.empty()) return {};
+    body.insert(body.end(), record.begin(), record.end());
+    return body;
+  }
+  if (needs_enhanced_rtmp(params.codec_id)) {
+    std::vector<uint8_t> record = configuration_record(params);
+    if (record.empty()) return {};
+    auto header =
+        enhanced_header(true, VideoPacketType::sequence_start, video_codec_of(params.codec_id));
+    std::vector<uint8_t> body(header.begin(), header.end());
     body.insert(body.end(), record.begin(), record.end());
     return body;
   }
@@ -172,22 +231,33 @@ PacketBody packet_body(const AVCodecParameters& params, const AVPacket& packet,
   PacketBody body;
   std::span<const uint8_t> data(packet.data, static_cast<size_t>(packet.size));
   body.data = data;
-  if (params.codec_id == AV_CODEC_ID_H264) {
-    bool is_key = (packet.flags & AV_PKT_FLAG_KEY) != 0;
-    auto composition = static_cast<uint32_t>(packet.pts - packet.dts);  // 24-bit, signed
+  bool is_key = (packet.flags & AV_PKT_FLAG_KEY) != 0;
+  auto composition = static_cast<uint32_t>(packet.pts - packet.dts);  // 24-bit, signed
+  std::array<uint8_t, 3> composition_bytes = {static_cast<uint8_t>(composition >> 16),
+                                              static_cast<uint8_t>(composition >> 8),
+                                              static_cast<uint8_t>(composition)};
+  VideoCodec codec = video_codec_of(params.codec_id);
+  if (codec == VideoCodec::avc) {
     body.header = {static_cast<uint8_t>(((is_key ? kKeyFrame : kInterFrame) << 4) | kVideoCodecAvc),
-                   kAvcNalu, static_cast<uint8_t>(composition >> 16),
-                   static_cast<uint8_t>(composition >> 8), static_cast<uint8_t>(composition)};
+                   kAvcNalu, composition_bytes[0], composition_bytes[1], composition_bytes[2]};
     body.header_size = 5;
-    bool is_annex_b_stream =
-        params.extradata_size > 0 ? params.extradata[0] != 1 : is_annex_b(data);
-    if (is_annex_b_stream) {
-      scratch.clear();
-      for (std::span<const uint8_t> unit : split_annex_b(data)) {
-        put_be(scratch, static_cast<uint32_t>(unit.size()), 4);
-        scratch.insert(scratch.end(), unit.begin(), unit.end());
-      }
-      body.data = scratch;
+    if (is_annex_b_stream(params, data)) body.data = length_prefixed(data, scratch);
+    return body;
+  }
+  if (codec != VideoCodec::other) {
+    // HEVC has a composition time (CodedFrames); when it is zero, CodedFramesX leaves it out.
+    bool has_composition = codec == VideoCodec::hevc && packet.pts != packet.dts;
+    auto type = has_composition || codec != VideoCodec::hevc ? VideoPacketType::coded_frames
+                                                             : VideoPacketType::coded_frames_x;
+    auto header = enhanced_header(is_key, type, codec);
+    std::copy(header.begin(), header.end(), body.header.begin());
+    body.header_size = header.size();
+    if (has_composition) {
+      std::copy(composition_bytes.begin(), composition_bytes.end(), body.header.begin() + 5);
+      body.header_size += 3;
+    }
+    if (codec == VideoCodec::hevc && is_annex_b_stream(params, data)) {
+      body.data = length_prefixed(data, scratch);
     }
     return body;
   }
@@ -200,8 +270,13 @@ PacketBody packet_body(const AVCodecParameters& params, const AVPacket& packet,
   return body;
 }
 
-std::array<uint8_t, 5> avc_end_of_sequence_body() {
-  return {(kKeyFrame << 4) | kVideoCodecAvc, kAvcEndOfSequence, 0, 0, 0};
+std::vector<uint8_t> end_of_sequence_body(const AVCodecParameters& params) {
+  VideoCodec codec = video_codec_of(params.codec_id);
+  if (codec == VideoCodec::avc)
+    return {(kKeyFrame << 4) | kVideoCodecAvc, kAvcEndOfSequence, 0, 0, 0};
+  if (codec == VideoCodec::other) return {};
+  auto header = enhanced_header(true, VideoPacketType::sequence_end, codec);
+  return {header.begin(), header.end()};
 }
 
 }  // namespace streamrelay::media::flv

@@ -1,5 +1,6 @@
 #include "media/formats/flv_tags.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <sstream>
@@ -139,23 +140,106 @@ int64_t TimestampUnwrapper::unwrap(uint32_t timestamp) {
   return out;
 }
 
+std::array<uint8_t, 4> video_fourcc(VideoCodec codec) {
+  switch (codec) {
+    case VideoCodec::avc:
+      return {'a', 'v', 'c', '1'};
+    case VideoCodec::hevc:
+      return {'h', 'v', 'c', '1'};
+    case VideoCodec::av1:
+      return {'a', 'v', '0', '1'};
+    case VideoCodec::vp9:
+      return {'v', 'p', '0', '9'};
+    case VideoCodec::other:
+      break;
+  }
+  return {0, 0, 0, 0};
+}
+
+uint32_t fourcc_number(VideoCodec codec) {
+  return read_u32(video_fourcc(codec).data());
+}
+
+namespace {
+
+constexpr uint8_t kCommandFrame = 5;  // frame type: a command (seek start/end), not media
+
+VideoCodec codec_of_fourcc(std::span<const uint8_t> fourcc) {
+  for (VideoCodec codec : {VideoCodec::avc, VideoCodec::hevc, VideoCodec::av1, VideoCodec::vp9}) {
+    auto known = video_fourcc(codec);
+    if (std::equal(known.begin(), known.end(), fourcc.begin())) return codec;
+  }
+  return VideoCodec::other;
+}
+
+int32_t read_composition_time(const uint8_t* p) {
+  int32_t cts = static_cast<int32_t>(read_u24(p));
+  if (cts & 0x800000) cts -= 0x1000000;  // 24-bit signed
+  return cts;
+}
+
+// An enhanced RTMP tag: frame type and packet type in the first byte, then the FourCC.
+std::optional<VideoTag> parse_enhanced_video_tag(std::span<const uint8_t> data, VideoTag tag) {
+  if (data.size() < 5) return std::nullopt;
+  tag.is_enhanced = true;
+  tag.codec = codec_of_fourcc(data.subspan(1, 4));
+  uint8_t frame_type = (data[0] >> 4) & 0x07;
+  auto packet_type = static_cast<VideoPacketType>(data[0] & 0x0F);
+  tag.payload = data.subspan(5);
+  if (frame_type == kCommandFrame) return tag;
+  switch (packet_type) {
+    case VideoPacketType::sequence_start:
+      tag.is_sequence_header = true;
+      return tag;
+    case VideoPacketType::sequence_end:
+      tag.is_end_of_sequence = true;
+      return tag;
+    case VideoPacketType::coded_frames:
+      // Only AVC and HEVC carry a composition time here.
+      if (tag.codec == VideoCodec::hevc || tag.codec == VideoCodec::avc) {
+        if (data.size() < 8) return std::nullopt;
+        tag.composition_time_ms = read_composition_time(&data[5]);
+        tag.payload = data.subspan(8);
+      }
+      tag.is_media = true;
+      return tag;
+    case VideoPacketType::coded_frames_x:
+      tag.is_media = true;
+      return tag;
+    default:  // metadata (HDR), an MPEG-2 TS AV1 header, multitrack: nothing we relay
+      return tag;
+  }
+}
+
+}  // namespace
+
 std::optional<VideoTag> parse_video_tag(std::span<const uint8_t> data) {
   if (data.empty()) return std::nullopt;
   VideoTag tag;
   tag.is_keyframe = ((data[0] >> 4) & 0x07) == 1;
   // An enhanced RTMP header (top bit set) carries a FourCC, not a legacy codec id.
-  tag.codec_id = (data[0] & 0x80) ? 0 : data[0] & 0x0F;
-  if (tag.codec_id != kVideoCodecAvc) {
-    tag.payload = data.subspan(1);
-    return tag;
+  if (data[0] & 0x80) return parse_enhanced_video_tag(data, tag);
+  tag.codec_id = data[0] & 0x0F;
+  switch (tag.codec_id) {
+    case kVideoCodecAvc:
+      tag.codec = VideoCodec::avc;
+      break;
+    case kVideoCodecHevcLegacy:
+      tag.codec = VideoCodec::hevc;
+      break;
+    case kVideoCodecAv1Legacy:
+      tag.codec = VideoCodec::av1;
+      break;
+    default:
+      tag.payload = data.subspan(1);
+      return tag;
   }
   if (data.size() < 5) return std::nullopt;
   uint8_t packet_type = data[1];
   tag.is_sequence_header = packet_type == 0;
   tag.is_end_of_sequence = packet_type == 2;
-  int32_t cts = static_cast<int32_t>(read_u24(&data[2]));
-  if (cts & 0x800000) cts -= 0x1000000;  // 24-bit signed
-  tag.composition_time_ms = cts;
+  tag.is_media = packet_type == 1 && ((data[0] >> 4) & 0x07) != kCommandFrame;
+  tag.composition_time_ms = read_composition_time(&data[2]);
   tag.payload = data.subspan(5);
   return tag;
 }

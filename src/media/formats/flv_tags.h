@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -41,16 +42,42 @@ bool is_file_header(std::span<const uint8_t> bytes);
 TagHeader parse_tag_header(std::span<const uint8_t, kTagHeaderSize> bytes);
 
 inline constexpr uint8_t kVideoCodecAvc = 7;
+// Not in the FLV specification: HEVC and AV1 as many servers wrote them before enhanced RTMP
+// (node-media-server 2.x still hands its players HEVC and AV1 so).
+inline constexpr uint8_t kVideoCodecHevcLegacy = 12;
+inline constexpr uint8_t kVideoCodecAv1Legacy = 13;
+
+// The video codecs a tag can carry that we relay; `other` for the rest (H.263, VP6...).
+enum class VideoCodec : uint8_t { other, avc, hevc, av1, vp9 };
+
+// Enhanced RTMP (v1) video packet types, in the low four bits when the top bit is set.
+enum class VideoPacketType : uint8_t {
+  sequence_start = 0,
+  coded_frames = 1,  // HEVC (and AVC): a composition time follows the FourCC
+  sequence_end = 2,
+  coded_frames_x = 3,  // composition time zero, left out
+  metadata = 4,
+  mpeg2ts_sequence_start = 5,
+};
+
+// The FourCC of a codec in enhanced RTMP ("hvc1", "av01", "vp09", "avc1"), as 4 bytes.
+std::array<uint8_t, 4> video_fourcc(VideoCodec codec);
+// The FourCC's value as a number, how onMetaData's videocodecid names an enhanced codec.
+uint32_t fourcc_number(VideoCodec codec);
 
 struct VideoTag {
   bool is_keyframe = false;
-  uint8_t codec_id = 0;
-  bool is_sequence_header = false;  // AVC: the avcC configuration record
+  uint8_t codec_id = 0;  // the legacy codec id; 0 in an enhanced RTMP tag
+  VideoCodec codec = VideoCodec::other;
+  bool is_enhanced = false;         // a FourCC tag
+  bool is_sequence_header = false;  // the configuration record (avcC, hvcC, av1C, vpcC)
   bool is_end_of_sequence = false;
+  bool is_media = false;            // coded frames (not a header, end, metadata or command)
   int32_t composition_time_ms = 0;  // pts - dts
   std::span<const uint8_t> payload;
 };
 
+// A video tag's header read: legacy, the pre-enhanced HEVC and AV1 ids, and enhanced RTMP v1.
 std::optional<VideoTag> parse_video_tag(std::span<const uint8_t> data);
 
 // The codec of a video or audio tag by name ("hevc", "av1", "h263", "opus", "pcm"...), legacy

@@ -41,7 +41,7 @@ bool PushLeg::runs_on_loop() const {
 void PushLeg::flush_batch() {
   items_since_flush_ = 0;
   if (!sink_->is_connected()) return;
-  if (auto error = sink_->flush()) on_push_failure(error->message);
+  if (auto error = sink_->flush()) on_push_failure(*error);
 }
 
 void PushLeg::run() {
@@ -103,6 +103,13 @@ void PushLeg::on_segment(std::shared_ptr<const SegmentInfo> segment) {
   rebaser_.begin_segment(segment_->frame_duration_ms);
   needs_keyframe_ = true;
   early_audio_.clear();
+  AVCodecID video = segment_->video ? segment_->video->params->codec_id : AV_CODEC_ID_NONE;
+  if (unsupported_video_ != AV_CODEC_ID_NONE && video != unsupported_video_) {
+    // What the destination refused is gone: it is tried again now.
+    unsupported_video_ = AV_CODEC_ID_NONE;
+    is_unsupported_reported_ = false;
+    next_connect_ = Clock::now();
+  }
   if (sink_->is_connected() && !sink_->can_continue_with(*segment_)) {
     spdlog::info("task_id={} event=push_session_restart reason=codec_change", context_.task_id);
     sink_->close();
@@ -167,7 +174,7 @@ void PushLeg::write_packet(MediaPacket& packet) {
   if (context_.stop_requested || !sink_->is_connected()) return;
   int64_t size = static_cast<int64_t>(packet.size());
   if (auto error = sink_->write(packet, take_new_config(packet.track))) {
-    on_push_failure(error->message);
+    on_push_failure(*error);
     return;
   }
   context_.status.on_packet_written(size);
@@ -178,6 +185,7 @@ void PushLeg::write_packet(MediaPacket& packet) {
   if (segment_->item) track_playlist(input_dts, packet.dts(), packet.track == TrackKind::video);
   if (is_failing_) {
     is_failing_ = false;
+    is_unsupported_reported_ = false;
     report(RelayEventKind::push_recovered, "");
   }
   if (Clock::now() - connected_at_ > backoff_.policy().stable_period) backoff_.reset();
@@ -201,7 +209,7 @@ bool PushLeg::ensure_connected() {
   auto slot = runtime::OpenSlots::shared().acquire(context_.stop_requested);
   if (!slot) return false;
   if (auto error = sink_->connect(destination_url_, *segment_)) {
-    on_push_failure(error->message);
+    on_push_failure(*error);
     return false;
   }
   connected_at_ = Clock::now();
@@ -252,7 +260,7 @@ bool PushLeg::fill_audio_hole(int64_t last_dts, int64_t next_dts) {
   for (MediaPacket& frame : silence_.fill(config, last_dts, next_dts)) {
     int64_t size = static_cast<int64_t>(frame.size());
     if (auto error = sink_->write(frame, nullptr)) {
-      on_push_failure(error->message);
+      on_push_failure(*error);
       return false;
     }
     context_.status.on_filler_written(size);
@@ -269,19 +277,31 @@ const TrackConfig* PushLeg::take_new_config(TrackKind kind) {
   return has_changed ? &*config : nullptr;
 }
 
-void PushLeg::on_push_failure(const std::string& reason) {
+void PushLeg::on_push_failure(const SinkError& failure) {
   if (context_.stop_requested) return;
-  std::string error = net::redact_url_secrets(reason, destination_url_);
+  std::string error = net::redact_url_secrets(failure.message, destination_url_);
   sink_->close();
   context_.status.set_connected(false);
   context_.status.on_failure("destination: " + error);
   context_.status.on_reconnect();
   needs_keyframe_ = true;
   auto delay = backoff_.next_delay();
+  if (failure.is_unsupported) {
+    // The same stream would be refused again: it is tried again after a long wait (the
+    // destination may be upgraded), or as soon as the source's codecs change.
+    delay = std::max<std::chrono::milliseconds>(delay, kUnsupportedRetry);
+    unsupported_video_ =
+        segment_ && segment_->video ? segment_->video->params->codec_id : AV_CODEC_ID_NONE;
+  }
   next_connect_ = Clock::now() + delay;
-  spdlog::warn("task_id={} event=push_failed error=\"{}\" retry_in_ms={}", context_.task_id, error,
+  spdlog::warn("task_id={} event={} error=\"{}\" retry_in_ms={}", context_.task_id,
+               failure.is_unsupported ? "destination_unsupported" : "push_failed", error,
                delay.count());
-  if (!is_failing_) {
+  if (failure.is_unsupported && !is_unsupported_reported_) {
+    is_unsupported_reported_ = true;
+    is_failing_ = true;
+    report(RelayEventKind::destination_unsupported, error);
+  } else if (!is_failing_) {
     is_failing_ = true;
     report(RelayEventKind::push_failed, error);
   }
@@ -319,7 +339,7 @@ void PushLeg::on_idle() {
     int64_t size = static_cast<int64_t>(packet->size());
     if (auto error = sink_->write(*packet, take_new_config(packet->track))) {
       leave_slate(false);
-      on_push_failure(error->message);
+      on_push_failure(*error);
       return;
     }
     context_.status.on_filler_written(size);

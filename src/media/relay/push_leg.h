@@ -73,7 +73,7 @@ class PushLeg {
   void release_early_audio(int64_t keyframe_dts);
   void write_packet(MediaPacket& packet);
   // Reports and logs a failure, with the destination's secrets redacted from `reason`.
-  void on_push_failure(const std::string& reason);
+  void on_push_failure(const SinkError& failure);
   // Maps a packet onto the output timeline (silence filling a hole before a segment's first
   // audio); false when it is not to be written, or the destination failed meanwhile.
   bool retime(MediaPacket& packet);
@@ -124,6 +124,11 @@ class PushLeg {
   int64_t item_first_dts_ = 0;
   int64_t item_last_dts_ = 0;
   Clock::time_point next_connect_{};
+  // A destination that does not take the video codec: tried again after this, or when the codec
+  // changes; the alarm is raised once until the push recovers.
+  static constexpr std::chrono::minutes kUnsupportedRetry{5};
+  AVCodecID unsupported_video_ = AV_CODEC_ID_NONE;
+  bool is_unsupported_reported_ = false;
   Clock::time_point connected_at_{};
   // The codec configuration the destination last saw, per track (video, audio).
   std::array<std::shared_ptr<const AVCodecParameters>, 2> announced_;

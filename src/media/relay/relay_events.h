@@ -6,18 +6,19 @@ namespace streamrelay::media {
 
 // Things a relay reports as they happen; control turns them into alarms and callbacks.
 enum class RelayEventKind {
-  started,              // first packet reached the destination
-  source_interrupted,   // the source failed or stalled
-  source_recovered,     // packets flow from the source again
-  source_unsupported,   // the source's codecs cannot be relayed
-  file_failed,          // a playlist file could not be played (HTTP status, reason)
-  push_failed,          // the destination failed or stalled
-  push_recovered,       // the destination accepts packets again
-  push_renewed,         // a new publish session began before the timestamps would wrap
-  failover_to_backup,   // the standby went on air
-  failback_to_primary,  // the primary went back on air
-  file_started,         // a playlist file's first packet reached the destination
-  file_finished,        // a playlist file's last packet reached the destination
+  started,                  // first packet reached the destination
+  source_interrupted,       // the source failed or stalled
+  source_recovered,         // packets flow from the source again
+  source_unsupported,       // the source's codecs cannot be relayed
+  file_failed,              // a playlist file could not be played (HTTP status, reason)
+  push_failed,              // the destination failed or stalled
+  destination_unsupported,  // the destination does not take a track's codec
+  push_recovered,           // the destination accepts packets again
+  push_renewed,             // a new publish session began before the timestamps would wrap
+  failover_to_backup,       // the standby went on air
+  failback_to_primary,      // the primary went back on air
+  file_started,             // a playlist file's first packet reached the destination
+  file_finished,            // a playlist file's last packet reached the destination
 };
 
 struct RelayEvent {

@@ -9,6 +9,8 @@ namespace streamrelay::media {
 
 struct SinkError {
   std::string message;
+  // The destination does not take a track's codec: the same stream would fail the same way.
+  bool is_unsupported = false;
 };
 
 // A destination session: connect with the tracks of a segment, write packets, close.

@@ -43,6 +43,14 @@ class Writer {
     key(name);
     number(value);
   }
+  void property(const std::string& name, const std::vector<std::string>& strings) {
+    key(name);
+    bytes_.push_back(0x0A);  // strict array
+    auto count = static_cast<uint32_t>(strings.size());
+    for (int shift = 24; shift >= 0; shift -= 8)
+      bytes_.push_back(static_cast<uint8_t>(count >> shift));
+    for (const std::string& text : strings) string(text);
+  }
   void property(const std::string& name, bool value) {
     key(name);
     boolean(value);
@@ -96,9 +104,11 @@ class Reader {
     return found == strings.end() ? std::string() : found->second;
   }
 
-  // The string properties of the object (or ECMA array) that comes next; the others are
-  // skipped. Empty when the next value is no object.
-  std::map<std::string, std::string> object_strings() {
+  // The string properties of the object (or ECMA array) that comes next, and into
+  // `string_arrays` (when given) its strict arrays' strings; the others are skipped. Empty when
+  // the next value is no object.
+  std::map<std::string, std::string> object_strings(
+      std::map<std::string, std::vector<std::string>>* string_arrays = nullptr) {
     std::map<std::string, std::string> found;
     if (!has(1) || (bytes_[at_] != 0x03 && bytes_[at_] != 0x08)) {
       skip();
@@ -113,6 +123,11 @@ class Reader {
       std::string key = raw_string(2);
       if (has(1) && bytes_[at_] == 0x02) {
         found[key] = string();
+      } else if (string_arrays && has(5) && bytes_[at_] == 0x0A) {
+        ++at_;
+        uint32_t count = read_be(4);
+        auto& strings = (*string_arrays)[key];
+        for (uint32_t i = 0; i < count && at_ < bytes_.size(); ++i) strings.push_back(string());
       } else {
         skip();
       }

@@ -101,6 +101,7 @@ void ClientSession::on_command(const Message& message) {
       if (!answer.is_reply() || answer.transaction != awaited) return;
       if (answer.name == "_error") return refuse(ECONNREFUSED, what, answer);
       if (is_connecting) {
+        server_fourcc_list_ = answer.fourcc_list;
         if (role_ == Role::kPublisher) {
           // Optional: ingests that do not know them answer _error, passed over above.
           queue_command(

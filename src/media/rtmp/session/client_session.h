@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -70,6 +71,11 @@ class ClientSession {
   const std::string& stream_name() const { return url_.stream; }
   // Whether the opening is done: playing or publishing (or already ended).
   bool is_open() const;
+  // The codecs the server said it takes in its answer to connect (enhanced RTMP); none when it
+  // did not say (a legacy server, or one that takes any without saying).
+  const std::optional<std::vector<std::string>>& server_fourcc_list() const {
+    return server_fourcc_list_;
+  }
   // The server's acknowledgement window (Window Acknowledgement Size), for the transport.
   uint32_t ack_window() const { return ack_window_; }
 
@@ -87,6 +93,7 @@ class ClientSession {
   State state_ = State::kHandshaking;
   Refusal refusal_;
   uint32_t stream_id_ = 0;
+  std::optional<std::vector<std::string>> server_fourcc_list_;
   uint32_t ack_window_ = 2500000;
   uint64_t bytes_acknowledged_ = 0;
   std::vector<Outgoing> outgoing_;

@@ -16,15 +16,20 @@ ServerCommand parse_server_command(const std::vector<uint8_t>& payload) {
   ServerCommand command;
   command.name = reader.string();
   command.transaction = reader.number();
-  reader.skip();  // the command object, null in most replies
+  // The command object, null in most replies; connect's may say which codecs the server takes.
+  std::map<std::string, std::vector<std::string>> arrays;
+  reader.object_strings(&arrays);
   std::optional<uint8_t> type = reader.next_type();
   if (type == 0x00) {
     command.number = reader.number();
   } else if (type == 0x03 || type == 0x08) {
-    std::map<std::string, std::string> info = reader.object_strings();
+    std::map<std::string, std::string> info = reader.object_strings(&arrays);
     command.level = info["level"];
     command.code = info["code"];
     command.description = info["description"];
+  }
+  if (auto found = arrays.find("fourCcList"); found != arrays.end()) {
+    command.fourcc_list = found->second;
   }
   return command;
 }
@@ -35,6 +40,8 @@ std::vector<uint8_t> connect_command(const RtmpUrl& url, bool is_publisher) {
   connect.number(kConnectTransaction);
   connect.begin_object();
   connect.property("app", url.app);
+  // Enhanced RTMP: the codecs beyond the legacy ones this client sends or can play.
+  connect.property("fourCcList", std::vector<std::string>(kFourCcList.begin(), kFourCcList.end()));
   if (is_publisher) {
     connect.property("type", "nonprivate");
     connect.property("flashVer", "FMLE/3.0 (compatible; streamrelay)");

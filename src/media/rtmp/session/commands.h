@@ -1,6 +1,8 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,6 +12,8 @@ namespace streamrelay::media::rtmp {
 
 // Transaction ids of the client's commands, so each reply is matched to the command it answers.
 inline constexpr int kConnectTransaction = 1;
+// The enhanced RTMP codecs connect announces (the video FourCCs our tag reader and writer carry).
+inline constexpr std::array<const char*, 3> kFourCcList = {"hvc1", "av01", "vp09"};
 inline constexpr int kReleaseStreamTransaction = 2;
 inline constexpr int kFcPublishTransaction = 3;
 inline constexpr int kCreateStreamTransaction = 4;
@@ -27,6 +31,8 @@ struct ServerCommand {
   std::string description;
   // createStream's _result: the message stream id, a number in the fourth place.
   double number = 0;
+  // connect's _result from an enhanced RTMP server: the codecs (FourCC) it takes, "*" for any.
+  std::optional<std::vector<std::string>> fourcc_list;
 
   bool is_reply() const { return name == "_result" || name == "_error"; }
   bool is_error_status() const { return name == "onStatus" && level == "error"; }

@@ -90,6 +90,10 @@ class RtmpClient {
   // Why the session failed when the error code alone does not say: what the server said when
   // it refused or ended it (its status code and description), or a host that did not resolve.
   const std::string& failure_reason() const { return failure_reason_; }
+  // The codecs the server said it takes (enhanced RTMP's fourCcList); none when it did not say.
+  std::optional<std::vector<std::string>> server_fourcc_list() const {
+    return session_ ? session_->server_fourcc_list() : std::nullopt;
+  }
 
  private:
   using Message = rtmp::Message;

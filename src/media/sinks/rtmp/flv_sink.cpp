@@ -17,6 +17,8 @@ namespace {
 constexpr std::chrono::milliseconds kCloseBudget{1000};
 // What libavformat buffers between the FLV muxer and our RTMP client.
 constexpr int kIoBufferBytes = 64 * 1024;
+// A legacy server closes on its first FourCC tag at once: a failure this soon after means that.
+constexpr std::chrono::seconds kFourccTrial{3};
 
 size_t slot(TrackKind kind) {
   return kind == TrackKind::video ? 0 : 1;
@@ -57,7 +59,16 @@ std::optional<SinkError> FlvSink::connect(const std::string& url, const SegmentI
       bool has_tag_writer = std::all_of(tracks.begin(), tracks.end(), [](const TrackConfig* track) {
         return !track || flv::can_write(*track->params);
       });
-      if (has_tag_writer) return start_tags(layout);
+      if (has_tag_writer) {
+        for (const TrackConfig* track : tracks) {
+          if (!track) continue;
+          std::string refusal = refused_codec(track->params->codec_id);
+          if (refusal.empty()) continue;
+          close();
+          return SinkError{"publish: " + refusal, true};
+        }
+        return start_tags(layout);
+      }
       if (auto error = make_muxer(url, layout)) return error;
       output_->pb = client_->make_output_io(kIoBufferBytes);
       rc = output_->pb ? 0 : AVERROR(ENOMEM);
@@ -83,6 +94,14 @@ std::optional<SinkError> FlvSink::connect(const std::string& url, const SegmentI
 }
 
 std::optional<SinkError> FlvSink::make_muxer(const std::string& url, const SegmentInfo& layout) {
+  for (const TrackConfig* track : layout.tracks()) {
+    if (!track || !flv::needs_enhanced_rtmp(track->params->codec_id)) continue;
+    close();
+    return SinkError{std::string("connect: ") + avcodec_get_name(track->params->codec_id) +
+                         " goes out in enhanced RTMP, which only rtmp:// destinations are "
+                         "written in (libavformat's client, used for this URL, has none)",
+                     true};
+  }
   AVFormatContext* raw = nullptr;
   int rc = avformat_alloc_output_context2(&raw, nullptr, "flv", url.c_str());
   if (rc < 0 || !raw) {
@@ -125,7 +144,7 @@ std::optional<SinkError> FlvSink::start_tags(const SegmentInfo& layout) {
   }
   deadline_.arm(settings_.stall_threshold);
   if (int rc = client_->send_queued(); rc < 0) {
-    SinkError error = error_from(rc, "publish");
+    SinkError error = write_error(rc, "publish");
     close();
     return error;
   }
@@ -136,7 +155,54 @@ void FlvSink::queue_sequence_header(const AVCodecParameters& params, uint32_t ti
   std::vector<uint8_t> body = flv::sequence_header_body(params);
   if (body.empty()) return;
   uint8_t type = params.codec_type == AVMEDIA_TYPE_VIDEO ? rtmp::kVideo : rtmp::kAudio;
+  if (flv::needs_enhanced_rtmp(params.codec_id) && !client_->server_fourcc_list() &&
+      fourcc_trial_until_ == std::chrono::steady_clock::time_point{}) {
+    fourcc_trial_until_ = std::chrono::steady_clock::now() + kFourccTrial;
+  }
   client_->queue_tag(type, timestamp, {}, body);
+}
+
+std::string FlvSink::refused_codec(AVCodecID codec) const {
+  if (!flv::needs_enhanced_rtmp(codec)) return {};
+  auto listed = client_ ? client_->server_fourcc_list() : std::nullopt;
+  if (!listed) return {};
+  auto fourcc = flv::video_fourcc(flv::video_codec_of(codec));
+  std::string wanted(fourcc.begin(), fourcc.end());
+  std::string names;
+  for (const std::string& name : *listed) {
+    if (name == wanted || name == "*") return {};
+    names += (names.empty() ? "" : ", ") + name;
+  }
+  return std::string("the destination does not take ") + avcodec_get_name(codec) +
+         " (enhanced RTMP codecs it lists: " + (names.empty() ? "none" : names) + ")";
+}
+
+SinkError FlvSink::write_error(int code, const char* operation) const {
+  SinkError error = error_from(code, operation);
+  if (fourcc_trial_until_ == std::chrono::steady_clock::time_point{} ||
+      std::chrono::steady_clock::now() > fourcc_trial_until_ || !params_[0]) {
+    return error;
+  }
+  error.message = std::string("the destination ended the session on the first ") +
+                  avcodec_get_name(params_[0]->codec_id) +
+                  " tags: it does not take the codec over enhanced RTMP (" + error.message + ")";
+  error.is_unsupported = true;
+  return error;
+}
+
+void FlvSink::announce(AvCodecParametersPtr& params, const AVCodecParameters& config,
+                       uint32_t timestamp) {
+  bool is_new_codec = params->codec_id != config.codec_id;
+  if (is_new_codec && params->codec_type == AVMEDIA_TYPE_VIDEO) {
+    std::vector<uint8_t> end = flv::end_of_sequence_body(*params);
+    if (!end.empty()) client_->queue_tag(rtmp::kVideo, timestamp, {}, end);
+  }
+  params = copy_parameters(config);
+  if (is_new_codec) {
+    std::vector<uint8_t> metadata = flv::metadata_body(params_[0].get(), {0, 1}, params_[1].get());
+    client_->queue_metadata(timestamp, metadata);
+  }
+  queue_sequence_header(*params, timestamp);
 }
 
 std::optional<SinkError> FlvSink::finish_connect(int rc) {
@@ -164,7 +230,14 @@ bool FlvSink::can_continue_with(const SegmentInfo& segment) const {
     if (!track) continue;
     size_t index = slot(track->kind);
     bool has_track = is_writing_tags_ ? params_[index] != nullptr : stream_index_[index] >= 0;
-    if (!has_track || codec_[index] != track->params->codec_id) return false;
+    if (!has_track) return false;
+    if (codec_[index] == track->params->codec_id) continue;
+    // Our tag writer changes codec on the session (a new sequence header) where the server
+    // takes the new one; libavformat's muxer cannot.
+    if (!is_writing_tags_ || !flv::can_write(*track->params) ||
+        !refused_codec(track->params->codec_id).empty()) {
+      return false;
+    }
   }
   return true;
 }
@@ -174,10 +247,26 @@ std::optional<SinkError> FlvSink::write_tag(MediaPacket& packet, const TrackConf
   if (!params) return std::nullopt;  // the session has no such track
   const AVPacket& pkt = *packet.packet;
   uint32_t timestamp = tag_timestamp(pkt.dts);
-  if (new_config && new_config->params->extradata_size > 0 &&
-      !is_same_extradata(*params, *new_config->params)) {
-    params = copy_parameters(*new_config->params);
-    queue_sequence_header(*params, timestamp);
+  if (new_config && (new_config->params->codec_id != params->codec_id ||
+                     (new_config->params->extradata_size > 0 &&
+                      !is_same_extradata(*params, *new_config->params)))) {
+    codec_[slot(packet.track)] = new_config->params->codec_id;
+    announce(params, *new_config->params, timestamp);
+  }
+  // A source's new configuration within its segment (an RTMP source's new sequence header).
+  size_t side_size = 0;
+  const uint8_t* side = av_packet_get_side_data(&pkt, AV_PKT_DATA_NEW_EXTRADATA, &side_size);
+  if (side && side_size > 0 &&
+      (static_cast<size_t>(params->extradata_size) != side_size ||
+       std::memcmp(params->extradata, side, side_size) != 0)) {
+    AvCodecParametersPtr config = copy_parameters(*params);
+    av_freep(&config->extradata);
+    config->extradata = static_cast<uint8_t*>(av_mallocz(side_size + AV_INPUT_BUFFER_PADDING_SIZE));
+    if (config->extradata) {
+      std::memcpy(config->extradata, side, side_size);
+      config->extradata_size = static_cast<int>(side_size);
+      announce(params, *config, timestamp);
+    }
   }
   flv::PacketBody body = flv::packet_body(*params, pkt, scratch_);
   if (body.data.empty()) return std::nullopt;
@@ -187,7 +276,7 @@ std::optional<SinkError> FlvSink::write_tag(MediaPacket& packet, const TrackConf
                      body.data);
   if (is_batching_) return std::nullopt;
   deadline_.arm(settings_.stall_threshold);
-  if (int rc = client_->send_queued(); rc < 0) return error_from(rc, "write");
+  if (int rc = client_->send_queued(); rc < 0) return write_error(rc, "write");
   return std::nullopt;
 }
 
@@ -217,7 +306,7 @@ std::optional<SinkError> FlvSink::write(MediaPacket& packet, const TrackConfig* 
 std::optional<SinkError> FlvSink::flush() {
   if (is_writing_tags_) {
     deadline_.arm(settings_.stall_threshold);
-    if (int rc = client_->send_queued(); rc < 0) return error_from(rc, "write");
+    if (int rc = client_->send_queued(); rc < 0) return write_error(rc, "write");
     return std::nullopt;
   }
   if (!output_ || !output_->pb || !client_) return std::nullopt;
@@ -231,9 +320,9 @@ void FlvSink::close() {
   if (is_writing_tags_) {
     deadline_.set_closing(true);
     deadline_.arm(kCloseBudget);
-    if (params_[0] && params_[0]->codec_id == AV_CODEC_ID_H264 && last_video_dts_ >= 0) {
-      std::array<uint8_t, 5> end = flv::avc_end_of_sequence_body();
-      client_->queue_tag(rtmp::kVideo, tag_timestamp(last_video_dts_), {}, end);
+    if (params_[0] && last_video_dts_ >= 0) {
+      std::vector<uint8_t> end = flv::end_of_sequence_body(*params_[0]);
+      if (!end.empty()) client_->queue_tag(rtmp::kVideo, tag_timestamp(last_video_dts_), {}, end);
     }
     if (client_->send_queued() == 0) client_->unpublish();
     deadline_.set_closing(false);
@@ -241,6 +330,7 @@ void FlvSink::close() {
   is_writing_tags_ = false;
   params_ = {};
   last_video_dts_ = -1;
+  fourcc_trial_until_ = {};
   if (!output_) {
     client_.reset();
     codec_ = {AV_CODEC_ID_NONE, AV_CODEC_ID_NONE};

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <memory>
 #include <vector>
 
@@ -12,9 +13,10 @@
 namespace streamrelay::media {
 
 // An RTMP or RTMPS publish session. For rtmp:// our RtmpClient sends each packet as one message
-// whose body our FLV tag writer builds (H.264, AAC, MP3); libavformat's FLV muxer writes for
-// other codecs, over our client, and for rtmps:// (and URL forms our client does not take) over
-// libavformat's rtmp protocol.
+// whose body our FLV tag writer builds (H.264, HEVC, AV1, VP9, AAC, MP3; the last three video
+// codecs in enhanced RTMP's FourCC tags); libavformat's FLV muxer writes for other codecs, over
+// our client, and for rtmps:// (and URL forms our client does not take) over libavformat's rtmp
+// protocol, which has no enhanced RTMP.
 class FlvSink final : public Sink {
  public:
   FlvSink(IoDeadline& deadline, const RelaySettings& settings);
@@ -38,7 +40,15 @@ class FlvSink final : public Sink {
   std::optional<SinkError> start_tags(const SegmentInfo& layout);
   std::optional<SinkError> write_tag(MediaPacket& packet, const TrackConfig* new_config);
   void queue_sequence_header(const AVCodecParameters& params, uint32_t timestamp);
-
+  // Why the destination will not take the codec, from what its connect answer said; empty when
+  // it may (it listed the codec, or "*", or said nothing).
+  std::string refused_codec(AVCodecID codec) const;
+  // A new configuration (or codec) of a track on the running session: metadata when the codec
+  // changes, then the new sequence header.
+  void announce(AvCodecParametersPtr& params, const AVCodecParameters& config, uint32_t timestamp);
+  // A write failure, taken as the destination refusing the codec when it came while a legacy
+  // server's first FourCC tags were still on trial.
+  SinkError write_error(int code, const char* operation) const;
   IoDeadline& deadline_;
   const RelaySettings& settings_;
   bool is_batching_ = false;
@@ -53,6 +63,9 @@ class FlvSink final : public Sink {
   std::array<AvCodecParametersPtr, 2> params_;
   std::vector<uint8_t> scratch_;  // a packet's data made length-prefixed
   int64_t last_video_dts_ = -1;   // for the end-of-sequence tag
+  // A server that did not list its codecs got its first FourCC tag: a failure until then means
+  // it does not take the codec (legacy servers close the connection on one).
+  std::chrono::steady_clock::time_point fourcc_trial_until_{};
 };
 
 }  // namespace streamrelay::media

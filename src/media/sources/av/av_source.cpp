@@ -9,6 +9,7 @@
 
 #include "media/av_logging.h"
 #include "media/formats/codec_config.h"
+#include "media/formats/flv_tag_writer.h"
 #include "media/sources/av/flv_probe.h"
 #include "media/sources/av/hls_cadence.h"
 #include "net/egress_policy.h"
@@ -61,7 +62,8 @@ bool names_rtsp_transport(const std::string& url) {
 }  // namespace
 
 bool is_flv_codec(AVCodecID codec) {
-  return codec == AV_CODEC_ID_H264 || codec == AV_CODEC_ID_AAC || codec == AV_CODEC_ID_MP3;
+  return flv::video_codec_of(codec) != flv::VideoCodec::other || codec == AV_CODEC_ID_AAC ||
+         codec == AV_CODEC_ID_MP3;
 }
 
 AvSource::AvSource(IoDeadline& deadline, const RelaySettings& settings)

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "media/av_logging.h"
 #include "media/formats/codec_config.h"
@@ -56,6 +57,22 @@ AvCodecParametersPtr new_parameters(AVMediaType type, AVCodecID codec) {
   return params;
 }
 
+AVCodecID codec_id_of(flv::VideoCodec codec) {
+  switch (codec) {
+    case flv::VideoCodec::avc:
+      return AV_CODEC_ID_H264;
+    case flv::VideoCodec::hevc:
+      return AV_CODEC_ID_HEVC;
+    case flv::VideoCodec::av1:
+      return AV_CODEC_ID_AV1;
+    case flv::VideoCodec::vp9:
+      return AV_CODEC_ID_VP9;
+    case flv::VideoCodec::other:
+      break;
+  }
+  return AV_CODEC_ID_NONE;
+}
+
 void attach_new_extradata(AVPacket& packet, const AVCodecParameters& params) {
   uint8_t* side = av_packet_new_side_data(&packet, AV_PKT_DATA_NEW_EXTRADATA,
                                           static_cast<size_t>(params.extradata_size));
@@ -88,6 +105,7 @@ void FlvSource::close() {
   video_.reset();
   audio_.reset();
   skipped_ = {};
+  codec_change_.clear();
   has_new_video_config_ = has_new_audio_config_ = false;
 }
 
@@ -245,6 +263,9 @@ std::optional<SourceError> FlvSource::read_tag(MediaPacket& out, bool& has_packe
   }
   if (type == static_cast<uint8_t>(flv::TagType::video)) {
     on_video(timestamps_.unwrap(timestamp), body, out, has_packet);
+    if (!codec_change_.empty()) {
+      return SourceError{SourceErrorKind::unavailable, "read: " + std::exchange(codec_change_, {})};
+    }
   } else if (type == static_cast<uint8_t>(flv::TagType::audio)) {
     on_audio(timestamps_.unwrap(timestamp), body, out, has_packet);
   } else if (type == static_cast<uint8_t>(flv::TagType::script)) {
@@ -259,19 +280,27 @@ void FlvSource::on_video(int64_t timestamp_ms, std::span<const uint8_t> body, Me
                          bool& has_packet) {
   auto tag = flv::parse_video_tag(body);
   if (!tag) return;
-  if (tag->codec_id != flv::kVideoCodecAvc) {
+  AVCodecID codec = codec_id_of(tag->codec);
+  if (codec == AV_CODEC_ID_NONE) {
     if (skipped_.video.empty()) skipped_.video = flv::video_codec_name(body);
     return;
   }
   if (tag->is_sequence_header) {
-    if (!video_) video_ = new_parameters(AVMEDIA_TYPE_VIDEO, AV_CODEC_ID_H264);
+    if (video_ && video_->codec_id != codec && !is_probing_) {
+      // An encoder restarted with another codec on the same session: the source is opened
+      // again, so the relay starts a segment with the new codec.
+      codec_change_ = std::string("the source changed its video codec from ") +
+                      avcodec_get_name(video_->codec_id) + " to " + avcodec_get_name(codec);
+      return;
+    }
+    if (!video_ || video_->codec_id != codec) video_ = new_parameters(AVMEDIA_TYPE_VIDEO, codec);
     bool is_change = video_->extradata_size != static_cast<int>(tag->payload.size()) ||
                      std::memcmp(video_->extradata, tag->payload.data(), tag->payload.size()) != 0;
     set_extradata(*video_, tag->payload);
     has_new_video_config_ |= is_change && !is_probing_;
     return;
   }
-  if (tag->is_end_of_sequence || !video_ || tag->payload.empty()) return;
+  if (!tag->is_media || !video_ || video_->codec_id != codec || tag->payload.empty()) return;
   out.packet = make_packet();
   if (!PayloadPools::of_this_thread().allocate(*out.packet, tag->payload.size())) return;
   std::memcpy(out.packet->data, tag->payload.data(), tag->payload.size());

@@ -60,6 +60,7 @@ class FlvSource final : public Source {
   flv::Metadata metadata_;
   AvCodecParametersPtr video_;
   AvCodecParametersPtr audio_;
+  std::string codec_change_;  // set when the session changes video codec: the source reopens
   bool has_new_video_config_ = false;
   bool has_new_audio_config_ = false;
   bool is_probing_ = false;

@@ -353,26 +353,27 @@ TEST_F(SourceKindsTest, AServerThatBreaksOffAfterASessionIsRetriedWithOurOwnClie
 }
 
 TEST_F(SourceKindsTest, VideoTheDestinationCannotCarryIsReportedNotDroppedSilently) {
-  // Sorenson H.263 over RTMP (FLV codec 2), HEVC over SRT: neither goes into legacy FLV.
+  // Sorenson H.263 over RTMP (FLV codec 2), MPEG-2 video over SRT: neither goes into FLV, legacy
+  // or enhanced.
   PublisherOptions h263;
   h263.video_codec = "flv1";
   LivePublisher rtmp_publisher(nginx.url("h263"), dir.file("publisher-h263.log"), h263);
   publish(rtmp_publisher, "h263");
   std::string srt = "srt://127.0.0.1:" + std::to_string(free_port());
-  PublisherOptions hevc;
-  hevc.video_codec = "libx265";
-  hevc.format = "mpegts";
-  LivePublisher srt_publisher(srt + "?mode=listener", dir.file("publisher-hevc.log"), hevc);
+  PublisherOptions mpeg2;
+  mpeg2.video_codec = "mpeg2video";
+  mpeg2.format = "mpegts";
+  LivePublisher srt_publisher(srt + "?mode=listener", dir.file("publisher-mpeg2.log"), mpeg2);
   srt_publisher.start();
   std::string from_rtmp = server->create_task(live_task(nginx.url("h263"), nginx.url("out-h263")));
-  std::string from_srt = server->create_task(live_task(srt, nginx.url("out-hevc")));
+  std::string from_srt = server->create_task(live_task(srt, nginx.url("out-mpeg2")));
   struct Case {
     std::string id;
     std::string codec;
     std::string stream;
   };
   for (const Case& item :
-       {Case{from_rtmp, "h263", "out-h263"}, Case{from_srt, "hevc", "out-hevc"}}) {
+       {Case{from_rtmp, "h263", "out-h263"}, Case{from_srt, "mpeg2video", "out-mpeg2"}}) {
     EXPECT_TRUE(server->wait_for_status(item.id, "abnormal", 20s)) << item.codec;
     std::string error = server->task_info(item.id)["runtime"].value("last_error", "");
     EXPECT_NE(error.find("video " + item.codec), std::string::npos) << error;

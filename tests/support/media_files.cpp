@@ -31,6 +31,13 @@ std::vector<std::string> clip_arguments(const ClipOptions& options) {
                std::to_string(options.gop), "-keyint_min", std::to_string(options.gop)});
   if (options.video_codec == "libx264") {
     args.insert(args.end(), {"-preset", "veryfast", "-bf", options.has_b_frames ? "2" : "0"});
+  } else if (options.video_codec == "libx265") {
+    // B-frames (x265's default): HEVC frames with a composition time.
+    args.insert(args.end(), {"-preset", "ultrafast", "-x265-params", "log-level=error"});
+  } else if (options.video_codec == "libsvtav1") {
+    args.insert(args.end(), {"-preset", "12"});
+  } else if (options.video_codec == "libvpx-vp9") {
+    args.insert(args.end(), {"-deadline", "realtime", "-cpu-used", "8"});
   }
   if (!options.video_bitrate.empty()) {
     args.insert(args.end(), {"-b:v", options.video_bitrate, "-x264-params", "nal-hrd=cbr",

@@ -55,6 +55,7 @@ void LivePublisher::start() {
       tuning = {"-preset", "veryfast", "-bf", std::to_string(options_.b_frames)};
     }
     if (options_.video_codec != "libx264" && options_.video_codec != "libx265") tuning.clear();
+    if (options_.video_codec == "libsvtav1") tuning = {"-preset", "12"};  // real time, 2 cores
     argv.insert(argv.end(), {"-c:v", options_.video_codec});
     argv.insert(argv.end(), tuning.begin(), tuning.end());
     argv.insert(argv.end(), {"-pix_fmt", "yuv420p", "-g", std::to_string(options_.gop), "-b:v",

@@ -56,15 +56,23 @@ std::string NodeMediaServer::flv_url(const std::string& stream) const {
   return "http://127.0.0.1:" + std::to_string(http_port_) + "/live/" + stream + ".flv";
 }
 
-int NodeMediaServer::publish_sessions(const std::string& stream) const {
+int NodeMediaServer::count_lines(const std::string& what, const std::string& stream) const {
   std::istringstream lines(read_file(folder_ + "/server.log"));
   std::string line;
   int count = 0;
   while (std::getline(lines, line)) {
-    count += line.find("[rtmp publish] New stream") != std::string::npos &&
+    count += line.find(what) != std::string::npos &&
              line.find("streamPath=/live/" + stream + " ") != std::string::npos;
   }
   return count;
+}
+
+int NodeMediaServer::publish_sessions(const std::string& stream) const {
+  return count_lines("[rtmp publish] New stream", stream);
+}
+
+int NodeMediaServer::waiting_players(const std::string& stream) const {
+  return count_lines("[http-flv play] Stream not found", stream);
 }
 
 }  // namespace streamrelay::test_support

@@ -17,8 +17,12 @@ class NodeMediaServer {
   std::string flv_url(const std::string& stream) const;
   // Publish sessions of `stream` the server logged ("[rtmp publish] New stream").
   int publish_sessions(const std::string& stream) const;
+  // HTTP-FLV readers of `stream` that came before it was published (they wait for it).
+  int waiting_players(const std::string& stream) const;
 
  private:
+  int count_lines(const std::string& what, const std::string& stream) const;
+
   std::string folder_;
   int rtmp_port_;
   int http_port_;

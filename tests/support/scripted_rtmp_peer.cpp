@@ -76,6 +76,9 @@ class PeerSession {
     while (connection_.read_message(message)) {
       if (message.type == kCommandAmf0 && !on_command(message)) break;
       if ((message.type == kAudio || message.type == kVideo) && !on_media()) break;
+      bool is_fourcc =
+          message.type == kVideo && !message.payload.empty() && (message.payload[0] & 0x80) != 0;
+      if (is_fourcc && script_.closes_on_fourcc) break;
     }
     shutdown(fd_, SHUT_RDWR);
   }
@@ -130,6 +133,7 @@ class PeerSession {
     result.begin_object();
     result.property("fmsVer", "FMS/3,0,1,123");
     result.property("capabilities", 31.0);
+    if (script_.fourcc_list) result.property("fourCcList", *script_.fourcc_list);
     result.end_object();
     result.begin_object();
     result.property("level", "status");

@@ -35,6 +35,12 @@ struct PeerScript {
   // connection open (-1: never).
   int stops_reading_after = -1;
 
+  // A publisher: a legacy server that closes the connection on the first enhanced RTMP (FourCC)
+  // video tag, without a word.
+  bool closes_on_fourcc = false;
+  // Set: the connect answer lists these enhanced RTMP codecs (fourCcList) as all it takes.
+  std::optional<std::vector<std::string>> fourcc_list;
+
   // A player gets the tags of this FLV file, in real time.
   std::string flv_path;
   // Chunk sizes announced in turn (Set Chunk Size), the next one every `messages_per_chunk_size`

@@ -1,6 +1,8 @@
 // The client's AMF0 commands and how it reads the server's replies and statuses.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "media/rtmp/codec/amf0.h"
 #include "media/rtmp/session/commands.h"
 
@@ -102,4 +104,45 @@ TEST(RtmpCommands, PublishAndPlayNameTheStreamUnderTheirOwnTransaction) {
     reader.skip();
     EXPECT_EQ(reader.string(), "key?token=x");
   }
+}
+
+TEST(RtmpCommands, ConnectAnnouncesTheEnhancedRtmpCodecsAsAStrictArray) {
+  for (bool is_publisher : {true, false}) {
+    std::vector<uint8_t> bytes = connect_command(parse_rtmp_url("rtmp://h/live/key"), is_publisher);
+    // "fourCcList", strict array (0x0A) of three, "hvc1" "av01" "vp09" (enhanced RTMP v1).
+    std::vector<uint8_t> expected = {0x00, 0x0A, 'f',  'o', 'u',  'r', 'C', 'c',  'L', 'i',
+                                     's',  't',  0x0A, 0,   0,    0,   3,   0x02, 0,   4,
+                                     'h',  'v',  'c',  '1', 0x02, 0,   4,   'a',  'v', '0',
+                                     '1',  0x02, 0,    4,   'v',  'p', '0', '9'};
+    EXPECT_NE(std::search(bytes.begin(), bytes.end(), expected.begin(), expected.end()),
+              bytes.end())
+        << (is_publisher ? "publisher" : "player");
+    amf0::Reader reader(bytes);
+    reader.string();
+    reader.number();
+    std::map<std::string, std::vector<std::string>> arrays;
+    reader.object_strings(&arrays);
+    EXPECT_EQ(arrays["fourCcList"], (std::vector<std::string>{"hvc1", "av01", "vp09"}));
+  }
+}
+
+TEST(RtmpCommands, AConnectResultSaysWhichEnhancedCodecsTheServerTakes) {
+  amf0::Writer writer;
+  writer.string("_result");
+  writer.number(1);
+  writer.begin_object();
+  writer.property("fmsVer", "FMS/3,0,1,123");
+  writer.property("fourCcList", std::vector<std::string>{"av01", "*"});
+  writer.end_object();
+  writer.begin_object();
+  writer.property("code", "NetConnection.Connect.Success");
+  writer.end_object();
+  ServerCommand command = parse_server_command(writer.bytes());
+  EXPECT_EQ(command.code, "NetConnection.Connect.Success");
+  ASSERT_TRUE(command.fourcc_list);
+  EXPECT_EQ(*command.fourcc_list, (std::vector<std::string>{"av01", "*"}));
+  // A legacy server says nothing of it.
+  EXPECT_FALSE(
+      parse_server_command(reply("_result", 1, "status", "NetConnection.Connect.Success", ""))
+          .fourcc_list);
 }

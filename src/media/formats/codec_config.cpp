@@ -78,6 +78,11 @@ std::vector<uint8_t> configuration_record(const AVCodecParameters& params) {
   if (!stream || avcodec_parameters_copy(stream->codecpar, &params) < 0) return {};
   stream->codecpar->codec_tag = 0;
   stream->time_base = {1, 1000};
+  // The muxer wants a picture size; the records take theirs from the parameter sets.
+  if (stream->codecpar->width <= 0 || stream->codecpar->height <= 0) {
+    stream->codecpar->width = 16;
+    stream->codecpar->height = 16;
+  }
   if (avio_open_dyn_buf(&raw->pb) < 0) return {};
   AvOptions options;
   options.set("movflags", "empty_moov+frag_keyframe");

@@ -58,6 +58,7 @@ class AmfReader {
         auto number_value = number();
         if (!number_value) return false;
         std::ostringstream text;
+        text.precision(15);  // whole: a FourCC's value (videocodecid) has ten digits
         text << *number_value;
         out[key] = text.str();
         return true;

@@ -139,3 +139,64 @@ TEST(Slate, ManyThreadsAskingAtOnceEncodeOnce) {
   EXPECT_EQ(encodes, 1);
   EXPECT_EQ(with_slate, 16);
 }
+
+// Black pictures in each codec the writer carries, checked on the pictures: the slate's packets
+// decoded by FFmpeg's decoders, every one black (luma 16) at the session's size.
+TEST(Slate, EveryVideoCodecGetsBlackPicturesInItsOwnCodec) {
+  struct Case {
+    AVCodecID codec;
+    const char* decoder;
+  };
+  for (const Case& item : {Case{AV_CODEC_ID_H264, "h264"}, Case{AV_CODEC_ID_HEVC, "hevc"},
+                           Case{AV_CODEC_ID_AV1, "libdav1d"}, Case{AV_CODEC_ID_VP9, "vp9"}}) {
+    SCOPED_TRACE(item.decoder);
+    SegmentInfo like;
+    like.video = video_track(160, 120);
+    AvCodecParametersPtr params = copy_parameters(*like.video->params);
+    params->codec_id = item.codec;
+    params->profile = FF_PROFILE_UNKNOWN;
+    like.video->params = share_parameters(*params);
+    like.frame_duration_ms = 40;
+    auto slate = Slate::make(like);
+    ASSERT_TRUE(slate);
+    ASSERT_TRUE(slate->segment()->video);
+    const AVCodecParameters& made = *slate->segment()->video->params;
+    EXPECT_EQ(made.codec_id, item.codec);
+    const AVCodec* codec = avcodec_find_decoder_by_name(item.decoder);
+    ASSERT_TRUE(codec);
+    AVCodecContext* decoder = avcodec_alloc_context3(codec);
+    ASSERT_GE(avcodec_parameters_to_context(decoder, &made), 0);
+    ASSERT_EQ(avcodec_open2(decoder, codec, nullptr), 0);
+    AVFrame* picture = av_frame_alloc();
+    int pictures = 0;
+    int bright = 0;
+    auto take = [&] {
+      while (avcodec_receive_frame(decoder, picture) == 0) {
+        ++pictures;
+        EXPECT_EQ(picture->width, 160);
+        EXPECT_EQ(picture->height, 120);
+        for (int y = 0; y < picture->height; ++y) {
+          for (int x = 0; x < picture->width; ++x) {
+            bright += picture->data[0][y * picture->linesize[0] + x] > 20;
+          }
+        }
+      }
+    };
+    int packets = 0;
+    bool first_is_key = false;
+    while (auto packet = slate->next(2000)) {
+      if (packet->track != TrackKind::video) continue;
+      if (packets++ == 0) first_is_key = packet->is_keyframe;
+      ASSERT_EQ(avcodec_send_packet(decoder, packet->packet.get()), 0);
+      take();
+    }
+    avcodec_send_packet(decoder, nullptr);
+    take();
+    EXPECT_TRUE(first_is_key);
+    EXPECT_GE(packets, 50);  // two seconds at 25 frames a second: the loop repeats
+    EXPECT_EQ(pictures, packets) << "every slate packet decodes to a picture";
+    EXPECT_EQ(bright, 0) << "pixels brighter than black";
+    av_frame_free(&picture);
+    avcodec_free_context(&decoder);
+  }
+}

@@ -56,28 +56,70 @@ std::shared_ptr<const AVCodecParameters> parameters_of(const AVCodecContext& enc
   return share_parameters(*params);
 }
 
-// One second of black pictures: an IDR frame and the P frames after it.
-std::optional<TrackConfig> make_video(const TrackConfig& like, int64_t frame_ms,
-                                      std::vector<AvPacketPtr>& loop) {
-  const AVCodec* codec = avcodec_find_encoder_by_name("libx264");
-  const AVCodecParameters& params = *like.params;
-  if (!codec || params.codec_id != AV_CODEC_ID_H264 || params.width <= 0 || params.height <= 0) {
-    return std::nullopt;
+// The encoder that makes black pictures in the session's codec, set for one keyframe and
+// inter frames after it (no B-frames); nullptr for a codec without one here.
+CodecContextPtr open_black_encoder(const AVCodecParameters& params, int fps) {
+  const char* name = nullptr;
+  switch (params.codec_id) {
+    case AV_CODEC_ID_H264:
+      name = "libx264";
+      break;
+    case AV_CODEC_ID_HEVC:
+      name = "libx265";
+      break;
+    case AV_CODEC_ID_AV1:
+      name = "libaom-av1";  // (SVT-AV1 would do, but hangs when closed before a frame)
+      break;
+    case AV_CODEC_ID_VP9:
+      name = "libvpx-vp9";
+      break;
+    default:
+      return nullptr;
   }
-  int fps = static_cast<int>(std::max<int64_t>(1, 1000 / frame_ms));
+  const AVCodec* codec = avcodec_find_encoder_by_name(name);
+  if (!codec) return nullptr;
   CodecContextPtr encoder(avcodec_alloc_context3(codec));
   encoder->width = params.width;
   encoder->height = params.height;
   encoder->pix_fmt = AV_PIX_FMT_YUV420P;
   encoder->time_base = {1, fps};
   encoder->framerate = {fps, 1};
-  encoder->gop_size = fps;
+  encoder->gop_size = 1000;
   encoder->max_b_frames = 0;
+  encoder->thread_count = 1;
   encoder->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-  av_opt_set(encoder->priv_data, "preset", "ultrafast", 0);
-  av_opt_set(encoder->priv_data, "profile", x264_profile_of(params.profile), 0);
-  av_opt_set(encoder->priv_data, "x264-params", "keyint=1000:scenecut=0:threads=1", 0);
-  if (avcodec_open2(encoder.get(), codec, nullptr) < 0) return std::nullopt;
+  switch (params.codec_id) {
+    case AV_CODEC_ID_H264:
+      av_opt_set(encoder->priv_data, "preset", "ultrafast", 0);
+      av_opt_set(encoder->priv_data, "profile", x264_profile_of(params.profile), 0);
+      av_opt_set(encoder->priv_data, "x264-params", "keyint=1000:scenecut=0:threads=1", 0);
+      break;
+    case AV_CODEC_ID_HEVC:
+      av_opt_set(encoder->priv_data, "preset", "ultrafast", 0);
+      av_opt_set(encoder->priv_data, "x265-params",
+                 "keyint=1000:scenecut=0:bframes=0:pools=none:frame-threads=1:log-level=error", 0);
+      break;
+    case AV_CODEC_ID_AV1:
+      av_opt_set(encoder->priv_data, "usage", "realtime", 0);
+      av_opt_set(encoder->priv_data, "cpu-used", "10", 0);
+      break;
+    default:  // VP9
+      av_opt_set(encoder->priv_data, "deadline", "realtime", 0);
+      av_opt_set(encoder->priv_data, "cpu-used", "8", 0);
+      break;
+  }
+  if (avcodec_open2(encoder.get(), codec, nullptr) < 0) return nullptr;
+  return encoder;
+}
+
+// One second of black pictures in the session's codec: a keyframe and the inter frames after it.
+std::optional<TrackConfig> make_video(const TrackConfig& like, int64_t frame_ms,
+                                      std::vector<AvPacketPtr>& loop) {
+  const AVCodecParameters& params = *like.params;
+  if (params.width <= 0 || params.height <= 0) return std::nullopt;
+  int fps = static_cast<int>(std::max<int64_t>(1, 1000 / frame_ms));
+  CodecContextPtr encoder = open_black_encoder(params, fps);
+  if (!encoder) return std::nullopt;
   FramePtr black(av_frame_alloc());
   black->format = AV_PIX_FMT_YUV420P;
   black->width = params.width;
@@ -99,7 +141,18 @@ std::optional<TrackConfig> make_video(const TrackConfig& like, int64_t frame_ms,
   inputs.push_back(nullptr);
   loop = encode(*encoder, inputs);
   if (loop.empty() || !(loop.front()->flags & AV_PKT_FLAG_KEY)) return std::nullopt;
-  return TrackConfig{TrackKind::video, parameters_of(*encoder), {fps, 1}};
+  AvCodecParametersPtr out(avcodec_parameters_alloc());
+  avcodec_parameters_from_context(out.get(), encoder.get());
+  if (out->extradata_size == 0 && out->codec_id == AV_CODEC_ID_AV1) {
+    // libaom has no global header: the keyframe's OBUs carry the sequence header the
+    // destination's configuration record is made of.
+    const AVPacket& key = *loop.front();
+    out->extradata = static_cast<uint8_t*>(av_mallocz(key.size + AV_INPUT_BUFFER_PADDING_SIZE));
+    if (!out->extradata) return std::nullopt;
+    std::memcpy(out->extradata, key.data, static_cast<size_t>(key.size));
+    out->extradata_size = key.size;
+  }
+  return TrackConfig{TrackKind::video, share_parameters(*out), {fps, 1}};
 }
 
 // About a second of silence.

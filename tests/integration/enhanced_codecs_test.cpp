@@ -211,3 +211,35 @@ TEST_F(EnhancedCodecsTest, ADestinationThatDoesNotTakeHevcGivesOneAlarmNotALoopO
     EXPECT_EQ(alarms, 1) << item.name;
   }
 }
+
+TEST_F(EnhancedCodecsTest, AChangeFromH264ToHevcGoesOnTheSamePublishSession) {
+  ClipOptions h264;
+  h264.seconds = 3;
+  make_clip(media + "/h264.mp4", h264);
+  json task = file_task(kHevc, nms.url("change"));
+  task["source_urls"] = {"file://" + media + "/h264.mp4", "file://" + media + "/hevc.mp4"};
+  task["vod_loop_time"] = "1";
+  auto recording = record("change");
+  std::string id = server->create_task(task);
+  recording.get();
+  std::string video_prefix = dir.file("change-video");
+  FlvTracks tracks = split_flv(dir.file("change.flv"), video_prefix, dir.file("change.aac"));
+  ASSERT_EQ(tracks.error, "");
+  ASSERT_GE(tracks.video_codecs.size(), 2u);
+  EXPECT_EQ(tracks.video_codecs.front(), "h264");
+  EXPECT_EQ(tracks.video_codecs.back(), "hevc");
+  EXPECT_EQ(nms.publish_sessions("change"), 1) << "one session for both codecs";
+  EXPECT_EQ(tracks.video_dts_backwards, 0);
+  EXPECT_LE(tracks.largest_video_gap_ms, 1000 * video_gap(kFps));
+  // Both files whole: 3 s and 4 s at 25 frames a second, every frame decoded.
+  Decoded first =
+      decode_every_frame(video_track_file(video_prefix, "h264"), "h264", dir.file("change-h264"));
+  Decoded second =
+      decode_every_frame(video_track_file(video_prefix, "hevc"), "hevc", dir.file("change-hevc"));
+  EXPECT_EQ(first.errors, "");
+  EXPECT_EQ(second.errors, "");
+  EXPECT_EQ(first.frames, 75);
+  EXPECT_EQ(second.frames, 100);
+  EXPECT_EQ(first.frames + second.frames, tracks.video_frames);
+  EXPECT_TRUE(server->wait_for_status(id, "finished", 10s));
+}

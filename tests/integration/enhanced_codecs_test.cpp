@@ -119,6 +119,9 @@ TEST_F(EnhancedCodecsTest, HevcAndAv1FromMp4FilesReachNodeMediaServerWhole) {
   for (const json& task : tasks) server->create_task(task);
   expect_decodable("file-hevc", kHevc, recordings[0]);
   expect_decodable("file-av1", kAv1, recordings[1]);
+  // x265 makes B-frames: their composition times arrive (HEVC's CodedFrames carry them).
+  FlvTracks hevc = split_flv(dir.file("file-hevc.flv"), dir.file("again"), dir.file("again.aac"));
+  EXPECT_GT(hevc.reordered_frames, hevc.video_frames / 4);
 }
 
 TEST_F(EnhancedCodecsTest, HevcAndAv1OverSrtReachNodeMediaServerWhole) {

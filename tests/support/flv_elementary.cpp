@@ -235,6 +235,7 @@ FlvTracks split_flv(const std::string& flv_path, const std::string& video_prefix
       if (!tag->is_media || !video || tag->payload.empty()) continue;
       video->write(tag->payload, dts);
       ++tracks.video_frames;
+      tracks.reordered_frames += tag->composition_time_ms != 0;
       video_times.add(dts);
     } else if (header.type == static_cast<uint8_t>(flv::TagType::audio)) {
       auto tag = flv::parse_audio_tag(body);

@@ -13,6 +13,7 @@ struct FlvTracks {
   std::string error;                      // set when the file is no FLV, or cut inside a tag
   std::vector<std::string> video_codecs;  // of each video sequence header, in order
   int video_frames = 0;                   // coded video frames written out
+  int reordered_frames = 0;               // of them, with a composition time (B-frames)
   int audio_frames = 0;                   // raw AAC frames written out
   int video_dts_backwards = 0;            // frames dated before the one before them
   int audio_dts_backwards = 0;

@@ -77,12 +77,27 @@ void add_tls_options(const TlsSettings& tls, AvOptions& options) {
   if (!tls.ca_file.empty()) options.set("ca_file", tls.ca_file);
 }
 
-int open_with_ffmpeg_rtmp(AVIOContext** io, const std::string& url, int flags,
-                          const AVIOInterruptCB* interrupt, const TlsSettings& tls) {
+namespace {
+
+int open_with_protocols(AVIOContext** io, const std::string& url, int flags,
+                        const AVIOInterruptCB* interrupt, const TlsSettings& tls,
+                        const char* protocols) {
   AvOptions options;
-  options.set("protocol_whitelist", "rtmp,rtmps,tcp,tls");
+  options.set("protocol_whitelist", protocols);
   add_tls_options(tls, options);
   return avio_open2(io, url.c_str(), flags, interrupt, options.ptr());
+}
+
+}  // namespace
+
+int open_with_ffmpeg_rtmp(AVIOContext** io, const std::string& url, int flags,
+                          const AVIOInterruptCB* interrupt, const TlsSettings& tls) {
+  return open_with_protocols(io, url, flags, interrupt, tls, "rtmp,rtmps,tcp,tls");
+}
+
+int open_with_ffmpeg_http(AVIOContext** io, const std::string& url,
+                          const AVIOInterruptCB* interrupt, const TlsSettings& tls) {
+  return open_with_protocols(io, url, AVIO_FLAG_READ, interrupt, tls, "http,https,tcp,tls");
 }
 
 InputAccess::InputAccess(std::vector<std::string> media_roots, TlsSettings tls)

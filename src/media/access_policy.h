@@ -51,6 +51,11 @@ void add_tls_options(const TlsSettings& tls, AvOptions& options);
 int open_with_ffmpeg_rtmp(AVIOContext** io, const std::string& url, int flags,
                           const AVIOInterruptCB* interrupt, const TlsSettings& tls);
 
+// Opens an http:// or https:// URL for reading with libavformat's HTTP client (no other protocol,
+// redirects included; the TLS options of `tls`). 0 or an AVERROR code.
+int open_with_ffmpeg_http(AVIOContext** io, const std::string& url,
+                          const AVIOInterruptCB* interrupt, const TlsSettings& tls);
+
 // The canonical path of `path` when it lies inside one of `roots` (compared on real paths, the
 // file itself need not exist yet), else the reason it does not.
 struct MediaPathCheck {

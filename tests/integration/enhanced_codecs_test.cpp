@@ -246,3 +246,19 @@ TEST_F(EnhancedCodecsTest, AChangeFromH264ToHevcGoesOnTheSamePublishSession) {
   EXPECT_EQ(first.frames + second.frames, tracks.video_frames);
   EXPECT_TRUE(server->wait_for_status(id, "finished", 10s));
 }
+
+TEST_F(EnhancedCodecsTest, HevcAndAv1OverHttpFlvAreReadByOurFlvReader) {
+  // node-media-server hands HTTP-FLV players HEVC and AV1 under the older codec ids 12 and 13: a
+  // relay reads them there and pushes them on. (It gives a reader joining late no AV1 sequence
+  // header, so the reading relay is in place before the publisher.)
+  std::vector<std::future<void>> recordings;
+  for (const Codec& codec : {kHevc, kAv1}) recordings.push_back(record("down-" + codec.name));
+  for (const Codec& codec : {kHevc, kAv1}) {
+    json task = file_task(codec, nms.url("up-" + codec.name));
+    server->create_task(live_task(nms.flv_url("up-" + codec.name), nms.url("down-" + codec.name)));
+    ASSERT_TRUE(eventually([&] { return nms.waiting_players("up-" + codec.name) >= 1; }, 10s));
+    server->create_task(task);
+  }
+  expect_decodable("down-hevc", kHevc, recordings[0]);
+  expect_decodable("down-av1", kAv1, recordings[1]);
+}

@@ -5,8 +5,8 @@
 
 namespace streamrelay::media {
 
-// The source for whatever URL is opened: RTMP(S) through the FLV reader, everything else
-// through libavformat.
+// The source for whatever URL is opened: RTMP(S) and HTTP-FLV (a path ending in .flv) through
+// our FLV reader, which takes enhanced RTMP's codecs; everything else through libavformat.
 class UrlSource final : public Source {
  public:
   UrlSource(IoDeadline& deadline, const RelaySettings& settings)

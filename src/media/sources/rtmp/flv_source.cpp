@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <utility>
 
@@ -84,8 +85,18 @@ void attach_new_extradata(AVPacket& packet, const AVCodecParameters& params) {
 FlvSource::FlvSource(IoDeadline& deadline, const RelaySettings& settings)
     : deadline_(deadline), settings_(settings) {}
 
+bool FlvSource::is_http_flv(const std::string& url) {
+  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) return false;
+  std::string path = url.substr(0, url.find_first_of("?#"));
+  if (path.size() < 4) return false;
+  std::string suffix = path.substr(path.size() - 4);
+  std::transform(suffix.begin(), suffix.end(), suffix.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return suffix == ".flv";
+}
+
 bool FlvSource::handles(const std::string& url) {
-  return url.rfind("rtmp://", 0) == 0 || url.rfind("rtmps://", 0) == 0;
+  return url.rfind("rtmp://", 0) == 0 || url.rfind("rtmps://", 0) == 0 || is_http_flv(url);
 }
 
 SourceError FlvSource::error_from(int code, const char* operation) const {
@@ -126,10 +137,12 @@ std::optional<SourceError> FlvSource::open(const std::string& url) {
     }
   }
   if (!player_) {
-    // FFmpeg's client blocks: on a fiber, it opens (and probes) on a worker thread.
+    // FFmpeg's clients block: on a fiber, they open (and probe) on a worker thread.
     return runtime::blocking_call([&] {
       return finish_open(
-          open_with_ffmpeg_rtmp(&io_, url, AVIO_FLAG_READ, &interrupt, settings_.tls));
+          is_http_flv(url)
+              ? open_with_ffmpeg_http(&io_, url, &interrupt, settings_.tls)
+              : open_with_ffmpeg_rtmp(&io_, url, AVIO_FLAG_READ, &interrupt, settings_.tls));
     });
   }
   return finish_open(rc);
@@ -138,7 +151,7 @@ std::optional<SourceError> FlvSource::open(const std::string& url) {
 std::optional<SourceError> FlvSource::finish_open(int rc) {
   if (rc < 0) return error_from(rc, "open");
   if (!player_) {
-    // libavformat's client hands out an FLV byte stream, file header first.
+    // libavformat's clients (RTMP, HTTP) hand out an FLV byte stream, file header first.
     uint8_t header[flv::kFileHeaderSize];
     rc = avio_read(io_, header, sizeof header);
     if (rc < static_cast<int>(sizeof header)) {

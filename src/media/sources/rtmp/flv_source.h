@@ -34,7 +34,9 @@ class FlvSource final : public Source {
   }
   void set_wait_hook(std::function<void()> hook) override { wait_hook_ = std::move(hook); }
 
+  // RTMP(S), and HTTP-FLV: an http(s) URL whose path ends in ".flv" (a live stream).
   static bool handles(const std::string& url);
+  static bool is_http_flv(const std::string& url);
   bool opens_on_loop(const std::string& url) const override { return RtmpClient::handles(url); }
   bool reads_on_loop() const override { return player_ != nullptr; }
 

@@ -14,9 +14,11 @@
 #include "support/media_tools.h"
 #include "support/nginx_rtmp.h"
 #include "support/node_media_server.h"
+#include "support/relay_fixture.h"
 #include "support/relay_server.h"
 #include "support/scripted_rtmp_peer.h"
 #include "support/temp_dir.h"
+#include "support/tls_ingest.h"
 
 using namespace streamrelay::test_support;
 using namespace std::chrono_literals;
@@ -51,10 +53,7 @@ class EnhancedCodecsTest : public ::testing::Test {
                                            std::vector<std::string>{"--media-root", media});
   }
   void TearDown() override {
-    if (!HasFailure() || !server) return;
-    std::string log = server->log();
-    std::cerr << "---- server log (its end) ----\n"
-              << (log.size() > 20000 ? log.substr(log.size() - 20000) : log);
+    if (HasFailure()) print_server_log_end(server.get());
   }
 
   // A looping playlist of one generated clip in `codec` with AAC.
@@ -261,4 +260,25 @@ TEST_F(EnhancedCodecsTest, HevcAndAv1OverHttpFlvAreReadByOurFlvReader) {
   }
   expect_decodable("down-hevc", kHevc, recordings[0]);
   expect_decodable("down-av1", kAv1, recordings[1]);
+}
+
+TEST_F(EnhancedCodecsTest, HevcToAnRtmpsDestinationIsReportedUnsupportedNotRetriedInALoop) {
+  // rtmps:// is written by libavformat's RTMP client, and FFmpeg 5.1 writes no enhanced RTMP.
+  TlsIngest tls(dir.file("tls"), nginx.rtmp_port());
+  server.reset();
+  server = std::make_unique<RelayServer>(
+      dir.file("relay-tls"),
+      std::vector<std::string>{"--media-root", media, "--tls-ca-file", tls.certificate()});
+  std::string id = server->create_task(file_task(kHevc, tls.url("out-hevc")));
+  EXPECT_TRUE(server->wait_for_status(id, "abnormal", 10s));
+  std::string error = server->task_info(id)["runtime"].value("last_error", "");
+  EXPECT_NE(error.find("hevc"), std::string::npos) << error;
+  std::this_thread::sleep_for(3s);
+  int alarms = 0;
+  for (const json& event : server->events(id)) {
+    alarms +=
+        event["event_type"] == "TaskAlarm" && event["data"]["alarm"] == "DestinationUnsupported";
+  }
+  EXPECT_EQ(alarms, 1);
+  EXPECT_EQ(server->task_info(id)["runtime"].value("reconnects", -1), 1) << "tried once";
 }

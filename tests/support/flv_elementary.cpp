@@ -78,27 +78,15 @@ class VideoWriter {
       for (int array = 0; array < record[22] && at + 3 <= record.size(); ++array) {
         uint32_t count = be(&record[at + 1], 2);
         at += 3;
-        for (uint32_t i = 0; i < count && at + 2 <= record.size(); ++i) {
-          uint32_t size = be(&record[at], 2);
-          at += 2;
-          if (at + size > record.size()) return;
-          annex_b(record.subspan(at, size), prefix_);
-          at += size;
-        }
+        if (!take_units(record, at, count)) return;
       }
     } else if (codec_ == flv::VideoCodec::avc && record.size() >= 7) {
       length_size_ = (record[4] & 0x03) + 1;
       size_t at = 5;
       for (int set = 0; set < 2 && at < record.size(); ++set) {
-        uint32_t count = set == 0 ? record[at] & 0x1F : record[at];
+        uint32_t count = set == 0 ? record[at] & 0x1F : record[at];  // SPS, then PPS
         ++at;
-        for (uint32_t i = 0; i < count && at + 2 <= record.size(); ++i) {
-          uint32_t size = be(&record[at], 2);
-          at += 2;
-          if (at + size > record.size()) return;
-          annex_b(record.subspan(at, size), prefix_);
-          at += size;
-        }
+        if (!take_units(record, at, count)) return;
       }
     } else if (codec_ == flv::VideoCodec::av1 && record.size() > 4) {
       prefix_.assign(record.begin() + 4, record.end());  // configOBUs: the sequence header
@@ -127,6 +115,17 @@ class VideoWriter {
 
  private:
   bool is_ivf() const { return codec_ == flv::VideoCodec::av1 || codec_ == flv::VideoCodec::vp9; }
+  // `count` parameter sets of a record, each a 16-bit length and the unit, into the prefix.
+  bool take_units(std::span<const uint8_t> record, size_t& at, uint32_t count) {
+    for (uint32_t i = 0; i < count && at + 2 <= record.size(); ++i) {
+      uint32_t size = be(&record[at], 2);
+      at += 2;
+      if (at + size > record.size()) return false;
+      annex_b(record.subspan(at, size), prefix_);
+      at += size;
+    }
+    return true;
+  }
   static void annex_b(std::span<const uint8_t> unit, Bytes& out) {
     out.insert(out.end(), {0, 0, 0, 1});
     out.insert(out.end(), unit.begin(), unit.end());

@@ -12,6 +12,15 @@
 
 namespace streamrelay::test_support {
 
+// The end of a relay server's log, printed for a test that failed.
+inline void print_server_log_end(const RelayServer* server) {
+  if (!server) return;
+  constexpr size_t kShown = 20000;
+  std::string log = server->log();
+  std::cerr << "---- server log (its end) ----\n"
+            << (log.size() > kShown ? log.substr(log.size() - kShown) : log);
+}
+
 // A relay server and an nginx-rtmp in a folder of the test's own; a test that fails prints the
 // end of the server's log.
 class RelayWithNginxTest : public ::testing::Test {
@@ -23,11 +32,7 @@ class RelayWithNginxTest : public ::testing::Test {
   void SetUp() override { server = std::make_unique<RelayServer>(dir.file("relay")); }
 
   void TearDown() override {
-    if (!HasFailure() || !server) return;
-    constexpr size_t kShown = 20000;
-    std::string log = server->log();
-    std::cerr << "---- server log (its end) ----\n"
-              << (log.size() > kShown ? log.substr(log.size() - kShown) : log);
+    if (HasFailure()) print_server_log_end(server.get());
   }
 };
 

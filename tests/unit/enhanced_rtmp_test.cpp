@@ -9,6 +9,7 @@
 #include "media/formats/codec_config.h"
 #include "media/formats/flv_tag_writer.h"
 #include "media/formats/flv_tags.h"
+#include "unit/codec_parameters.h"
 
 extern "C" {
 #include <libavcodec/avcodec.h>
@@ -22,16 +23,8 @@ using Bytes = std::vector<uint8_t>;
 namespace {
 
 AvCodecParametersPtr parameters(AVCodecID codec, const Bytes& extradata = {}) {
-  AvCodecParametersPtr params(avcodec_parameters_alloc());
-  params->codec_type = codec == AV_CODEC_ID_AAC ? AVMEDIA_TYPE_AUDIO : AVMEDIA_TYPE_VIDEO;
-  params->codec_id = codec;
-  if (!extradata.empty()) {
-    params->extradata =
-        static_cast<uint8_t*>(av_mallocz(extradata.size() + AV_INPUT_BUFFER_PADDING_SIZE));
-    std::copy(extradata.begin(), extradata.end(), params->extradata);
-    params->extradata_size = static_cast<int>(extradata.size());
-  }
-  return params;
+  AVMediaType type = codec == AV_CODEC_ID_AAC ? AVMEDIA_TYPE_AUDIO : AVMEDIA_TYPE_VIDEO;
+  return test::parameters(type, codec, extradata);
 }
 
 AvPacketPtr packet_of(const Bytes& data, int64_t dts, int64_t pts, bool is_key) {

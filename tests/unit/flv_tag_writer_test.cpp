@@ -6,6 +6,7 @@
 #include "media/av_handles.h"
 #include "media/formats/flv_tag_writer.h"
 #include "media/formats/flv_tags.h"
+#include "unit/codec_parameters.h"
 
 extern "C" {
 #include <libavutil/channel_layout.h>
@@ -16,18 +17,7 @@ using Bytes = std::vector<uint8_t>;
 
 namespace {
 
-AvCodecParametersPtr parameters(AVMediaType type, AVCodecID codec, const Bytes& extradata = {}) {
-  AvCodecParametersPtr params(avcodec_parameters_alloc());
-  params->codec_type = type;
-  params->codec_id = codec;
-  if (!extradata.empty()) {
-    params->extradata =
-        static_cast<uint8_t*>(av_mallocz(extradata.size() + AV_INPUT_BUFFER_PADDING_SIZE));
-    std::copy(extradata.begin(), extradata.end(), params->extradata);
-    params->extradata_size = static_cast<int>(extradata.size());
-  }
-  return params;
-}
+using test::parameters;
 
 Bytes joined(const flv::PacketBody& body) {
   Bytes out(body.header_bytes().begin(), body.header_bytes().end());

@@ -98,8 +98,8 @@ std::optional<SinkError> FlvSink::make_muxer(const std::string& url, const Segme
     if (!track || !flv::needs_enhanced_rtmp(track->params->codec_id)) continue;
     close();
     return SinkError{std::string("connect: ") + avcodec_get_name(track->params->codec_id) +
-                         " goes out in enhanced RTMP, which only rtmp:// destinations are "
-                         "written in (libavformat's client, used for this URL, has none)",
+                         " goes out in enhanced RTMP, which libavformat's RTMP client (used "
+                         "for rtmps:// and servers our client cannot speak with) does not write",
                      true};
   }
   AVFormatContext* raw = nullptr;

@@ -129,14 +129,14 @@ std::optional<SinkError> FlvSink::make_muxer(const std::string& url, const Segme
 
 std::optional<SinkError> FlvSink::start_tags(const SegmentInfo& layout) {
   is_writing_tags_ = true;
-  AVRational frame_rate = layout.video ? layout.video->frame_rate : AVRational{0, 1};
+  frame_rate_ = layout.video ? layout.video->frame_rate : AVRational{0, 1};
   for (const TrackConfig* track : layout.tracks()) {
     if (!track) continue;
     params_[slot(track->kind)] = copy_parameters(*track->params);
     codec_[slot(track->kind)] = track->params->codec_id;
   }
   std::vector<uint8_t> metadata =
-      flv::metadata_body(params_[0].get(), frame_rate, params_[1].get());
+      flv::metadata_body(params_[0].get(), frame_rate_, params_[1].get());
   client_->queue_metadata(0, metadata);
   for (const auto& params : params_) {
     if (!params) continue;
@@ -199,7 +199,8 @@ void FlvSink::announce(AvCodecParametersPtr& params, const AVCodecParameters& co
   }
   params = copy_parameters(config);
   if (is_new_codec) {
-    std::vector<uint8_t> metadata = flv::metadata_body(params_[0].get(), {0, 1}, params_[1].get());
+    std::vector<uint8_t> metadata =
+        flv::metadata_body(params_[0].get(), frame_rate_, params_[1].get());
     client_->queue_metadata(timestamp, metadata);
   }
   queue_sequence_header(*params, timestamp);

@@ -61,6 +61,7 @@ class FlvSink final : public Sink {
   std::array<AVCodecID, 2> codec_{AV_CODEC_ID_NONE, AV_CODEC_ID_NONE};
   // The tag writer's view of each track: its parameters with the configuration last sent.
   std::array<AvCodecParametersPtr, 2> params_;
+  AVRational frame_rate_{0, 1};   // the session's video rate, for onMetaData
   std::vector<uint8_t> scratch_;  // a packet's data made length-prefixed
   int64_t last_video_dts_ = -1;   // for the end-of-sequence tag
   // A server that did not list its codecs got its first FourCC tag: a failure until then means

@@ -47,11 +47,7 @@ class EnhancedCodecsTest : public ::testing::Test {
   NodeMediaServer nms{dir.file("nms")};
   std::unique_ptr<RelayServer> server;
 
-  void SetUp() override {
-    std::filesystem::create_directories(media);
-    server = std::make_unique<RelayServer>(dir.file("relay"),
-                                           std::vector<std::string>{"--media-root", media});
-  }
+  void SetUp() override { server = server_with_media_root(dir.file("relay"), media); }
   void TearDown() override {
     if (HasFailure()) print_server_log_end(server.get());
   }
@@ -266,9 +262,8 @@ TEST_F(EnhancedCodecsTest, HevcToAnRtmpsDestinationIsReportedUnsupportedNotRetri
   // rtmps:// is written by libavformat's RTMP client, and FFmpeg 5.1 writes no enhanced RTMP.
   TlsIngest tls(dir.file("tls"), nginx.rtmp_port());
   server.reset();
-  server = std::make_unique<RelayServer>(
-      dir.file("relay-tls"),
-      std::vector<std::string>{"--media-root", media, "--tls-ca-file", tls.certificate()});
+  server =
+      server_with_media_root(dir.file("relay-tls"), media, {"--tls-ca-file", tls.certificate()});
   std::string id = server->create_task(file_task(kHevc, tls.url("out-hevc")));
   EXPECT_TRUE(server->wait_for_status(id, "abnormal", 10s));
   std::string error = server->task_info(id)["runtime"].value("last_error", "");

@@ -26,11 +26,7 @@ class PlaylistRelayTest : public ::testing::Test {
   std::string media = dir.file("media");
   std::unique_ptr<RelayServer> server;
 
-  void SetUp() override {
-    std::filesystem::create_directories(media);
-    server = std::make_unique<RelayServer>(dir.file("relay"),
-                                           std::vector<std::string>{"--media-root", media});
-  }
+  void SetUp() override { server = server_with_media_root(dir.file("relay"), media); }
 
   void TearDown() override {
     if (HasFailure() && server)

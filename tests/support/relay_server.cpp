@@ -122,6 +122,14 @@ std::vector<nlohmann::json> RelayServer::events(const std::string& task_id) {
   return out;
 }
 
+std::unique_ptr<RelayServer> server_with_media_root(const std::string& folder,
+                                                    const std::string& media,
+                                                    std::vector<std::string> extra_args) {
+  std::filesystem::create_directories(media);
+  extra_args.insert(extra_args.begin(), {"--media-root", media});
+  return std::make_unique<RelayServer>(folder, extra_args);
+}
+
 nlohmann::json live_task(const std::string& source, const std::string& destination) {
   return {{"source_type", "PullLivePushLive"},
           {"source_urls", {source}},

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -56,5 +57,10 @@ class RelayServer {
 
 // A live relay task body from one URL to another.
 nlohmann::json live_task(const std::string& source, const std::string& destination);
+
+// A relay server in `folder` whose file:// sources may be read from `media` (made here).
+std::unique_ptr<RelayServer> server_with_media_root(const std::string& folder,
+                                                    const std::string& media,
+                                                    std::vector<std::string> extra_args = {});
 
 }  // namespace streamrelay::test_support

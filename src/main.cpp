@@ -18,7 +18,8 @@ int main(int argc, char** argv) {
   CLI::App* task = streamrelay::cli::add_task_commands(app, task_options);
 
   std::string error;
-  std::vector<std::string> args = streamrelay::expand_config_file({argv + 1, argv + argc}, error);
+  std::vector<std::string> given(argv + 1, argv + argc);
+  std::vector<std::string> args = streamrelay::expand_config_file(given, error);
   if (!error.empty()) {
     std::cerr << "streamrelay: " << error << "\n";
     return 2;
@@ -36,5 +37,7 @@ int main(int argc, char** argv) {
     spdlog::warn("event=config_warning note=\"unknown log level {}, using info\"",
                  config.log_level);
   }
-  return streamrelay::run_server(config);
+  return streamrelay::run_server(config, [given](std::string& reload_error) {
+    return streamrelay::read_serve_config(given, reload_error);
+  });
 }

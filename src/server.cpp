@@ -13,6 +13,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -31,6 +32,7 @@
 #include "media/runtime/open_slots.h"
 #include "net/egress_policy.h"
 #include "notify/callback_dispatcher.h"
+#include "observe/logging.h"
 #include "observe/metrics.h"
 #include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
@@ -114,14 +116,18 @@ std::optional<std::string> check_real_media_path(const std::string& path,
   return check.reason;
 }
 
+// `refusal` names the event logged when the credentials cannot be used: "startup_refused", or
+// "reload_refused" (the ones in force stay).
 std::unique_ptr<api::Authenticator> make_authenticator(const ServerConfig& config,
                                                        const ListenAddress& address,
-                                                       const task::Clock& clock) {
+                                                       const task::Clock& clock,
+                                                       const char* refusal = "startup_refused") {
   if (config.credentials_file.empty()) {
     if (!is_loopback_host(address.host)) {
       spdlog::critical(
-          "event=startup_refused reason=\"no credentials configured: the API may only listen on "
-          "loopback without them; pass --credentials\"");
+          "event={} reason=\"no credentials configured: the API may only listen on "
+          "loopback without them; pass --credentials\"",
+          refusal);
       return nullptr;
     }
     spdlog::warn(
@@ -132,7 +138,7 @@ std::unique_ptr<api::Authenticator> make_authenticator(const ServerConfig& confi
   }
   auto credentials = api::load_credentials(config.credentials_file);
   if (!credentials) {
-    spdlog::critical("event=startup_refused error=\"{}\"", credentials.error().message);
+    spdlog::critical("event={} error=\"{}\"", refusal, credentials.error().message);
     return nullptr;
   }
   spdlog::info("event=auth_enabled tokens={} access_keys={}", credentials->tokens.size(),
@@ -140,9 +146,39 @@ std::unique_ptr<api::Authenticator> make_authenticator(const ServerConfig& confi
   return std::make_unique<api::CredentialAuthenticator>(std::move(*credentials), clock);
 }
 
+// Applies what a reload may change: the credentials (replaced whole; a file that cannot be read
+// leaves the ones in force), the log level and the egress settings. Relays are not touched.
+void reload(const ConfigReader& reread, const ListenAddress& address, const task::Clock& clock,
+            api::ReloadableAuthenticator& authenticator, app::TaskService& service) {
+  if (!reread) return;
+  std::string error;
+  std::optional<ServerConfig> fresh = reread(error);
+  if (!fresh) {
+    spdlog::error("event=reload_refused error=\"{}\" note=\"the settings in force stay\"", error);
+    return;
+  }
+  bool has_credentials = false;
+  if (auto next = make_authenticator(*fresh, address, clock, "reload_refused")) {
+    authenticator.replace(std::move(next));
+    has_credentials = true;
+  }
+  bool has_log_level = observe::set_log_level(fresh->log_level);
+  if (!has_log_level) {
+    spdlog::error("event=reload_refused error=\"unknown log level {}\"", fresh->log_level);
+  }
+  net::EgressPolicy egress{fresh->allows_private_egress, fresh->allows_loopback_egress};
+  net::set_process_egress_policy(egress);
+  service.set_egress(egress);
+  spdlog::warn(
+      "event=reloaded credentials={} log_level={} egress_private={} egress_loopback={} "
+      "note=\"other settings take effect on a restart\"",
+      has_credentials ? "replaced" : "kept", has_log_level ? fresh->log_level : "kept",
+      egress.allows_private, egress.allows_loopback);
+}
+
 }  // namespace
 
-int run_server(const ServerConfig& config) {
+int run_server(const ServerConfig& config, ConfigReader reread) {
   ListenAddress address;
   if (!parse_listen_address(config.listen, address)) {
     spdlog::critical("event=startup_refused error=\"--listen must be host:port, got {}\"",
@@ -153,8 +189,10 @@ int run_server(const ServerConfig& config) {
   configure_data_plane(config);
   curl_global_init(CURL_GLOBAL_DEFAULT);
   task::SystemClock clock;
-  auto authenticator = make_authenticator(config, address, clock);
-  if (!authenticator) return 2;
+  std::shared_ptr<api::Authenticator> first_authenticator =
+      make_authenticator(config, address, clock);
+  if (!first_authenticator) return 2;
+  auto authenticator = std::make_unique<api::ReloadableAuthenticator>(first_authenticator);
 
   std::string node_id = config.node_id;
   if (node_id.empty()) {
@@ -294,10 +332,21 @@ int run_server(const ServerConfig& config) {
                  config.lease_ttl_s);
   }
 
+  // SIGHUP: what can change while relays run is read again; what cannot be read stays as it is.
+  boost::asio::signal_set hangups(io, SIGHUP);
+  std::function<void()> await_hangup = [&] {
+    hangups.async_wait([&](const boost::system::error_code& error, int) {
+      if (error) return;
+      reload(reread, address, clock, *authenticator, service);
+      await_hangup();
+    });
+  };
+  await_hangup();
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int signal) {
     spdlog::info("event=shutdown signal={}", signal);
     is_stopping = true;
+    hangups.cancel();
     http.stop();
     io.stop();
   });

@@ -214,6 +214,23 @@ std::vector<std::string> split_list(const std::string& value) {
 
 }  // namespace
 
+std::optional<ServerConfig> read_serve_config(const std::vector<std::string>& args,
+                                              std::string& error) {
+  std::vector<std::string> expanded = expand_config_file(args, error);
+  if (!error.empty()) return std::nullopt;
+  CLI::App app;
+  ServerConfig config;
+  add_serve_options(*app.add_subcommand("serve"), config);
+  std::reverse(expanded.begin(), expanded.end());  // CLI11 takes the arguments in reverse order
+  try {
+    app.parse(expanded);
+  } catch (const CLI::ParseError& parse_error) {
+    error = parse_error.what();
+    return std::nullopt;
+  }
+  return config;
+}
+
 std::vector<std::string> expand_config_file(const std::vector<std::string>& args,
                                             std::string& error) {
   std::vector<std::string> out;
@@ -257,10 +274,8 @@ std::vector<std::string> expand_config_file(const std::vector<std::string>& args
         value.size() >= 2 && value.front() == '[' && value.back() == ']'
             ? split_list(value)
             : std::vector<std::string>{unquote(value)};
-    for (const std::string& item : values) {
-      out.push_back("--" + name);
-      out.push_back(item);
-    }
+    // One "--name=value" argument each: a flag takes its value only so ("allow-x = true").
+    for (const std::string& item : values) out.push_back("--" + name + "=" + item);
   }
   return out;
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -67,6 +68,11 @@ void add_serve_options(CLI::App& command, ServerConfig& config);
 // error message when the file cannot be read or parsed.
 std::vector<std::string> expand_config_file(const std::vector<std::string>& args,
                                             std::string& error);
+
+// The settings of `serve` read again from its arguments (the command line after the program's
+// name, "serve" first), the --config file included; nullopt and `error` when they do not parse.
+std::optional<ServerConfig> read_serve_config(const std::vector<std::string>& args,
+                                              std::string& error);
 
 struct ListenAddress {
   std::string host;

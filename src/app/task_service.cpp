@@ -22,7 +22,11 @@ Error not_found(const std::string& task_id) {
 }  // namespace
 
 TaskService::TaskService(store::Store& store, const Clock& clock, TaskServiceSettings settings)
-    : store_(store), clock_(clock), settings_(std::move(settings)) {}
+    : store_(store),
+      clock_(clock),
+      settings_(std::move(settings)),
+      allows_private_egress_(settings_.egress.allows_private),
+      allows_loopback_egress_(settings_.egress.allows_loopback) {}
 
 ValidationContext TaskService::context() const {
   ValidationContext context;
@@ -30,7 +34,7 @@ ValidationContext TaskService::context() const {
   context.default_region = settings_.default_region;
   context.served_regions = settings_.served_regions;
   context.media_roots = settings_.media_roots;
-  context.egress = settings_.egress;
+  context.egress = {allows_private_egress_.load(), allows_loopback_egress_.load()};
   return context;
 }
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <atomic>
+
 #include <string>
 
 #include "store/store.h"
@@ -51,6 +53,12 @@ class TaskService {
 
   int64_t now() const { return clock_.now_seconds(); }
 
+  // Which hosts new URLs may name from now on (a reload of the egress settings).
+  void set_egress(const net::EgressPolicy& egress) {
+    allows_private_egress_ = egress.allows_private;
+    allows_loopback_egress_ = egress.allows_loopback;
+  }
+
  private:
   ValidationContext context() const;
   Result<TaskRecord> find(const std::string& project_id, const std::string& task_id,
@@ -61,6 +69,8 @@ class TaskService {
   store::Store& store_;
   const Clock& clock_;
   TaskServiceSettings settings_;
+  std::atomic<bool> allows_private_egress_;  // settings_.egress, replaced by a reload
+  std::atomic<bool> allows_loopback_egress_;
   ChangeListener* listener_ = nullptr;
 };
 

@@ -12,7 +12,9 @@
 namespace streamrelay::net {
 namespace {
 
-EgressPolicy g_policy;
+// Atomic: a reload (SIGHUP) replaces the policy while connects read it.
+std::atomic<bool> g_allows_private{false};
+std::atomic<bool> g_allows_loopback{false};
 std::atomic<bool> g_is_enabled{false};
 thread_local std::string t_last_refusal;
 
@@ -164,12 +166,13 @@ std::optional<std::string> refusal_of(const EgressPolicy& policy, AddressKind ki
 }
 
 void set_process_egress_policy(const EgressPolicy& policy) {
-  g_policy = policy;
+  g_allows_private = policy.allows_private;
+  g_allows_loopback = policy.allows_loopback;
   g_is_enabled = true;
 }
 
-const EgressPolicy& process_egress_policy() {
-  return g_policy;
+EgressPolicy process_egress_policy() {
+  return {g_allows_private.load(), g_allows_loopback.load()};
 }
 
 bool is_egress_guard_enabled() {

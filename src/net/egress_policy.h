@@ -34,9 +34,9 @@ std::optional<AddressKind> classify_literal(std::string_view host);
 // Why the policy refuses this kind of address (a sentence naming the rule), or nullopt.
 std::optional<std::string> refusal_of(const EgressPolicy& policy, AddressKind kind);
 
-// The policy the running process enforces on every outbound connect.
+// The policy the running process enforces on every outbound connect (set again on a reload).
 void set_process_egress_policy(const EgressPolicy& policy);
-const EgressPolicy& process_egress_policy();
+EgressPolicy process_egress_policy();
 bool is_egress_guard_enabled();
 
 // The last connect this thread was refused, for error messages ("" if none since the last call).

@@ -148,9 +148,11 @@ TEST(ApiConfig, SettingsComeFromTheConfigFileAndSlowClientsAreCutOff) {
   std::string config = dir.file("streamrelay.toml");
   {
     std::ofstream file(config);
-    file << "region = \"from-config\"\nhttp-read-timeout-s = 2\n";
+    // A flag too: a setting without a value on the command line ("= true" in the file).
+    file << "region = \"from-config\"\nhttp-read-timeout-s = 2\nallow-private-egress = true\n";
   }
   RelayServer server(dir.file("relay"), {"--config", config});
+  EXPECT_NE(server.log().find("event=egress_open loopback=true private=true"), std::string::npos);
   std::string id =
       server.create_task(live_task("rtmp://127.0.0.1:1/live/a", "rtmp://127.0.0.1:1/live/b"));
   EXPECT_EQ(server.task_info(id)["region"], "from-config");

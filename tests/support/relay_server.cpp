@@ -27,8 +27,11 @@ void RelayServer::start() {
   std::vector<std::string> argv = {STREAMRELAY_BINARY, "serve",
                                    "--listen",         "127.0.0.1:" + std::to_string(port_),
                                    "--data-dir",       folder_ + "/data"};
-  bool has_log_level =
-      std::find(extra_args_.begin(), extra_args_.end(), "--log-level") != extra_args_.end();
+  // A settings file says its own level (or the service's default).
+  auto has = [&](const char* flag) {
+    return std::find(extra_args_.begin(), extra_args_.end(), flag) != extra_args_.end();
+  };
+  bool has_log_level = has("--log-level") || has("--config");
   if (!has_log_level) argv.insert(argv.end(), {"--log-level", "debug"});
   if (allows_loopback_) argv.push_back("--allow-loopback-egress");
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -32,6 +34,31 @@ class OpenAuthenticator final : public Authenticator {
                                       std::string_view) override {
     return "open:" + request.peer_address;
   }
+};
+
+// Passes each request to the authenticator in force, which a reload replaces while requests are
+// being served (a request already being checked finishes with the one it began with).
+class ReloadableAuthenticator final : public Authenticator {
+ public:
+  explicit ReloadableAuthenticator(std::shared_ptr<Authenticator> current)
+      : current_(std::move(current)) {}
+  void replace(std::shared_ptr<Authenticator> next) {
+    std::lock_guard lock(mutex_);
+    current_ = std::move(next);
+  }
+  task::Result<std::string> authorize(const HttpRequest& request, const std::string& project_id,
+                                      std::string_view action) override {
+    std::shared_ptr<Authenticator> current;
+    {
+      std::lock_guard lock(mutex_);
+      current = current_;
+    }
+    return current->authorize(request, project_id, action);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::shared_ptr<Authenticator> current_;
 };
 
 }  // namespace streamrelay::api

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <thread>
 
 #include "support/callback_receiver.h"
 #include "support/http_client.h"
@@ -276,4 +277,54 @@ TEST_F(CliTest, ErrorsNameTheRuleAndBadCredentialsAreRefused) {
   CliResult no_server = cli({"list"});
   EXPECT_EQ(no_server.exit_code, 3);
   EXPECT_NE(no_server.err.find("cannot reach"), std::string::npos) << no_server.err;
+}
+
+TEST(Backup, ACopyMadeWhileTasksAreCreatedRestoresEveryTaskItHolds) {
+  TempDir dir;
+  auto server = std::make_unique<RelayServer>(dir.file("relay"));
+  auto task_to = [](const std::string& stream) {
+    return live_task("rtmp://127.0.0.1:1/live/src", "rtmp://127.0.0.1:1/live/" + stream);
+  };
+  std::vector<std::string> before;
+  for (int i = 0; i < 30; ++i)
+    before.push_back(server->create_task(task_to("b" + std::to_string(i))));
+  // Writers go on while the copy is made.
+  std::atomic<bool> is_copying{true};
+  std::atomic<int> created_during{0};
+  std::thread writer([&] {
+    HttpClient client;
+    for (int i = 0; is_copying && i < 200; ++i) {
+      HttpReply reply =
+          client.request("POST", server->tasks_url(), task_to("d" + std::to_string(i)).dump(),
+                         {{"Content-Type", "application/json"}});
+      created_during += reply.status == 200;
+    }
+  });
+  std::string copy = dir.file("copy.db");
+  Process backup({STREAMRELAY_BINARY, "backup", "--data-dir", dir.file("relay") + "/data", copy},
+                 dir.file("backup.log"));
+  int rc = backup.wait(60s);
+  is_copying = false;
+  writer.join();
+  ASSERT_EQ(rc, 0) << read_file(dir.file("backup.log"));
+  EXPECT_NE(read_file(dir.file("backup.log")).find("integrity ok"), std::string::npos);
+  // An existing file is never overwritten.
+  Process again({STREAMRELAY_BINARY, "backup", "--data-dir", dir.file("relay") + "/data", copy},
+                dir.file("again.log"));
+  EXPECT_NE(again.wait(60s), 0);
+  EXPECT_NE(read_file(dir.file("again.log")).find("exists"), std::string::npos);
+
+  // Restore: the copy as the database of a service started on it.
+  server.reset();
+  std::filesystem::create_directories(dir.file("restored") + "/data");
+  std::filesystem::copy_file(copy, dir.file("restored") + "/data/streamrelay.db");
+  RelayServer restored(dir.file("restored"));
+  for (const std::string& id : before) {
+    EXPECT_EQ(restored.task_info(id).value("task_id", ""), id);
+  }
+  HttpClient client;
+  json listed = client.request("GET", restored.tasks_url() + "?limit=1").json();
+  int total = listed.value("total", 0);
+  EXPECT_GE(total, 30);
+  EXPECT_LE(total, 30 + created_during.load());
 }

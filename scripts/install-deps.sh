@@ -30,6 +30,8 @@ packages=(
   chromium
   # benchmarks
   wrk
+  # the alert rules: promtool checks and unit-tests them, a real Prometheus scrapes a test server
+  prometheus
 )
 
 is_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
@@ -55,8 +57,12 @@ if [ ${#missing[@]} -gt 0 ]; then install "${missing[@]}"; fi
 # Debian's own nodejs comes without npm (other builds of the nodejs package include it).
 if ! command -v npm >/dev/null 2>&1; then install npm; fi
 
-# The Debian nginx package starts a system-wide server on port 80; streamrelay's tests run their own.
-if [ ${#missing[@]} -gt 0 ] && command -v systemctl >/dev/null 2>&1 &&
-  systemctl is-active --quiet nginx 2>/dev/null; then
-  "${sudo_cmd[@]}" systemctl stop nginx || true
+# The Debian nginx and prometheus packages start system-wide servers (ports 80 and 9090);
+# streamrelay's tests run their own.
+if [ ${#missing[@]} -gt 0 ] && command -v systemctl >/dev/null 2>&1; then
+  for service in nginx prometheus; do
+    if systemctl is-active --quiet "$service" 2>/dev/null; then
+      "${sudo_cmd[@]}" systemctl stop "$service" || true
+    fi
+  done
 fi

@@ -255,17 +255,17 @@ int run_server(const ServerConfig& config, ConfigReader reread) {
                                  config.auth_failures_per_minute);
   api::Router router(service, *authenticator, &limiter, &auth_failures);
   std::atomic<bool> is_stopping{false};
-  api::OpsEndpoints ops(
-      [&]() -> std::string {
-        if (is_stopping) return "shutting down";
-        try {
-          store.schema_version();
-        } catch (const std::exception& error) {
-          return std::string("store unreachable: ") + error.what();
-        }
-        return "";
-      },
-      api::kConsoleAssets, api::kConsoleAssetCount);
+  // What keeps the node from serving ("" when ready): /readyz and the streamrelay_ready gauge.
+  auto readiness_problem = [&]() -> std::string {
+    if (is_stopping) return "shutting down";
+    try {
+      store.schema_version();
+    } catch (const std::exception& error) {
+      return std::string("store unreachable: ") + error.what();
+    }
+    return "";
+  };
+  api::OpsEndpoints ops(readiness_problem, api::kConsoleAssets, api::kConsoleAssetCount);
 
   boost::asio::io_context io;
   api::HttpLimits limits;
@@ -294,8 +294,12 @@ int run_server(const ServerConfig& config, ConfigReader reread) {
   dispatcher_settings.verifies_tls = !config.skips_tls_verify;
   dispatcher_settings.longest_retry = std::chrono::seconds(config.callback_max_retry_s);
   notify::CallbackDispatcher dispatcher(store, clock, dispatcher_settings);
-  observe::metrics().add_gauges([&supervisor, &store] {
+  observe::metrics().add_gauges([&supervisor, &store, &readiness_problem] {
     std::vector<observe::GaugeSample> samples;
+    samples.push_back({"streamrelay_ready",
+                       "1 when the node serves (its store answers), 0 when not",
+                       {},
+                       readiness_problem().empty() ? 1.0 : 0.0});
     for (const auto& [status, count] : supervisor.status_counts()) {
       samples.push_back({"streamrelay_tasks",
                          "tasks by status",

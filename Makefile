@@ -5,7 +5,7 @@ TEST_DIR := build/test
 LISTEN ?= 127.0.0.1:8080
 DATA_DIR ?= ./data
 
-.PHONY: run test deps build build-test fuzz bench format clean
+.PHONY: run test deps build build-test fuzz bench format clean deb package-test
 
 deps:
 	scripts/install-deps.sh
@@ -22,6 +22,14 @@ run: build
 	  media/sample.mp4
 	$(RELEASE_DIR)/streamrelay serve --listen $(LISTEN) --data-dir $(DATA_DIR) --media-root $(CURDIR)/media \
 	  --allow-loopback-egress
+
+# The Debian package, from the release build: build/release/streamrelay_*.deb.
+deb: build
+	cd $(RELEASE_DIR) && cpack -G DEB
+
+# The package checked as a host gets it (lintian, contents, the unit, serving with its settings).
+package-test: deb
+	tests/packaging/package_test.sh $$(ls -t $(RELEASE_DIR)/streamrelay_*.deb | head -1) $(CURDIR)
 
 build-test: deps
 	cmake -S . -B $(TEST_DIR) -DCMAKE_BUILD_TYPE=Debug -DSTREAMRELAY_SANITIZE=ON

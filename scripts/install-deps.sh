@@ -32,8 +32,8 @@ packages=(
   wrk
   # the alert rules: promtool checks and unit-tests them, a real Prometheus scrapes a test server
   prometheus
-  # the systemd unit is checked with systemd-analyze verify
-  systemd
+  # the systemd unit is checked with systemd-analyze verify, the Debian package with lintian
+  systemd lintian
 )
 
 is_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }

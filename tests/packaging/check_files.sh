@@ -7,13 +7,7 @@
 set -euo pipefail
 binary=$1
 source_dir=$2
-scratch=$(mktemp -d)
-server=""
-cleanup() {
-  if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; fi
-  rm -rf "$scratch"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/common.sh"
 
 sed "s|/usr/bin/streamrelay|$binary|" "$source_dir/packaging/systemd/streamrelay.service" \
   >"$scratch/streamrelay.service"
@@ -33,20 +27,9 @@ for name in $("$binary" serve --help | grep -o '^  --[a-z0-9-]*' | sed 's/^  --/
 done
 [ "$missing" -eq 0 ]
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-echo '{"tokens": [{"token": "t", "projects": ["*"]}]}' >"$scratch/credentials.json"
-sed -e "s|^data-dir = .*|data-dir = $scratch/data|" \
-  -e "s|^credentials = .*|credentials = $scratch/credentials.json|" \
-  -e "s|^#listen = .*|listen = 127.0.0.1:$port|" "$conf" >"$scratch/streamrelay.conf"
-"$binary" serve --config "$scratch/streamrelay.conf" >"$scratch/log" 2>&1 &
-server=$!
-for _ in $(seq 1 100); do
-  if curl -sf -H 'X-Auth-Token: t' "http://127.0.0.1:$port/v1/p/pull/stream/task" >/dev/null; then
-    echo "ok: the unit verifies, the conffile names every setting and serves"
-    exit 0
-  fi
-  sleep 0.1
-done
-echo "the binary did not serve with the conffile:"
-cat "$scratch/log"
+if serves_with_settings "$binary" "$conf"; then
+  echo "ok: the unit verifies, the conffile names every setting and serves"
+  exit 0
+fi
+echo "the binary did not serve with the conffile"
 exit 1

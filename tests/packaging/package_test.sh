@@ -6,13 +6,9 @@
 set -euo pipefail
 deb=$(readlink -f "$1")
 source_dir=$2
-root=$(mktemp -d)
-server=""
-cleanup() {
-  if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; fi
-  rm -rf "$root"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/common.sh"
+root="$scratch/root"
+mkdir -p "$root"
 fail() {
   echo "package test: $*"
   exit 1
@@ -45,24 +41,8 @@ if ! said=$(systemd-analyze verify "$root/streamrelay.service" 2>&1) || [ -n "$s
   fail "systemd-analyze verify: $said"
 fi
 
-# The packaged binary with the packaged settings, its paths moved into the throwaway root.
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-echo '{"tokens": [{"token": "t", "projects": ["*"]}]}' >"$root/etc/streamrelay/credentials.json"
-sed -i -e "s|^data-dir = .*|data-dir = $root/var/lib/streamrelay|" \
-  -e "s|^credentials = .*|credentials = $root/etc/streamrelay/credentials.json|" \
-  -e "s|^#listen = .*|listen = 127.0.0.1:$port|" "$root/etc/streamrelay/streamrelay.conf"
-"$root/usr/bin/streamrelay" serve --config "$root/etc/streamrelay/streamrelay.conf" \
-  >"$root/server.log" 2>&1 &
-server=$!
-for _ in $(seq 1 100); do
-  if answer=$(curl -sf -H 'X-Auth-Token: t' "http://127.0.0.1:$port/v1/p/pull/stream/task"); then
-    [[ "$answer" == *'"total":0'* ]] || fail "unexpected answer: $answer"
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v1/p/pull/stream/task")" = 401 ] ||
-      fail "a request without the token was not refused"
-    echo "ok: $(basename "$deb") installs, verifies and serves"
-    exit 0
-  fi
-  sleep 0.1
-done
-cat "$root/server.log"
-fail "the packaged binary did not serve"
+# The packaged binary with the packaged settings, its paths moved into the scratch folder.
+serves_with_settings "$root/usr/bin/streamrelay" "$root/etc/streamrelay/streamrelay.conf" ||
+  fail "the packaged binary did not serve with its settings"
+[[ "$answer" == *'"total":0'* ]] || fail "unexpected answer: $answer"
+echo "ok: $(basename "$deb") installs, verifies and serves"

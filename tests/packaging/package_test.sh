@@ -45,4 +45,20 @@ fi
 serves_with_settings "$root/usr/bin/streamrelay" "$root/etc/streamrelay/streamrelay.conf" ||
   fail "the packaged binary did not serve with its settings"
 [[ "$answer" == *'"total":0'* ]] || fail "unexpected answer: $answer"
+
+# Installed for real (as root, where no streamrelay package is installed yet): the maintainer
+# scripts add the user and set the modes, start nothing, and a purge takes it all away again.
+if [ "$(id -u)" -eq 0 ] && ! dpkg -s streamrelay >/dev/null 2>&1; then
+  trap 'dpkg --purge streamrelay >/dev/null 2>&1 || true; cleanup' EXIT
+  dpkg -i "$deb" >"$scratch/dpkg.log" 2>&1 || fail "dpkg -i: $(cat "$scratch/dpkg.log")"
+  getent passwd streamrelay >/dev/null || fail "no streamrelay user"
+  [ "$(stat -c '%U %a' /etc/streamrelay/credentials.json)" = "streamrelay 600" ] ||
+    fail "installed credentials: $(stat -c '%U %a' /etc/streamrelay/credentials.json)"
+  [ "$(stat -c '%U %a' /var/lib/streamrelay)" = "streamrelay 750" ] || fail "state folder"
+  ! pgrep -f '^/usr/bin/streamrelay' >/dev/null || fail "installing started the service"
+  dpkg --purge streamrelay >"$scratch/dpkg.log" 2>&1 || fail "dpkg --purge: $(cat "$scratch/dpkg.log")"
+  ! getent passwd streamrelay >/dev/null || fail "the purge left the user"
+  [ ! -e /var/lib/streamrelay ] && [ ! -e /etc/streamrelay ] || fail "the purge left files"
+  echo "dpkg -i and --purge: user, modes, nothing started, nothing left"
+fi
 echo "ok: $(basename "$deb") installs, verifies and serves"

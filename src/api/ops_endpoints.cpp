@@ -21,7 +21,8 @@ HttpResponse text(int status, std::string body, std::string content_type = "text
 std::optional<HttpResponse> OpsEndpoints::handle(const HttpRequest& request) {
   std::string path = split_target(request.target).first;
   bool is_ops = path == "/metrics" || path == "/healthz" || path == "/readyz" ||
-                path == "/console" || path.starts_with("/console/") || path == "/";
+                path == "/openapi.json" || path == "/console" || path.starts_with("/console/") ||
+                path == "/";
   if (!is_ops) return std::nullopt;
   // Probes of load balancers often use HEAD: the status without the body.
   bool is_probe = path == "/healthz" || path == "/readyz";
@@ -47,6 +48,7 @@ std::optional<HttpResponse> OpsEndpoints::handle(const HttpRequest& request) {
     if (!problem.empty()) body["reason"] = problem;
     return text(problem.empty() ? 200 : 503, body.dump() + "\n", "application/json");
   }
+  if (path == "/openapi.json") return serve_asset("/console/openapi.json");
   if (path == "/" || path == "/console") {
     HttpResponse response = text(302, "");
     response.headers.emplace_back("Location", "/console/");

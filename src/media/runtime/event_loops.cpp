@@ -115,7 +115,7 @@ void run_blocking(const std::function<void()>& job) {
   };
   auto call = std::make_shared<Call>();
   auto self = fiber->shared_from_this();
-  WorkerPool::shared().submit([call, self, &job] {
+  WorkerPool::shared().submit([call, self, &job]() mutable {
     set_thread_task_id(self->label());  // FFmpeg's lines from the call name the task
     try {
       job();
@@ -123,7 +123,9 @@ void run_blocking(const std::function<void()>& job) {
       call->error = std::current_exception();
     }
     call->is_done = true;
-    self->unpark();
+    // The worker lets go of the fiber as it wakes it: the last reference must not end here,
+    // after the fiber's loop may have been destroyed.
+    Fiber::unpark(std::move(self));
   });
   while (!call->is_done) fiber->park_until(Clock::time_point::max());
   if (call->error) std::rethrow_exception(call->error);

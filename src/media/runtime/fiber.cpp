@@ -192,8 +192,13 @@ void Fiber::park_on_fd(FdWatch& watch, int fd, bool for_writing, Clock::time_poi
 }
 
 void Fiber::unpark() {
-  permit_.store(true);
-  boost::asio::post(loop_, [self = shared_from_this()] { self->wake_from(self->park_); });
+  unpark(shared_from_this());
+}
+
+void Fiber::unpark(std::shared_ptr<Fiber> fiber) {
+  fiber->permit_.store(true);
+  boost::asio::io_context& loop = fiber->loop_;
+  boost::asio::post(loop, [fiber = std::move(fiber)] { fiber->wake_from(fiber->park_); });
 }
 
 void Fiber::join() {

@@ -35,6 +35,9 @@ class Fiber : public std::enable_shared_from_this<Fiber> {
   // Wakes the fiber from a park (at once if it is parked, else its next park returns at once).
   // Any thread may call it.
   void unpark();
+  // The same, handing the caller's reference to the loop: a thread that wakes a fiber and must
+  // not be the one to destroy it (its loop may be gone by then) keeps no reference after this.
+  static void unpark(std::shared_ptr<Fiber> fiber);
   // On the fiber: suspends until unpark() or `until`. Callers re-check what they wait for.
   void park_until(Clock::time_point until);
   // On the fiber: a park that also ends when `fd` is readable (or writable): the socket is

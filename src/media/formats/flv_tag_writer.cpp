@@ -136,6 +136,13 @@ VideoCodec video_codec_of(AVCodecID codec) {
   }
 }
 
+AVCodecID codec_id_of(VideoCodec codec) {
+  for (AVCodecID id : {AV_CODEC_ID_H264, AV_CODEC_ID_HEVC, AV_CODEC_ID_AV1, AV_CODEC_ID_VP9}) {
+    if (video_codec_of(id) == codec) return id;
+  }
+  return AV_CODEC_ID_NONE;
+}
+
 bool needs_enhanced_rtmp(AVCodecID codec) {
   VideoCodec video = video_codec_of(codec);
   return video != VideoCodec::other && video != VideoCodec::avc;

@@ -21,8 +21,10 @@ namespace streamrelay::media::flv {
 // Whether the writer carries the codec: H.264, HEVC, AV1 or VP9 video, AAC or MP3 audio.
 bool can_write(const AVCodecParameters& params);
 
-// The codec as FLV tags name it: `other` for audio and codecs the writer does not carry.
+// The codec as FLV tags name it: `other` for audio and codecs the writer does not carry; and
+// back (AV_CODEC_ID_NONE for `other`).
 VideoCodec video_codec_of(AVCodecID codec);
+AVCodecID codec_id_of(VideoCodec codec);
 
 // Whether the codec goes out in enhanced RTMP's FourCC tags (a legacy server may refuse them).
 bool needs_enhanced_rtmp(AVCodecID codec);

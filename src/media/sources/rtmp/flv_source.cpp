@@ -9,6 +9,7 @@
 
 #include "media/av_logging.h"
 #include "media/formats/codec_config.h"
+#include "media/formats/flv_tag_writer.h"
 #include "media/runtime/event_loops.h"
 #include "net/egress_policy.h"
 
@@ -56,22 +57,6 @@ AvCodecParametersPtr new_parameters(AVMediaType type, AVCodecID codec) {
   params->codec_type = type;
   params->codec_id = codec;
   return params;
-}
-
-AVCodecID codec_id_of(flv::VideoCodec codec) {
-  switch (codec) {
-    case flv::VideoCodec::avc:
-      return AV_CODEC_ID_H264;
-    case flv::VideoCodec::hevc:
-      return AV_CODEC_ID_HEVC;
-    case flv::VideoCodec::av1:
-      return AV_CODEC_ID_AV1;
-    case flv::VideoCodec::vp9:
-      return AV_CODEC_ID_VP9;
-    case flv::VideoCodec::other:
-      break;
-  }
-  return AV_CODEC_ID_NONE;
 }
 
 void attach_new_extradata(AVPacket& packet, const AVCodecParameters& params) {
@@ -293,7 +278,7 @@ void FlvSource::on_video(int64_t timestamp_ms, std::span<const uint8_t> body, Me
                          bool& has_packet) {
   auto tag = flv::parse_video_tag(body);
   if (!tag) return;
-  AVCodecID codec = codec_id_of(tag->codec);
+  AVCodecID codec = flv::codec_id_of(tag->codec);
   if (codec == AV_CODEC_ID_NONE) {
     if (skipped_.video.empty()) skipped_.video = flv::video_codec_name(body);
     return;

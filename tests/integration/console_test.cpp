@@ -9,6 +9,7 @@
 #include "support/media_files.h"
 #include "support/media_tools.h"
 #include "support/nginx_rtmp.h"
+#include "support/npm_packages.h"
 #include "support/relay_server.h"
 #include "support/temp_dir.h"
 
@@ -20,15 +21,7 @@ namespace {
 
 // playwright-core, installed once into the build tree (the browser is Debian's, not a download).
 std::string install_playwright(std::string& log) {
-  std::string folder = std::string(STREAMRELAY_ARTIFACT_DIR) + "/../playwright";
-  if (std::filesystem::exists(folder + "/node_modules/playwright-core/package.json")) return folder;
-  std::filesystem::create_directories(folder);
-  Process npm({"npm", "install", "--prefix", folder, "--no-audit", "--no-fund", "--loglevel=error",
-               "playwright-core@1"},
-              folder + "/npm.log");
-  bool is_ok = npm.wait(240s) == 0;
-  log = read_file(folder + "/npm.log");
-  return is_ok ? folder : "";
+  return install_npm_packages("playwright", {"playwright-core@1"}, log);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/http_client.h"
+#include "support/npm_packages.h"
 #include "support/process.h"
 #include "support/relay_fixture.h"
 #include "support/relay_server.h"
@@ -22,15 +23,9 @@ namespace {
 
 // The validator, pinned, installed once into the build tree; "" when npm failed (`log` says why).
 std::string install_validator(std::string& log) {
-  std::string folder = std::string(STREAMRELAY_BUILD_DIR) + "/tests/openapi-tools";
-  if (std::filesystem::exists(folder + "/node_modules/ajv-formats/package.json")) return folder;
-  std::filesystem::create_directories(folder);
-  Process npm({"npm", "install", "--prefix", folder, "--no-audit", "--no-fund", "--loglevel=error",
-               "@apidevtools/swagger-parser@10.1.0", "ajv@8.12.0", "ajv-formats@2.1.1"},
-              folder + "/npm.log");
-  bool is_ok = npm.wait(240s) == 0;
-  log = read_file(folder + "/npm.log");
-  return is_ok ? folder : "";
+  return install_npm_packages(
+      "openapi-tools", {"@apidevtools/swagger-parser@10.1.0", "ajv@8.12.0", "ajv-formats@2.1.1"},
+      log);
 }
 
 class Answers {

@@ -15,8 +15,10 @@
 
 #include "net/digest.h"
 #include "support/callback_receiver.h"
+#include "support/http_client.h"
 #include "support/media_tools.h"
 #include "support/nginx_rtmp.h"
+#include "support/npm_packages.h"
 #include "support/relay_server.h"
 #include "support/temp_dir.h"
 #include "support/udp_peers.h"
@@ -36,21 +38,17 @@ constexpr const char* kCredentials = R"({
   ]
 })";
 
-// The vendor's SDK signer, installed from the npm registry into a folder of the test's own.
+// The vendor's SDK signer (npm, pinned), each request sent by a node process of its own.
 class SdkSigner {
  public:
   explicit SdkSigner(const std::string& folder) : folder_(folder) {
     std::filesystem::create_directories(folder_);
-    std::filesystem::copy_file(STREAMRELAY_TEST_SOURCE_DIR "/support/sdk/signed_request.js",
-                               folder_ + "/signed_request.js");
-    Process npm({"npm", "install", "--prefix", folder_, "--no-audit", "--no-fund",
-                 "--loglevel=error", "@huaweicloud/huaweicloud-sdk-core"},
-                folder_ + "/npm.log");
-    is_ready_ = npm.wait(std::chrono::seconds(240)) == 0;
+    modules_ = install_npm_packages("huaweicloud-sdk",
+                                    {"@huaweicloud/huaweicloud-sdk-core@3.1.211"}, log_);
   }
 
-  bool is_ready() const { return is_ready_; }
-  std::string log() const { return read_file(folder_ + "/npm.log"); }
+  bool is_ready() const { return !modules_.empty(); }
+  std::string log() const { return log_; }
 
   // Signs with `ak`/`sk` and sends; `date` overrides X-Sdk-Date; `sent_body` replaces the body
   // after signing; `added_headers` are added after signing, `signed_headers` before.
@@ -60,23 +58,26 @@ class SdkSigner {
                  const json& signed_headers = json::object()) {
     std::string out = folder_ + "/reply.json";
     std::filesystem::remove(out);
-    Process node(
-        {"node", folder_ + "/signed_request.js", method, url, body.is_null() ? "" : body.dump(), ak,
-         sk, date, sent_body, added_headers.dump(), signed_headers.dump()},
-        out, folder_ + "/node.log");
+    Process node({"node", STREAMRELAY_TEST_SOURCE_DIR "/support/sdk/signed_request.js", modules_,
+                  method, url, body.is_null() ? "" : body.dump(), ak, sk, date, sent_body,
+                  added_headers.dump(), signed_headers.dump()},
+                 out, folder_ + "/node.log");
     node.wait(std::chrono::seconds(30));
     json reply = json::parse(read_file(out), nullptr, false);
     HttpReply result;
     if (reply.is_object()) {
       result.status = reply.value("status", 0);
       result.body = reply.value("body", "");
+      result.headers["content-type"] = reply.value("type", "");
+      record_api_answer(method, url, result);
     }
     return result;
   }
 
  private:
   std::string folder_;
-  bool is_ready_ = false;
+  std::string modules_;
+  std::string log_;
 };
 
 std::string sdk_date(int64_t unix_seconds) {

@@ -2,7 +2,14 @@
 
 #include <curl/curl.h>
 
+#include <gtest/gtest.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
 
 namespace streamrelay::test_support {
 namespace {
@@ -28,6 +35,24 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
 }
 
 }  // namespace
+
+void record_api_answer(const std::string& method, const std::string& url, const HttpReply& reply) {
+  static const char* folder = std::getenv("STREAMRELAY_API_ANSWERS");
+  if (folder == nullptr || *folder == '\0' || reply.status == 0 || method == "HEAD") return;
+  const testing::TestInfo* test = testing::UnitTest::GetInstance()->current_test_info();
+  auto type = reply.headers.find("content-type");
+  nlohmann::json line = {
+      {"test", test ? std::string(test->test_suite_name()) + "." + test->name() : ""},
+      {"method", method},
+      {"url", url},
+      {"status", reply.status},
+      {"type", type == reply.headers.end() ? "" : type->second},
+      {"body", reply.body}};
+  static std::mutex mutex;
+  std::lock_guard lock(mutex);
+  std::ofstream(std::string(folder) + "/" + std::to_string(::getpid()) + ".jsonl", std::ios::app)
+      << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+}
 
 HttpClient::HttpClient() : curl_(curl_easy_init()) {}
 
@@ -69,6 +94,7 @@ HttpReply HttpClient::request(const std::string& method, const std::string& url,
     long opened = 0;
     curl_easy_getinfo(curl, CURLINFO_NUM_CONNECTS, &opened);
     connections_ += opened;
+    record_api_answer(method, url, reply);
   }
   curl_slist_free_all(list);
   return reply;

@@ -35,4 +35,9 @@ class HttpClient {
   long connections_ = 0;
 };
 
+// When STREAMRELAY_API_ANSWERS names a folder, every answer a test receives is appended there
+// (one JSON line: the test, method, URL, status, content type, body) for the check of all
+// answers against the OpenAPI document that runs after the integration tests.
+void record_api_answer(const std::string& method, const std::string& url, const HttpReply& reply);
+
 }  // namespace streamrelay::test_support

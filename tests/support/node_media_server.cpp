@@ -6,6 +6,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "support/npm_packages.h"
+
 namespace streamrelay::test_support {
 namespace {
 
@@ -14,17 +16,7 @@ constexpr const char* kVersion = "node-media-server@2.7.4";
 }  // namespace
 
 std::string install_node_media_server(std::string& log) {
-  std::string folder = std::string(STREAMRELAY_BUILD_DIR) + "/tests/node-media-server";
-  if (std::filesystem::exists(folder + "/node_modules/node-media-server/package.json")) {
-    return folder;
-  }
-  std::filesystem::create_directories(folder);
-  Process npm({"npm", "install", "--prefix", folder, "--no-audit", "--no-fund", "--loglevel=error",
-               kVersion},
-              folder + "/npm.log");
-  bool is_ok = npm.wait(std::chrono::seconds(240)) == 0;
-  log = read_file(folder + "/npm.log");
-  return is_ok ? folder : "";
+  return install_npm_packages("node-media-server", {kVersion}, log);
 }
 
 NodeMediaServer::NodeMediaServer(std::string folder)

@@ -1,16 +1,16 @@
 // Sends one API request signed by the cloud vendor's own SDK signer (AKSKSigner from
 // @huaweicloud/huaweicloud-sdk-core), exactly as an SDK client would, and prints
-// {"status": ..., "body": ...}.
-// Usage: node signed_request.js METHOD URL BODY_JSON AK SK [X_SDK_DATE] [SENT_BODY_JSON]
-//        [EXTRA_HEADERS_JSON] [SIGNED_HEADERS_JSON]
+// {"status": ..., "type": ..., "body": ...}.
+// Usage: node signed_request.js MODULES_FOLDER METHOD URL BODY_JSON AK SK [X_SDK_DATE]
+//        [SENT_BODY_JSON] [EXTRA_HEADERS_JSON] [SIGNED_HEADERS_JSON]
 // SENT_BODY_JSON, when given, is sent instead of the signed body (a tampered request);
 // EXTRA_HEADERS_JSON adds headers after signing (unsigned ones an attacker could add);
 // SIGNED_HEADERS_JSON adds headers before signing, as an SDK does with X-Project-Id.
 const http = require('http');
-const { AKSKSigner } = require('@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner');
 
-const [method, url, bodyText, ak, sk, sdkDate, sentBodyText, extraHeadersText,
+const [modules, method, url, bodyText, ak, sk, sdkDate, sentBodyText, extraHeadersText,
   signedHeadersText] = process.argv.slice(2);
+const { AKSKSigner } = require(`${modules}/node_modules/@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner`);
 const target = new URL(url);
 const queryParams = {};
 target.searchParams.forEach((value, key) => { queryParams[key] = value; });
@@ -33,7 +33,9 @@ const req = http.request({
 }, (res) => {
   let text = '';
   res.on('data', (chunk) => { text += chunk; });
-  res.on('end', () => console.log(JSON.stringify({ status: res.statusCode, body: text })));
+  res.on('end', () => console.log(JSON.stringify({
+    status: res.statusCode, type: res.headers['content-type'] || '', body: text,
+  })));
 });
 req.on('error', (error) => console.log(JSON.stringify({ status: 0, body: String(error) })));
 if (payload) req.write(payload);

@@ -8,9 +8,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -217,6 +219,9 @@ int run_server(const ServerConfig& config, ConfigReader reread) {
     return 1;
   }
   store::TimedStore store(*store_owner);
+  store::Retention retention{std::max<int64_t>(1, std::llround(config.event_retention_h * 3600)),
+                             config.event_retention_count};
+  store.set_retention(retention);
 
   net::EgressPolicy egress{config.allows_private_egress, config.allows_loopback_egress};
   net::set_process_egress_policy(egress);
@@ -248,6 +253,9 @@ int run_server(const ServerConfig& config, ConfigReader reread) {
   supervisor_settings.lease_ttl = std::chrono::seconds(config.lease_ttl_s);
   supervisor_settings.start_grace =
       std::chrono::milliseconds(config.open_timeout_ms + config.stall_threshold_ms);
+  // A tenth of the retention between passes, within a second and a minute.
+  supervisor_settings.retention_interval =
+      std::chrono::milliseconds(std::clamp<int64_t>(retention.seconds * 100, 1000, 60000));
   control::Supervisor supervisor(store, clock, factory, supervisor_settings);
   service.set_listener(&supervisor);
   api::RateLimiter limiter(config.rate_limit_rps, config.rate_limit_rps * 2);

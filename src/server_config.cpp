@@ -116,6 +116,17 @@ void add_serve_options(CLI::App& command, ServerConfig& config) {
       ->check(CLI::Range(int64_t{1}, int64_t{86400}))
       ->capture_default_str();
   command
+      .add_option("--event-retention-h", config.event_retention_h,
+                  "keep delivered (or expired, or unsubscribed) events and a deleted task's last "
+                  "rows this many hours (fractions allowed)")
+      ->check(CLI::Range(0.0003, 87600.0))
+      ->capture_default_str();
+  command
+      .add_option("--event-retention-count", config.event_retention_count,
+                  "keep at most this many of a task's events that no longer wait for delivery")
+      ->check(CLI::Range(int64_t{1}, int64_t{1000000}))
+      ->capture_default_str();
+  command
       .add_option("--failback-window-ms", config.failback_window_ms,
                   "a primary must flow this long before the relay returns to it from the standby")
       ->check(CLI::Range(int64_t{0}, int64_t{600000}))

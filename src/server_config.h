@@ -52,6 +52,9 @@ struct ServerConfig {
   int64_t output_start_ms = 0;       // testing long sessions: where push timelines start
   std::string callback_signing_key;  // empty: callbacks are not signed
   int64_t callback_max_retry_s = 600;
+  // Events no longer waiting for delivery are kept this long, and at most this many per task.
+  double event_retention_h = 72;
+  int64_t event_retention_count = 1000;
   // Cluster mode: a PostgreSQL connection string shared by every node (empty: SQLite, one node).
   std::string database;
   std::string node_id;  // empty: hostname:port

@@ -337,7 +337,12 @@ HttpResponse Router::events(const std::string& query, const std::string& project
                       {"delivery", item.state},
                       {"attempts", item.attempts}});
   }
-  return json_response(200, {{"events", events}, {"request_id", request_id}}, request_id);
+  // How far back the history reaches: older events, once delivered, are no longer kept.
+  const store::Retention& retention = service_.event_retention();
+  json kept = {{"hours", static_cast<double>(retention.seconds) / 3600},
+               {"events_per_task", retention.events_per_task}};
+  return json_response(200, {{"events", events}, {"retention", kept}, {"request_id", request_id}},
+                       request_id);
 }
 
 }  // namespace streamrelay::api

@@ -50,6 +50,8 @@ class TaskService {
   Result<std::vector<store::StoredEvent>> events(const std::string& project_id,
                                                  const std::optional<std::string>& task_id,
                                                  const std::optional<std::string>& limit);
+  // How far back events can be seen (what the store keeps).
+  const store::Retention& event_retention() const { return store_.retention(); }
 
   int64_t now() const { return clock_.now_seconds(); }
 

@@ -124,7 +124,10 @@ void Supervisor::tick() {
   int64_t now = clock_.now_seconds();
   record_relay_events(now);
   while (!wake_at_.empty() && wake_at_.begin()->first <= now) {
-    due_.insert(wake_at_.begin()->second);
+    const std::string& id = wake_at_.begin()->second;
+    auto found = entries_.find(id);
+    if (found != entries_.end()) found->second.wake_at = 0;
+    due_.insert(id);
     wake_at_.erase(wake_at_.begin());
   }
   due_.insert(relayed_.begin(), relayed_.end());
@@ -142,9 +145,10 @@ void Supervisor::tick() {
     Entry& entry = found->second;
     reconcile(entry, now);
     if (entry.record.is_deleted && !entry.relay) {
-      store_.purge_task(id);
+      store_.purge_task(id, now);
       spdlog::info("task_id={} event=task_deleted", id);
       dirty_.erase(id);
+      forget_wake(entry);
       entries_.erase(found);
     } else if (!entry.relay) {
       schedule(entry, now);
@@ -155,6 +159,27 @@ void Supervisor::tick() {
   auto since_write = std::chrono::steady_clock::now() - last_runtime_write_;
   if (since_write >= settings_.runtime_interval) write_runtimes(now);
   count_statuses(now);
+  apply_retention(now);
+}
+
+void Supervisor::apply_retention(int64_t now) {
+  // A pass removes this many rows at most, so a long backlog never holds the store for long.
+  constexpr int64_t kRowsPerPass = 5000;
+  constexpr int kPassesPerTick = 10;
+  auto at = std::chrono::steady_clock::now();
+  if (at - last_retention_ < settings_.retention_interval) return;
+  last_retention_ = at;
+  store::RetentionPass total;
+  for (int i = 0; i < kPassesPerTick; ++i) {
+    store::RetentionPass pass = store_.apply_retention(now, kRowsPerPass);
+    total.events += pass.events;
+    total.tasks += pass.tasks;
+    if (pass.events < kRowsPerPass && pass.tasks < kRowsPerPass) break;
+  }
+  if (total.events > 0 || total.tasks > 0) {
+    spdlog::debug("event=retention_applied events_removed={} deleted_tasks_removed={}",
+                  total.events, total.tasks);
+  }
 }
 
 void Supervisor::count_statuses(int64_t now) {
@@ -273,11 +298,31 @@ void Supervisor::mark_dirty(const Entry& entry) {
   dirty_.insert(entry.record.spec.task_id);
 }
 
-void Supervisor::schedule(const Entry& entry, int64_t now) {
+void Supervisor::schedule(Entry& entry, int64_t now) {
   const task::TaskRecord& record = entry.record;
   if (record.is_deleted || record.finish_reason != task::FinishReason::none) return;
   int64_t when = now < record.spec.start_time ? record.spec.start_time : record.spec.end_time;
-  if (when > now) wake_at_.emplace(when, record.spec.task_id);
+  if (when > now) wake_later(entry, when);
+}
+
+void Supervisor::wake_later(Entry& entry, int64_t when) {
+  // One wake per task, the earliest: a look that turns out early schedules the next one.
+  if (entry.wake_at != 0 && entry.wake_at <= when) return;
+  forget_wake(entry);
+  wake_at_.emplace(when, entry.record.spec.task_id);
+  entry.wake_at = when;
+}
+
+void Supervisor::forget_wake(Entry& entry) {
+  if (entry.wake_at == 0) return;
+  auto [begin, end] = wake_at_.equal_range(entry.wake_at);
+  for (auto it = begin; it != end; ++it) {
+    if (it->second == entry.record.spec.task_id) {
+      wake_at_.erase(it);
+      break;
+    }
+  }
+  entry.wake_at = 0;
 }
 
 void Supervisor::start_relay(Entry& entry) {
@@ -301,7 +346,7 @@ void Supervisor::start_relay(Entry& entry) {
     relayed_.erase(entry.record.spec.task_id);
     runtime.relay_state = task::RelayState::failing;
     runtime.last_error = std::string("cannot start the relay: ") + error.what();
-    wake_at_.emplace(clock_.now_seconds() + kStartRetrySeconds, entry.record.spec.task_id);
+    wake_later(entry, clock_.now_seconds() + kStartRetrySeconds);
     spdlog::error("task_id={} event=relay_start_failed error=\"{}\" retry_in_s={}",
                   entry.record.spec.task_id, error.what(), kStartRetrySeconds);
     return;

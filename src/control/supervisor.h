@@ -34,6 +34,8 @@ struct SupervisorSettings {
   store::NodeInfo node;
   std::chrono::milliseconds lease_ttl{10000};
   std::chrono::milliseconds lease_interval{1000};
+  // How often events past the store's retention, and deleted tasks' last rows, are removed.
+  std::chrono::milliseconds retention_interval{60000};
 };
 
 // Decides which tasks run: starts a relay when a task's window opens, stops it at its end or on
@@ -74,6 +76,7 @@ class Supervisor final : public task::ChangeListener, public media::RelayObserve
     task::TaskSpec relayed_spec;  // the spec the relay was last given
     bool is_relay_paused = false;
     std::chrono::steady_clock::time_point relay_started;
+    int64_t wake_at = 0;  // its one entry in wake_at_ (0: none)
   };
 
   struct PendingEvent {
@@ -97,10 +100,14 @@ class Supervisor final : public task::ChangeListener, public media::RelayObserve
   void reap_stopped_relays();
   void mark_dirty(const Entry& entry);
   // When an entry without a relay needs looking at again (its start or its end).
-  void schedule(const Entry& entry, int64_t now);
+  void schedule(Entry& entry, int64_t now);
+  // Looks at the task again at `when` (unix seconds), unless it is to be looked at sooner.
+  void wake_later(Entry& entry, int64_t when);
+  void forget_wake(Entry& entry);
   void record_relay_events(int64_t now);
   void write_runtimes(int64_t now);
   void count_statuses(int64_t now);
+  void apply_retention(int64_t now);
   // Cluster mode: renews this node's leases and claims tasks; `is_urgent` skips the interval.
   void renew_leases(bool is_urgent);
   void give_up_leases(const std::string& reason);
@@ -130,6 +137,7 @@ class Supervisor final : public task::ChangeListener, public media::RelayObserve
   bool is_clustered_ = false;
   LeaseKeeper leases_;
   std::chrono::steady_clock::time_point last_status_count_{};
+  std::chrono::steady_clock::time_point last_retention_{};
   std::chrono::steady_clock::time_point last_failure_log_{};
   int64_t failed_ticks_ = 0;
   std::mutex counts_mutex_;

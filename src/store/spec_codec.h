@@ -17,6 +17,8 @@ task::TaskSpec decode_spec(const std::string& text);
 class SpecCache {
  public:
   task::TaskSpec decode(const std::string& text, int64_t seq, int64_t revision);
+  // A purged task's entry goes with it.
+  void forget(int64_t seq) { entries_.erase(seq); }
 
  private:
   static constexpr size_t kMaxEntries = 20000;

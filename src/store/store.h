@@ -42,6 +42,19 @@ struct NodeInfo {
   int64_t capacity = 1000;           // relays
 };
 
+// How much of the event history is kept once an event no longer waits for delivery (it was
+// delivered, expired, or had no callback to go to).
+struct Retention {
+  int64_t seconds = 3 * 24 * 3600;
+  int64_t events_per_task = 1000;
+};
+
+// What one retention pass removed.
+struct RetentionPass {
+  int64_t events = 0;
+  int64_t tasks = 0;  // deleted tasks whose last rows went
+};
+
 // A task this node runs, under a lease with a fencing epoch.
 struct Lease {
   std::string task_id;
@@ -83,7 +96,8 @@ class Store {
   virtual bool finish_task(const std::string& task_id, task::FinishReason reason,
                            int64_t expected_revision, const Events& events) = 0;
 
-  // Adds events to the outbox, numbering them per task.
+  // Adds events to the outbox, numbering them per task. A task's events beyond the newest
+  // `retention().events_per_task` go, unless they still wait for delivery.
   virtual void append_events(const Events& events) = 0;
   // A task's most recent events, oldest first.
   virtual std::vector<StoredEvent> task_events(const std::string& task_id, int64_t limit) = 0;
@@ -100,8 +114,17 @@ class Store {
 
   virtual void save_runtimes(const std::vector<RuntimeUpdate>& updates) = 0;
 
-  // Removes a deleted task for good.
-  virtual void purge_task(const std::string& task_id) = 0;
+  // Removes a deleted task (its spec and runtime) once its relay stopped at `now`; its events
+  // and their numbering stay for the retention time.
+  virtual void purge_task(const std::string& task_id, int64_t now) = 0;
+
+  // Removes at most `limit` events that no longer wait for delivery and were created more than
+  // `retention().seconds` before `now`, and the numbering of tasks purged that long ago once
+  // none of their events waits; gives the freed space back to the file system where the
+  // engine keeps it.
+  virtual RetentionPass apply_retention(int64_t now, int64_t limit) = 0;
+  virtual void set_retention(const Retention& retention) { retention_ = retention; }
+  const Retention& retention() const { return retention_; }
 
   // The task's runtime as stored (a node taking a task over resumes from its breakpoint).
   virtual std::optional<task::TaskRuntime> stored_runtime(const std::string& task_id) = 0;
@@ -119,6 +142,9 @@ class Store {
   }
   // Gives every lease of the node back (graceful stop): others take the tasks at once.
   virtual void release_leases(const std::string& node_id) { (void)node_id; }
+
+ private:
+  Retention retention_;  // set before the store is shared between threads
 };
 
 }  // namespace streamrelay::store

@@ -67,8 +67,15 @@ class TimedStore final : public Store {
   void save_runtimes(const std::vector<RuntimeUpdate>& updates) override {
     timed("save_runtimes", [&] { inner_.save_runtimes(updates); });
   }
-  void purge_task(const std::string& task_id) override {
-    timed("purge_task", [&] { inner_.purge_task(task_id); });
+  void purge_task(const std::string& task_id, int64_t now) override {
+    timed("purge_task", [&] { inner_.purge_task(task_id, now); });
+  }
+  RetentionPass apply_retention(int64_t now, int64_t limit) override {
+    return timed("apply_retention", [&] { return inner_.apply_retention(now, limit); });
+  }
+  void set_retention(const Retention& retention) override {
+    Store::set_retention(retention);
+    inner_.set_retention(retention);
   }
   std::optional<task::TaskRuntime> stored_runtime(const std::string& task_id) override {
     return timed("stored_runtime", [&] { return inner_.stored_runtime(task_id); });

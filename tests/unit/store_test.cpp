@@ -176,7 +176,7 @@ TEST_P(StoreTest, ChangesAreSeenInRevisionOrderDeletesIncluded) {
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_TRUE(changes[0].is_deleted);
   EXPECT_FALSE(store->find_task("p1", "a"));
-  store->purge_task("a");
+  store->purge_task("a", kNow);
   EXPECT_TRUE(store->tasks_changed_since(0).size() == 1u);
 }
 
@@ -225,6 +225,77 @@ TEST_P(StoreTest, EventsOfATaskWithoutCallbackUrlAreKeptButNotDelivered) {
   create(spec_of("a"));
   store->append_events({task::task_start_event(spec_of("a"), "x", kNow)});
   EXPECT_EQ(store->task_events("a", 10).at(0).state, "skipped");
+}
+
+TEST_P(StoreTest, EventsPastTheirRetentionGoUnlessTheyStillWaitForDelivery) {
+  store->set_retention({3600, 1000});
+  create(spec_of("a"));
+  task::TaskSpec spec = spec_of("a");
+  store->append_events({task::task_start_event(spec, "x", kNow - 7200),  // skipped, old
+                        task::task_start_event(spec, "x", kNow - 60)});  // skipped, recent
+  spec.callback_url = "http://cb.example.com";
+  store->append_events({task::task_start_event(spec, "x", kNow - 7200),    // pending, old
+                        task::task_start_event(spec, "x", kNow - 7200)});  // delivered, old
+  store->mark_event_delivered(store->task_events("a", 10).back().event.event_id);
+  store::RetentionPass pass = store->apply_retention(kNow, 100);
+  EXPECT_EQ(pass.events, 2);
+  auto kept = store->task_events("a", 10);
+  ASSERT_EQ(kept.size(), 2u);
+  EXPECT_EQ(kept[0].event.sequence, 2);
+  EXPECT_EQ(kept[1].event.sequence, 3);
+  EXPECT_EQ(kept[1].state, "pending");
+  EXPECT_EQ(store->apply_retention(kNow, 100).events, 0);
+}
+
+TEST_P(StoreTest, ATaskKeepsItsNewestEventsUpToTheCountAndEveryPendingOne) {
+  store->set_retention({3600, 3});
+  create(spec_of("a"));
+  task::TaskSpec quiet = spec_of("a");
+  task::TaskSpec called = spec_of("a");
+  called.callback_url = "http://cb.example.com";
+  store->append_events({task::task_start_event(called, "x", kNow)});  // 1, pending
+  for (int i = 0; i < 6; ++i) store->append_events({task::task_start_event(quiet, "x", kNow)});
+  auto kept = store->task_events("a", 100);
+  ASSERT_EQ(kept.size(), 4u);  // the pending first one and the newest three
+  EXPECT_EQ(kept[0].event.sequence, 1);
+  EXPECT_EQ(kept[1].event.sequence, 5);
+  EXPECT_EQ(kept[3].event.sequence, 7);
+  store->append_events({task::task_start_event(quiet, "x", kNow)});
+  EXPECT_EQ(store->task_events("a", 100).back().event.sequence, 8);  // numbering goes on
+}
+
+TEST_P(StoreTest, ADeletedTasksRowsAllGoOnceItsRetentionHasPassed) {
+  store->set_retention({3600, 1000});
+  create(spec_of("a"));
+  create(spec_of("b"));
+  task::TaskSpec a = spec_of("a");
+  store->append_events({task::task_start_event(a, "x", kNow)});
+  ASSERT_TRUE(store->delete_task("p1", "a", {task::task_exit_event(a, "Deleted", "", kNow)}).ok());
+  store->purge_task("a", kNow);
+  store->append_events({task::task_start_event(spec_of("b"), "x", kNow + 3000)});
+  EXPECT_EQ(store->apply_retention(kNow + 3599, 100).tasks, 0);
+  EXPECT_EQ(store->task_events("a", 10).size(), 2u);  // within the retention: still there
+  store::RetentionPass pass = store->apply_retention(kNow + 3601, 100);
+  EXPECT_EQ(pass.tasks, 1);
+  EXPECT_EQ(pass.events, 2);
+  EXPECT_TRUE(store->task_events("a", 10).empty());
+  EXPECT_EQ(store->task_events("b", 10).size(), 1u);  // b is not deleted: its event is recent
+  EXPECT_EQ(store->tasks_changed_since(0).size(), 1u);
+  EXPECT_EQ(store->apply_retention(kNow + 3601, 100).tasks, 0);
+}
+
+TEST_P(StoreTest, ADeletedTaskWithAnEventStillToDeliverKeepsItsRows) {
+  store->set_retention({60, 1000});
+  create(spec_of("a"));
+  task::TaskSpec a = spec_of("a");
+  a.callback_url = "http://cb.example.com";
+  ASSERT_TRUE(store->delete_task("p1", "a", {task::task_exit_event(a, "Deleted", "", kNow)}).ok());
+  store->purge_task("a", kNow);
+  EXPECT_EQ(store->apply_retention(kNow + 3600, 100).tasks, 0);
+  ASSERT_EQ(store->task_events("a", 10).size(), 1u);
+  store->mark_event_delivered(store->task_events("a", 10).at(0).event.event_id);
+  EXPECT_EQ(store->apply_retention(kNow + 3600, 100).tasks, 1);
+  EXPECT_TRUE(store->task_events("a", 10).empty());
 }
 
 TEST_P(StoreTest, AProjectOverItsQuotaIsRefusedOthersAreNot) {

@@ -77,6 +77,12 @@ CREATE TABLE nodes (
   heartbeat_at BIGINT NOT NULL
 );
 )sql",
+    // Retention: events by age, and when a task's rows were purged (0: not deleted).
+    R"sql(
+CREATE INDEX events_by_age ON events (created_at);
+ALTER TABLE event_sequences ADD COLUMN purged_at BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX event_sequences_purged ON event_sequences (purged_at) WHERE purged_at > 0;
+)sql",
 };
 
 }  // namespace streamrelay::store

@@ -288,6 +288,10 @@ void PostgresStore::insert_events(const Events& events) {
                "DO UPDATE SET last = event_sequences.last + 1 RETURNING last",
                {event.task_id})
             .integer(0, 0);
+    if (sequence > retention().events_per_task) {
+      db_.exec("DELETE FROM events WHERE task_id = $1 AND sequence <= $2 AND state != 'pending'",
+               {event.task_id, num(sequence - retention().events_per_task)});
+    }
     db_.exec(
         "INSERT INTO events (event_id, task_id, project_id, source_type, event_type, "
         "sequence, created_at, data, callback_url, state) VALUES "
@@ -371,12 +375,42 @@ void PostgresStore::save_runtimes(const std::vector<RuntimeUpdate>& updates) {
   tx.commit();
 }
 
-void PostgresStore::purge_task(const std::string& task_id) {
+void PostgresStore::purge_task(const std::string& task_id, int64_t now) {
   std::lock_guard lock(mutex_);
   PgTransaction tx(db_);
   db_.exec("DELETE FROM task_runtime WHERE task_id = $1", {task_id});
-  db_.exec("DELETE FROM tasks WHERE task_id = $1 AND is_deleted", {task_id});
+  PgRows purged =
+      db_.exec("DELETE FROM tasks WHERE task_id = $1 AND is_deleted RETURNING seq", {task_id});
+  for (int i = 0; i < purged.size(); ++i) specs_.forget(purged.integer(i, 0));
+  db_.exec(
+      "INSERT INTO event_sequences (task_id, last, purged_at) VALUES ($1, 0, $2) "
+      "ON CONFLICT (task_id) DO UPDATE SET purged_at = excluded.purged_at",
+      {task_id, num(now)});
   tx.commit();
+}
+
+RetentionPass PostgresStore::apply_retention(int64_t now, int64_t limit) {
+  std::lock_guard lock(mutex_);
+  std::string before = num(now - retention().seconds);
+  RetentionPass pass;
+  PgTransaction tx(db_);
+  pass.events = db_.exec(
+                       "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE created_at < "
+                       "$1 AND state != 'pending' ORDER BY created_at LIMIT $2)",
+                       {before, num(limit)})
+                    .affected();
+  // Purged long enough ago, with nothing left to deliver: the rest of the task goes.
+  PgRows gone = db_.exec(
+      "DELETE FROM event_sequences WHERE task_id IN (SELECT s.task_id FROM event_sequences s "
+      "WHERE s.purged_at > 0 AND s.purged_at < $1 AND NOT EXISTS (SELECT 1 FROM events e WHERE "
+      "e.task_id = s.task_id AND e.state = 'pending') LIMIT $2) RETURNING task_id",
+      {before, num(limit)});
+  for (int i = 0; i < gone.size(); ++i) {
+    pass.events += db_.exec("DELETE FROM events WHERE task_id = $1", {gone.text(i, 0)}).affected();
+  }
+  pass.tasks = gone.size();
+  tx.commit();
+  return pass;  // PostgreSQL's autovacuum reuses the space
 }
 
 std::optional<task::TaskRuntime> PostgresStore::stored_runtime(const std::string& task_id) {

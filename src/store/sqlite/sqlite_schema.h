@@ -65,6 +65,12 @@ CREATE INDEX events_by_task ON events (task_id, sequence);
 CREATE INDEX events_pending ON events (state, next_attempt_at);
 CREATE INDEX events_pending_by_task ON events (task_id, state, sequence);
 )sql",
+    // Retention: events by age, and when a task's rows were purged (0: not deleted).
+    R"sql(
+CREATE INDEX events_by_age ON events (created_at);
+ALTER TABLE event_sequences ADD COLUMN purged_at INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX event_sequences_purged ON event_sequences (purged_at) WHERE purged_at > 0;
+)sql",
 };
 
 }  // namespace streamrelay::store

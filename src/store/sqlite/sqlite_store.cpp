@@ -53,9 +53,22 @@ SqliteStore::SqliteStore(const std::string& path) {
     throw StoreError("open " + path + ": " + (raw ? sqlite3_errmsg(raw) : "out of memory"));
   }
   sqlite3_busy_timeout(db_.get(), 5000);
+  use_incremental_vacuum();
   exec(db_.get(), "PRAGMA journal_mode=WAL");
   exec(db_.get(), "PRAGMA synchronous=FULL");
+  // The write-ahead log is truncated back to this size after a checkpoint that emptied it.
+  exec(db_.get(), "PRAGMA journal_size_limit=8388608");
   migrate();
+}
+
+void SqliteStore::use_incremental_vacuum() {
+  Statement mode(db_.get(), "PRAGMA auto_vacuum");
+  mode.step();
+  if (mode.integer(0) == 2) return;  // incremental already
+  mode.reset();
+  // A new file takes the mode at once; an older one is rebuilt once by VACUUM to take it.
+  exec(db_.get(), "PRAGMA auto_vacuum=INCREMENTAL");
+  exec(db_.get(), "VACUUM");
 }
 
 int SqliteStore::schema_version() {
@@ -229,11 +242,17 @@ void SqliteStore::insert_events(const Events& events) {
                    "INSERT INTO events (event_id, task_id, project_id, source_type, event_type, "
                    "sequence, created_at, data, callback_url, state) "
                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  Statement trim(db_.get(),
+                 "DELETE FROM events WHERE task_id = ? AND sequence <= ? AND state != 'pending'");
   for (const task::TaskEvent& event : events) {
     sequence.bind(1, event.task_id);
     sequence.step();
     int64_t number = sequence.integer(0);
     sequence.reset();
+    if (number > retention().events_per_task) {
+      trim.bind(1, event.task_id).bind(2, number - retention().events_per_task).run();
+      trim.reset();
+    }
     insert.bind(1, event.event_id)
         .bind(2, event.task_id)
         .bind(3, event.project_id)
@@ -444,14 +463,58 @@ std::optional<task::TaskRuntime> SqliteStore::stored_runtime(const std::string& 
   return read_record(stmt, specs_).runtime;
 }
 
-void SqliteStore::purge_task(const std::string& task_id) {
+void SqliteStore::purge_task(const std::string& task_id, int64_t now) {
   std::lock_guard lock(mutex_);
   Transaction tx(db_.get());
   Statement(db_.get(), "DELETE FROM task_runtime WHERE task_id = ?").bind(1, task_id).run();
-  Statement(db_.get(), "DELETE FROM tasks WHERE task_id = ? AND is_deleted = 1")
+  Statement purged(db_.get(),
+                   "DELETE FROM tasks WHERE task_id = ? AND is_deleted = 1 RETURNING seq");
+  purged.bind(1, task_id);
+  while (purged.step()) specs_.forget(purged.integer(0));
+  purged.reset();
+  Statement(db_.get(),
+            "INSERT INTO event_sequences (task_id, last, purged_at) VALUES (?, 0, ?) "
+            "ON CONFLICT (task_id) DO UPDATE SET purged_at = excluded.purged_at")
       .bind(1, task_id)
+      .bind(2, now)
       .run();
   tx.commit();
+}
+
+RetentionPass SqliteStore::apply_retention(int64_t now, int64_t limit) {
+  std::lock_guard lock(mutex_);
+  int64_t before = now - retention().seconds;
+  RetentionPass pass;
+  {
+    Transaction tx(db_.get());
+    Statement old(db_.get(),
+                  "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE created_at < ? AND "
+                  "state != 'pending' ORDER BY created_at LIMIT ?)");
+    old.bind(1, before).bind(2, limit).run();
+    pass.events = sqlite3_changes(db_.get());
+    // Purged long enough ago, with nothing left to deliver: the rest of the task goes.
+    Statement gone(db_.get(),
+                   "SELECT s.task_id FROM event_sequences s WHERE s.purged_at > 0 AND "
+                   "s.purged_at < ? AND NOT EXISTS (SELECT 1 FROM events e WHERE e.task_id = "
+                   "s.task_id AND e.state = 'pending') LIMIT ?");
+    gone.bind(1, before).bind(2, limit);
+    std::vector<std::string> ids;
+    while (gone.step()) ids.push_back(gone.text(0));
+    Statement events(db_.get(), "DELETE FROM events WHERE task_id = ?");
+    Statement numbering(db_.get(), "DELETE FROM event_sequences WHERE task_id = ?");
+    for (const std::string& id : ids) {
+      events.bind(1, id).run();
+      pass.events += sqlite3_changes(db_.get());
+      events.reset();
+      numbering.bind(1, id).run();
+      numbering.reset();
+    }
+    pass.tasks = static_cast<int64_t>(ids.size());
+    tx.commit();
+  }
+  // The freed pages back to the file system (the database is in incremental auto-vacuum mode).
+  if (pass.events > 0 || pass.tasks > 0) exec(db_.get(), "PRAGMA incremental_vacuum");
+  return pass;
 }
 
 }  // namespace streamrelay::store

@@ -38,7 +38,8 @@ class SqliteStore final : public Store {
   void mark_event_failed(const std::string& event_id, int64_t next_attempt_at,
                          const std::string& error, bool is_expired) override;
   void save_runtimes(const std::vector<RuntimeUpdate>& updates) override;
-  void purge_task(const std::string& task_id) override;
+  void purge_task(const std::string& task_id, int64_t now) override;
+  RetentionPass apply_retention(int64_t now, int64_t limit) override;
   std::optional<task::TaskRuntime> stored_runtime(const std::string& task_id) override;
 
   int schema_version() override;
@@ -49,6 +50,7 @@ class SqliteStore final : public Store {
 
  private:
   void migrate();
+  void use_incremental_vacuum();
   int64_t next_revision();
   void insert_events(const Events& events);
   bool is_destination_taken(const std::string& destination_key, const std::string& project_id,

@@ -3,7 +3,10 @@
 #include <atomic>
 #include <memory>
 
+#include <sqlite3.h>
+
 #include "store/postgres/postgres_store.h"
+#include "store/sqlite/sqlite_schema.h"
 #include "store/sqlite/sqlite_store.h"
 #include "support/postgres_server.h"
 #include "support/temp_dir.h"
@@ -447,4 +450,52 @@ TEST_P(StoreTest, ALeaseGivenBackLeavesTheRuntimeIdle) {
   auto stored = store->stored_runtime("a");
   EXPECT_EQ(stored->relay_state, task::RelayState::idle);
   EXPECT_EQ(stored->bitrate_kbps, 0);
+}
+
+// A database written by a version before retention (schema 2, no auto-vacuum) is converted on
+// open: its tasks kept, the new schema applied, and its file able to give pages back.
+TEST(SqliteUpgrade, ADatabaseOfSchemaTwoIsMigratedAndTurnedToIncrementalVacuum) {
+  test_support::TempDir dir;
+  std::string path = dir.file("old.db");
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    for (int i = 0; i < 2; ++i) {
+      std::string migration(store::kSqliteMigrations[i]);
+      ASSERT_EQ(sqlite3_exec(db, migration.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    }
+    ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version = 2", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  {
+    store::SqliteStore store(path);
+    ASSERT_TRUE(store.create_task(spec_of("a"), "a", kNow, 0).ok());
+  }
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    sqlite3_exec(db,
+                 "PRAGMA auto_vacuum = NONE; VACUUM; PRAGMA user_version = 2; "
+                 "DROP INDEX events_by_age; DROP INDEX event_sequences_purged; "
+                 "ALTER TABLE event_sequences DROP COLUMN purged_at",
+                 nullptr, nullptr, nullptr);
+    sqlite3_stmt* stmt = nullptr;
+    sqlite3_prepare_v2(db, "PRAGMA auto_vacuum", -1, &stmt, nullptr);
+    sqlite3_step(stmt);
+    EXPECT_EQ(sqlite3_column_int(stmt, 0), 0) << "the old file is not made as before";
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+  }
+  store::SqliteStore store(path);
+  EXPECT_EQ(store.schema_version(), static_cast<int>(std::size(store::kSqliteMigrations)));
+  EXPECT_TRUE(store.find_task("p1", "a"));
+  store.purge_task("a", kNow);  // the new column is there
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  sqlite3_prepare_v2(db, "PRAGMA auto_vacuum", -1, &stmt, nullptr);
+  sqlite3_step(stmt);
+  EXPECT_EQ(sqlite3_column_int(stmt, 0), 2);  // incremental
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
 }

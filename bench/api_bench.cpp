@@ -1,6 +1,8 @@
-// API: list throughput and p99 latency with wrk, and create / modify / delete with a
-// keep-alive client, over 100,000 stored tasks in one project.
-// Usage: api_bench [stored tasks] (default 100000).
+// API: list throughput and p99 latency with wrk (the first page, a page near the end, a page of
+// one region deep in it), and create / modify / delete with keep-alive clients, over N stored
+// tasks in one project (half of them in a second region), on SQLite and on PostgreSQL.
+// Usage: api_bench [stored tasks] (default 100000); API_BENCH_ENGINES=sqlite,postgres (default
+// both).
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
@@ -10,8 +12,10 @@
 #include <vector>
 
 #include "proc_stats.h"
+#include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "support/http_client.h"
+#include "support/postgres_server.h"
 #include "support/relay_server.h"
 #include "support/temp_dir.h"
 #include "task/uuid.h"
@@ -35,24 +39,23 @@ struct Result {
   long failed = 0;
 };
 
-void store_tasks(const std::string& folder, int count) {
-  std::filesystem::create_directories(folder + "/data");
-  store::SqliteStore store(folder + "/data/streamrelay.db");
+// The tasks a bench stores: waiting a day (stored, not relayed), every other one in "other".
+std::vector<task::TaskSpec> bench_tasks(int count) {
   int64_t now = std::time(nullptr);
   std::vector<task::TaskSpec> specs;
   for (int i = 0; i < count; ++i) {
     task::TaskSpec spec;
     spec.task_id = task::new_uuid();
     spec.project_id = "bench";
-    spec.region = "local";
+    spec.region = i % 2 ? "other" : "local";
     spec.source_urls = {"rtmp://source.example.com/live/s" + std::to_string(i)};
     spec.destination_url = "rtmp://ingest.example.com/live/d" + std::to_string(i);
-    spec.start_time = now + 86400;  // waiting: stored, not relayed
+    spec.start_time = now + 86400;
     spec.end_time = spec.start_time + 3600;
     spec.create_time = now;
     specs.push_back(std::move(spec));
   }
-  store.bulk_create_tasks(specs);
+  return specs;
 }
 
 // Runs `call` from several threads for kSeconds; `call(thread, i)` returns the HTTP status.
@@ -94,13 +97,13 @@ Result drive(const std::string& operation, Call call) {
   return result;
 }
 
-Result run_wrk(const std::string& url, const std::string& folder) {
+Result run_wrk(const std::string& name, const std::string& url, const std::string& folder) {
   Process wrk({"wrk", "-t2", "-c32", "-d" + std::to_string(static_cast<int>(kSeconds)) + "s",
                "--latency", url},
               folder + "/wrk.txt");
   wrk.wait(std::chrono::seconds(static_cast<int>(kSeconds) + 30));
   std::string out = read_file(folder + "/wrk.txt");
-  Result result{"list (wrk, 32 connections)"};
+  Result result{name};
   std::smatch match;
   if (std::regex_search(out, match, std::regex(R"(Requests/sec:\s+([0-9.]+))"))) {
     result.per_second = std::stod(match[1]);
@@ -123,21 +126,17 @@ Result run_wrk(const std::string& url, const std::string& folder) {
   return result;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  int stored = argc > 1 ? std::atoi(argv[1]) : 100000;
-  TempDir dir;
-  std::string folder = dir.file("relay");
-  auto started = std::chrono::steady_clock::now();
-  store_tasks(folder, stored);
-  std::fprintf(stderr, "stored %d tasks in %.1f s\n", stored,
-               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-  RelayServer server(folder, {"--rate-limit-rps", "0", "--project-task-quota", "0", "--log-level",
-                              "warn", "--io-threads", "2"});
+// Every operation against one server whose store holds `stored` tasks.
+std::vector<Result> run_operations(RelayServer& server, int stored, const std::string& folder) {
   std::string tasks = server.tasks_url("bench");
   std::vector<Result> results;
-  results.push_back(run_wrk(tasks + "?limit=10", dir.path().string()));
+  results.push_back(run_wrk("list, offset 0 (wrk, 32 connections)", tasks + "?limit=10", folder));
+  results.push_back(run_wrk("list, offset " + std::to_string(stored - 20) + " (wrk)",
+                            tasks + "?limit=10&offset=" + std::to_string(stored - 20), folder));
+  int region_offset = stored / 2 - stored / 10;
+  results.push_back(
+      run_wrk("list, region, offset " + std::to_string(region_offset) + " (wrk)",
+              tasks + "?limit=10&region=other&offset=" + std::to_string(region_offset), folder));
   results.push_back(drive("list (4 clients)", [&](HttpClient& client, int, int) {
     return client.request("GET", tasks + "?limit=10").status;
   }));
@@ -164,19 +163,86 @@ int main(int argc, char** argv) {
     if (static_cast<size_t>(i) >= ids.size()) return 200L;  // nothing left to delete
     return client.request("DELETE", tasks + "?task_id=" + ids[static_cast<size_t>(i)]).status;
   }));
+  return results;
+}
+
+const std::vector<std::string> kServerArgs = {
+    "--rate-limit-rps", "0",    "--project-task-quota", "0",
+    "--log-level",      "warn", "--io-threads",         "2"};
+
+double seconds_since(std::chrono::steady_clock::time_point started) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+}
+
+std::vector<Result> run_sqlite(int stored, const std::string& folder) {
+  auto started = std::chrono::steady_clock::now();
+  {
+    std::filesystem::create_directories(folder + "/data");
+    store::SqliteStore store(folder + "/data/streamrelay.db");
+    store.bulk_create_tasks(bench_tasks(stored));
+  }
+  std::fprintf(stderr, "sqlite: stored %d tasks in %.1f s\n", stored, seconds_since(started));
+  RelayServer server(folder, kServerArgs);
+  return run_operations(server, stored, folder);
+}
+
+std::vector<Result> run_postgres(int stored, const std::string& folder) {
+  PostgresServer postgres(folder + "/postgres");
+  std::string database = postgres.create_database("bench");
+  auto started = std::chrono::steady_clock::now();
+  {
+    store::PostgresStore store(database, "bench-loader");
+    std::vector<task::TaskSpec> specs = bench_tasks(stored);
+    store.bulk_create_tasks(specs);
+  }
+  postgres.query("VACUUM ANALYZE", "bench");
+  std::fprintf(stderr, "postgres: stored %d tasks in %.1f s\n", stored, seconds_since(started));
+  std::vector<std::string> args = kServerArgs;
+  args.insert(args.end(), {"--database", database});
+  RelayServer server(folder + "/relay", args);
+  return run_operations(server, stored, folder);
+}
+
+bool is_wanted(const std::string& engine) {
+  const char* engines = std::getenv("API_BENCH_ENGINES");
+  return !engines ||
+         ("," + std::string(engines) + ",").find("," + engine + ",") != std::string::npos;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int stored = argc > 1 ? std::atoi(argv[1]) : 100000;
+  TempDir dir;
+  std::vector<std::pair<std::string, std::vector<Result>>> engines;
+  if (is_wanted("sqlite")) engines.emplace_back("SQLite", run_sqlite(stored, dir.file("sqlite")));
+  if (is_wanted("postgres")) {
+    engines.emplace_back("PostgreSQL", run_postgres(stored, dir.file("postgres")));
+  }
   std::printf(
-      "api: %d tasks stored in one project, SQLite (WAL, synchronous=FULL), 2 HTTP "
-      "threads, clients on the same 2 cores, %.0f s each\n\n",
+      "api: %d tasks stored in one project (half in a second region), 2 HTTP threads, clients "
+      "on the same 2 cores, %.0f s each; SQLite in WAL mode with synchronous=FULL, PostgreSQL "
+      "a local server (cluster mode)\n\n",
       stored, kSeconds);
-  Table table({"operation", "requests", "non-200", "per second", "p50 ms", "p99 ms"});
-  for (const Result& r : results) {
-    table.add({r.operation, std::to_string(r.count), std::to_string(r.failed),
-               fixed(r.per_second, 0), fixed(r.p50_ms, 2), fixed(r.p99_ms, 2)});
+  Table table({"store", "operation", "requests", "non-200", "per second", "p50 ms", "p99 ms"});
+  for (const auto& [engine, results] : engines) {
+    for (const Result& r : results) {
+      table.add({engine, r.operation, std::to_string(r.count), std::to_string(r.failed),
+                 fixed(r.per_second, 0), fixed(r.p50_ms, 2), fixed(r.p99_ms, 2)});
+    }
   }
   table.print();
-  std::printf(
-      "\nratios (measured / target): list throughput %.2f (target 5000/s), list p99 %.2f "
-      "(target 10 ms, lower is better)\n",
-      results[0].per_second / 5000.0, results[0].p99_ms / 10.0);
+  std::printf("\nratios (measured / target; lists: 5000/s and p99 10 ms, others p99 10 ms):\n");
+  for (const auto& [engine, results] : engines) {
+    std::printf("  %s:", engine.c_str());
+    for (size_t i = 0; i < results.size(); ++i) {
+      const Result& r = results[i];
+      if (i < 3)
+        std::printf(" [%s] rate %.2f p99 %.2f;", r.operation.c_str(), r.per_second / 5000,
+                    r.p99_ms / 10);
+      if (i >= 4) std::printf(" [%s] p99 %.2f;", r.operation.c_str(), r.p99_ms / 10);
+    }
+    std::printf("\n");
+  }
   return 0;
 }

@@ -131,6 +131,62 @@ TEST_P(StoreTest, ListIsNewestFirstStableAcrossPagesAndCountsAll) {
   EXPECT_EQ(last.records.back().spec.task_id, "t0");
 }
 
+// Pages are found through per-block counts: every page of a project whose tasks span several
+// blocks, with deletes in between and another project and region interleaved, is what a scan
+// of the tasks in order would give.
+TEST_P(StoreTest, EveryPageAcrossBlocksIsWhatAScanInOrderGives) {
+  std::vector<std::string> all;  // p1's live tasks, oldest first
+  std::vector<std::string> in_r2;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 2300; ++i) {
+    std::string id = "t" + std::to_string(i);
+    if (i % 7 == 3) {
+      create(spec_of(id, "p2"));  // another project's numbers in between
+      continue;
+    }
+    std::string region = i % 3 == 0 ? "r2" : "r1";
+    create(spec_of(id, "p1", region));
+    ids.push_back(id);
+  }
+  for (size_t i = 0; i < ids.size(); ++i) {
+    // Whole runs and single tasks deleted, a block emptied entirely.
+    bool is_deleted = i % 11 == 5 || (i >= 900 && i < 2000);
+    if (is_deleted) {
+      ASSERT_TRUE(store->delete_task("p1", ids[i], {}).ok());
+      if (i % 2 == 0) store->purge_task(ids[i], kNow);
+      continue;
+    }
+    all.push_back(ids[i]);
+    if (std::stoi(ids[i].substr(1)) % 3 == 0) in_r2.push_back(ids[i]);
+  }
+  auto expect_pages = [&](const std::vector<std::string>& oldest_first,
+                          std::optional<std::string> region) {
+    std::vector<std::string> newest(oldest_first.rbegin(), oldest_first.rend());
+    for (int64_t limit : {1, 7, 100}) {
+      for (int64_t offset = 0; offset <= static_cast<int64_t>(newest.size()) + 3;
+           offset += limit == 100 ? 37 : 97) {
+        task::ListQuery query;
+        query.region = region;
+        query.limit = limit;
+        query.offset = offset;
+        store::TaskPage page = store->list_tasks("p1", query);
+        ASSERT_EQ(page.total, static_cast<int64_t>(newest.size()));
+        std::vector<std::string> got;
+        for (const auto& record : page.records) got.push_back(record.spec.task_id);
+        auto from = newest.begin() + std::min<int64_t>(offset, newest.size());
+        std::vector<std::string> want(from, from + std::min<int64_t>(limit, newest.end() - from));
+        ASSERT_EQ(got, want) << "offset " << offset << " limit " << limit;
+      }
+    }
+  };
+  expect_pages(all, std::nullopt);
+  expect_pages(in_r2, "r2");
+  task::ListQuery other;
+  other.region = "nowhere";
+  EXPECT_EQ(store->list_tasks("p1", other).total, 0);
+  EXPECT_EQ(store->list_tasks("p2", task::ListQuery{}).total, 2300 / 7 + 1);
+}
+
 TEST_P(StoreTest, ListFiltersByRegionAndTaskId) {
   create(spec_of("a", "p1", "r1"));
   create(spec_of("b", "p1", "r2"));
@@ -452,8 +508,9 @@ TEST_P(StoreTest, ALeaseGivenBackLeavesTheRuntimeIdle) {
   EXPECT_EQ(stored->bitrate_kbps, 0);
 }
 
-// A database written by a version before retention (schema 2, no auto-vacuum) is converted on
-// open: its tasks kept, the new schema applied, and its file able to give pages back.
+// A database written by a version before retention and block counts (schema 2, no auto-vacuum)
+// is converted on open: its tasks kept and counted, the new schema applied, and its file able to
+// give pages back.
 TEST(SqliteUpgrade, ADatabaseOfSchemaTwoIsMigratedAndTurnedToIncrementalVacuum) {
   test_support::TempDir dir;
   std::string path = dir.file("old.db");
@@ -474,11 +531,14 @@ TEST(SqliteUpgrade, ADatabaseOfSchemaTwoIsMigratedAndTurnedToIncrementalVacuum) 
   {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    sqlite3_exec(db,
-                 "PRAGMA auto_vacuum = NONE; VACUUM; PRAGMA user_version = 2; "
-                 "DROP INDEX events_by_age; DROP INDEX event_sequences_purged; "
-                 "ALTER TABLE event_sequences DROP COLUMN purged_at",
-                 nullptr, nullptr, nullptr);
+    sqlite3_exec(
+        db,
+        "PRAGMA auto_vacuum = NONE; VACUUM; PRAGMA user_version = 2; "
+        "DROP INDEX events_by_age; DROP INDEX event_sequences_purged; "
+        "ALTER TABLE event_sequences DROP COLUMN purged_at; DROP TRIGGER task_blocks_created; "
+        "DROP TRIGGER task_blocks_deleted; DROP TRIGGER task_blocks_removed; "
+        "DROP TABLE task_blocks",
+        nullptr, nullptr, nullptr);
     sqlite3_stmt* stmt = nullptr;
     sqlite3_prepare_v2(db, "PRAGMA auto_vacuum", -1, &stmt, nullptr);
     sqlite3_step(stmt);
@@ -490,6 +550,8 @@ TEST(SqliteUpgrade, ADatabaseOfSchemaTwoIsMigratedAndTurnedToIncrementalVacuum) 
   EXPECT_EQ(store.schema_version(), static_cast<int>(std::size(store::kSqliteMigrations)));
   EXPECT_TRUE(store.find_task("p1", "a"));
   store.purge_task("a", kNow);  // the new column is there
+  task::ListQuery query;
+  EXPECT_EQ(store.list_tasks("p1", query).total, 1);  // counted by the migration
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   sqlite3_stmt* stmt = nullptr;

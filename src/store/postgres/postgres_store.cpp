@@ -185,6 +185,40 @@ task::Status PostgresStore::create_task(const task::TaskSpec& spec,
   return task::ok_status();
 }
 
+void PostgresStore::bulk_create_tasks(const std::vector<task::TaskSpec>& specs) {
+  constexpr size_t kRowsPerStatement = 500;
+  std::lock_guard lock(mutex_);
+  PgTransaction tx(db_);
+  for (size_t from = 0; from < specs.size(); from += kRowsPerStatement) {
+    size_t to = std::min(specs.size(), from + kRowsPerStatement);
+    std::string tasks =
+        "INSERT INTO tasks (task_id, project_id, region, destination_key, start_time, end_time, "
+        "is_paused, is_vod, spec, revision) VALUES ";
+    std::string runtimes = "INSERT INTO task_runtime (task_id) VALUES ";
+    PgParams task_params;
+    PgParams runtime_params;
+    for (size_t i = from; i < to; ++i) {
+      const task::TaskSpec& spec = specs[i];
+      size_t n = task_params.size();
+      tasks += (i > from ? ",(" : "(");
+      for (size_t column = 1; column <= 10; ++column) {
+        tasks += "$" + std::to_string(n + column) + (column < 10 ? "," : ")");
+      }
+      for (std::string value :
+           {spec.task_id, spec.project_id, spec.region, task::destination_of(spec),
+            num(spec.start_time), num(spec.end_time), flag(spec.is_paused), flag(spec.is_vod()),
+            encode_spec(spec), num(next_revision())}) {
+        task_params.push_back(std::move(value));
+      }
+      runtime_params.push_back(spec.task_id);
+      runtimes += (i > from ? ",($" : "($") + std::to_string(runtime_params.size()) + ")";
+    }
+    db_.exec(tasks, task_params);
+    db_.exec(runtimes, runtime_params);
+  }
+  tx.commit();
+}
+
 std::optional<task::TaskRecord> PostgresStore::find_task(const std::string& project_id,
                                                          const std::string& task_id) {
   std::lock_guard lock(mutex_);
@@ -197,22 +231,46 @@ std::optional<task::TaskRecord> PostgresStore::find_task(const std::string& proj
 }
 
 TaskPage PostgresStore::list_tasks(const std::string& project_id, const task::ListQuery& query) {
+  // Creation numbers per block of task_blocks (the schema's `seq >> 10`).
+  constexpr int kBlockBits = 10;
   std::lock_guard lock(mutex_);
   std::string filter = "WHERE t.project_id = $1 AND NOT t.is_deleted ";
   PgParams params = {project_id};
   if (query.region) {
     params.push_back(*query.region);
-    filter += "AND t.region = $" + num(static_cast<int64_t>(params.size())) + " ";
+    filter += "AND t.region = $2 ";
   }
+  TaskPage page;
   if (query.task_id) {
     params.push_back(*query.task_id);
     filter += "AND t.task_id = $" + num(static_cast<int64_t>(params.size())) + " ";
+    std::vector<task::TaskRecord> found =
+        read_records(db_.exec("SELECT " + std::string(kRecordColumns) + filter, params));
+    page.total = static_cast<int64_t>(found.size());
+    if (query.offset == 0) page.records = std::move(found);
+    return page;
   }
-  TaskPage page;
-  page.total = db_.exec("SELECT COUNT(*) FROM tasks t " + filter, params).integer(0, 0);
+  // The block that holds the page's first task, and how far into it the page starts.
+  PgRows blocks = db_.exec(
+      "SELECT block, live FROM task_blocks WHERE project_id = $1 AND region = $2 "
+      "ORDER BY block DESC",
+      {project_id, query.region.value_or("")});
+  std::optional<int64_t> first_block;
+  int64_t skipped = 0;
+  for (int i = 0; i < blocks.size(); ++i) {
+    int64_t live = blocks.integer(i, 1);
+    if (!first_block && page.total + live > query.offset) {
+      first_block = blocks.integer(i, 0);
+      skipped = query.offset - page.total;
+    }
+    page.total += live;
+  }
+  if (!first_block) return page;
+  params.push_back(num((*first_block + 1) << kBlockBits));
+  std::string below = num(static_cast<int64_t>(params.size()));
   params.push_back(num(query.limit));
-  params.push_back(num(query.offset));
-  std::string paging = "ORDER BY t.seq DESC LIMIT $" +
+  params.push_back(num(skipped));
+  std::string paging = "AND t.seq < $" + below + " ORDER BY t.seq DESC LIMIT $" +
                        num(static_cast<int64_t>(params.size()) - 1) + " OFFSET $" +
                        num(static_cast<int64_t>(params.size()));
   page.records =

@@ -37,6 +37,9 @@ task::TaskRecord read_record(const Statement& row, SpecCache& specs) {
   return record;
 }
 
+// Creation numbers per block of task_blocks (the schema's `seq >> 10`).
+constexpr int kBlockBits = 10;
+
 task::Error conflict() {
   return {task::ErrorKind::conflict, "destination is already used by another active task"};
 }
@@ -202,32 +205,41 @@ TaskPage SqliteStore::list_tasks(const std::string& project_id, const task::List
   std::lock_guard lock(mutex_);
   std::string filter = "WHERE t.project_id = ?1 AND t.is_deleted = 0 ";
   if (query.region) filter += "AND t.region = ?2 ";
-  if (query.task_id) filter += "AND t.task_id = ?3 ";
   TaskPage page;
-  std::string cache_key = project_id + '\x1f' + query.region.value_or("\x1e");
-  int64_t revision = current_revision();
-  auto cached = counts_.find(cache_key);
-  if (!query.task_id && cached != counts_.end() && cached->second.revision == revision) {
-    page.total = cached->second.total;
-  } else {
-    Statement& count = prepared("SELECT COUNT(*) FROM tasks t " + filter);
-    count.bind(1, project_id);
-    if (query.region) count.bind(2, *query.region);
-    if (query.task_id) count.bind(3, *query.task_id);
-    count.step();
-    page.total = count.integer(0);
-    count.reset();
-    if (!query.task_id) {
-      if (counts_.size() > 10000) counts_.clear();
-      counts_[cache_key] = {revision, page.total};
-    }
+  if (query.task_id) {
+    Statement& row =
+        prepared("SELECT " + std::string(kRecordColumns) + filter + "AND t.task_id = ?3");
+    row.bind(1, project_id);
+    if (query.region) row.bind(2, *query.region);
+    row.bind(3, *query.task_id);
+    bool is_found = row.step();
+    if (is_found && query.offset == 0) page.records.push_back(read_record(row, specs_));
+    page.total = is_found ? 1 : 0;
+    row.reset();
+    return page;
   }
+  // The block that holds the page's first task, and how far into it the page starts.
+  Statement& blocks = prepared(
+      "SELECT block, live FROM task_blocks WHERE project_id = ? AND region = ? "
+      "ORDER BY block DESC");
+  blocks.bind(1, project_id).bind(2, query.region.value_or(""));
+  std::optional<int64_t> first_block;
+  int64_t skipped = 0;
+  while (blocks.step()) {
+    int64_t live = blocks.integer(1);
+    if (!first_block && page.total + live > query.offset) {
+      first_block = blocks.integer(0);
+      skipped = query.offset - page.total;
+    }
+    page.total += live;
+  }
+  blocks.reset();
+  if (!first_block) return page;
   Statement& rows = prepared("SELECT " + std::string(kRecordColumns) + filter +
-                             "ORDER BY t.seq DESC LIMIT ?4 OFFSET ?5");
+                             "AND t.seq < ?3 ORDER BY t.seq DESC LIMIT ?4 OFFSET ?5");
   rows.bind(1, project_id);
   if (query.region) rows.bind(2, *query.region);
-  if (query.task_id) rows.bind(3, *query.task_id);
-  rows.bind(4, query.limit).bind(5, query.offset);
+  rows.bind(3, (*first_block + 1) << kBlockBits).bind(4, query.limit).bind(5, skipped);
   while (rows.step()) page.records.push_back(read_record(rows, specs_));
   rows.reset();
   return page;

@@ -63,13 +63,6 @@ class SqliteStore final : public Store {
 
   std::mutex mutex_;
   SqlitePtr db_;
-  // Counting a large project's tasks costs a scan; the count is kept until any task changes
-  // (the revision moves). Keyed by project and region filter.
-  struct CachedCount {
-    int64_t revision;
-    int64_t total;
-  };
-  std::unordered_map<std::string, CachedCount> counts_;
   SpecCache specs_;
 };
 

@@ -1,9 +1,9 @@
 #include "api/connection_limits.h"
 
-#include <malloc.h>
-
 #include <algorithm>
 #include <utility>
+
+#include "observe/process_memory.h"
 
 namespace streamrelay::api {
 
@@ -14,12 +14,6 @@ namespace {
 constexpr size_t kBurstConnections = 32;
 // A burst has ended when the connections open fall to this fraction of their peak.
 constexpr size_t kBurstEndFraction = 4;
-
-void return_freed_memory_to_system() {
-#ifdef __GLIBC__
-  malloc_trim(0);
-#endif
-}
 
 }  // namespace
 
@@ -60,7 +54,7 @@ ConnectionSlot::ConnectionSlot(std::shared_ptr<ConnectionCounter> counter, std::
     : counter_(std::move(counter)), address_(std::move(address)) {}
 
 ConnectionSlot::~ConnectionSlot() {
-  if (counter_ && counter_->release(address_)) return_freed_memory_to_system();
+  if (counter_ && counter_->release(address_)) observe::return_freed_memory_to_system();
 }
 
 bool PendingRequestBudget::try_reserve(size_t bytes) {

@@ -8,6 +8,7 @@
 
 #include "control/relay_reports.h"
 #include "observe/metrics.h"
+#include "observe/process_memory.h"
 
 namespace streamrelay::control {
 namespace {
@@ -389,8 +390,18 @@ void Supervisor::update_relay(Entry& entry) {
 }
 
 void Supervisor::reap_stopped_relays() {
-  std::erase_if(stopping_,
-                [](const std::unique_ptr<media::Relay>& relay) { return relay->has_stopped(); });
+  // Relays that come and go leave holes in the heaps of the loops they ran on (their buffers
+  // lived beside those of relays that stay): the free pages go back at most this often.
+  constexpr auto kTrimEvery = std::chrono::seconds(30);
+  has_freed_relays_ |= std::erase_if(stopping_, [](const std::unique_ptr<media::Relay>& relay) {
+                         return relay->has_stopped();
+                       }) > 0;
+  auto at = std::chrono::steady_clock::now();
+  if (has_freed_relays_ && at - last_trim_ >= kTrimEvery) {
+    observe::return_freed_memory_to_system();
+    has_freed_relays_ = false;
+    last_trim_ = at;
+  }
 }
 
 void Supervisor::record_relay_events(int64_t now) {

@@ -138,6 +138,8 @@ class Supervisor final : public task::ChangeListener, public media::RelayObserve
   LeaseKeeper leases_;
   std::chrono::steady_clock::time_point last_status_count_{};
   std::chrono::steady_clock::time_point last_retention_{};
+  std::chrono::steady_clock::time_point last_trim_{};
+  bool has_freed_relays_ = false;
   std::chrono::steady_clock::time_point last_failure_log_{};
   int64_t failed_ticks_ = 0;
   std::mutex counts_mutex_;

@@ -51,14 +51,19 @@ fuzz: deps
 BENCH_DIR := build/bench
 # Relay counts of the low-rate source (the ~3 Mbps one: DENSITY_HIGH_RELAYS, default 100).
 BENCH_DENSITY ?= 10 100 1000
+# Tasks stored for the API benchmark (SQLite and PostgreSQL).
+BENCH_API_TASKS ?= 1000000
+# The soak: relays, tasks replaced a minute, minutes.
+BENCH_SOAK ?= 100 30 10
 # Beyond this many, one ffmpeg process per relay would swamp two cores; only streamrelay runs.
 DENSITY_FFMPEG_MAX ?= 100
 bench: deps
 	cmake -S . -B $(BENCH_DIR) -DCMAKE_BUILD_TYPE=Release -DSTREAMRELAY_BENCH=ON
-	cmake --build $(BENCH_DIR) -j $(JOBS) --target streamrelay api_bench latency_bench density_bench
-	$(BENCH_DIR)/bench/api_bench
+	cmake --build $(BENCH_DIR) -j $(JOBS) --target streamrelay api_bench latency_bench density_bench soak_bench
+	$(BENCH_DIR)/bench/api_bench $(BENCH_API_TASKS)
 	$(BENCH_DIR)/bench/latency_bench
 	DENSITY_FFMPEG_MAX=$(DENSITY_FFMPEG_MAX) $(BENCH_DIR)/bench/density_bench $(BENCH_DENSITY)
+	$(BENCH_DIR)/bench/soak_bench $(BENCH_SOAK)
 
 format:
 	clang-format -i $$(find src tests bench -name '*.cpp' -o -name '*.h')

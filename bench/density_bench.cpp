@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "proc_stats.h"
+#include "sources.h"
 #include "support/media_tools.h"
 #include "support/nginx_rtmp.h"
 #include "support/relay_server.h"
@@ -273,11 +274,7 @@ int main(int argc, char** argv) {
   int high_relays = high_text ? std::atoi(high_text) : 100;
   TempDir dir;
   NginxRtmp nginx(dir.file("nginx"));
-  PublisherOptions low;
-  low.size = "320x240";
-  low.fps = 25;
-  low.video_bitrate = "150k";
-  LivePublisher publisher(nginx.url("src"), dir.file("publisher.log"), low);
+  LivePublisher publisher(nginx.url("src"), dir.file("publisher.log"), low_rate_source());
   if (!start_source(nginx, publisher, "src")) {
     std::fprintf(stderr, "the publisher did not start\n");
     return 1;

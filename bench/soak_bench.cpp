@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "proc_stats.h"
+#include "sources.h"
 #include "support/callback_receiver.h"
 #include "support/media_tools.h"
 #include "support/nginx_rtmp.h"
@@ -182,11 +183,7 @@ int main(int argc, char** argv) {
       std::getenv("SOAK_REFERENCE") && std::string(std::getenv("SOAK_REFERENCE")) == "1";
   TempDir dir;
   NginxRtmp nginx(dir.file("nginx"));
-  PublisherOptions low;
-  low.size = "320x240";
-  low.fps = 25;
-  low.video_bitrate = "150k";
-  LivePublisher publisher(nginx.url("src"), dir.file("publisher.log"), low);
+  LivePublisher publisher(nginx.url("src"), dir.file("publisher.log"), low_rate_source());
   publisher.start();
   if (!eventually([&] { return nginx.is_publishing("src"); }, 20s)) {
     std::fprintf(stderr, "the publisher did not start\n");

@@ -108,13 +108,6 @@ Statement& SqliteStore::prepared(const std::string& sql) {
   return *slot;
 }
 
-int64_t SqliteStore::current_revision() {
-  Statement& stmt = prepared("SELECT value FROM meta WHERE key = 'revision'");
-  int64_t revision = stmt.step() ? stmt.integer(0) : 0;
-  stmt.reset();
-  return revision;
-}
-
 int64_t SqliteStore::next_revision() {
   Statement stmt(db_.get(),
                  "UPDATE meta SET value = value + 1 WHERE key = 'revision' RETURNING value");

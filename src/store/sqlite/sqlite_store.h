@@ -56,7 +56,6 @@ class SqliteStore final : public Store {
   bool is_destination_taken(const std::string& destination_key, const std::string& project_id,
                             const std::string& task_id, int64_t now);
 
-  int64_t current_revision();
   // A prepared statement kept for reuse (reset, bindings cleared); for the frequent queries.
   Statement& prepared(const std::string& sql);
   std::unordered_map<std::string, std::unique_ptr<Statement>> statements_;

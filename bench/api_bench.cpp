@@ -98,11 +98,13 @@ Result drive(const std::string& operation, Call call) {
 }
 
 Result run_wrk(const std::string& name, const std::string& url, const std::string& folder) {
+  static int run = 0;
+  std::string log = folder + "/wrk-" + std::to_string(++run) + ".txt";  // a log per run
   Process wrk({"wrk", "-t2", "-c32", "-d" + std::to_string(static_cast<int>(kSeconds)) + "s",
                "--latency", url},
-              folder + "/wrk.txt");
+              log);
   wrk.wait(std::chrono::seconds(static_cast<int>(kSeconds) + 30));
-  std::string out = read_file(folder + "/wrk.txt");
+  std::string out = read_file(log);
   Result result{name};
   std::smatch match;
   if (std::regex_search(out, match, std::regex(R"(Requests/sec:\s+([0-9.]+))"))) {

@@ -42,7 +42,8 @@ void RelayServer::start() {
         return probe.request("GET", base_url() + "/healthz", "", {}, std::chrono::milliseconds(500))
                    .status == 200;
       },
-      std::chrono::seconds(20));
+      // A store of a million tasks takes about 20 s to load on a 2-core machine.
+      std::chrono::seconds(90));
   if (!is_up) throw std::runtime_error("streamrelay did not start: " + log());
 }
 

@@ -716,7 +716,7 @@ TEST(RouterErrors, AStoreThatFailsIsA500ThatLeaksNothing) {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(dir.file("db").c_str(), &db), SQLITE_OK);
     ASSERT_EQ(
-        sqlite3_exec(db, "DROP TABLE tasks; DROP TABLE task_blocks", nullptr, nullptr, nullptr),
+        sqlite3_exec(db, "DROP TABLE tasks; DROP TABLE task_blocks; DROP TABLE task_counts", nullptr, nullptr, nullptr),
         SQLITE_OK);
     sqlite3_close(db);
   }

@@ -537,7 +537,7 @@ TEST(SqliteUpgrade, ADatabaseOfSchemaTwoIsMigratedAndTurnedToIncrementalVacuum) 
         "DROP INDEX events_by_age; DROP INDEX event_sequences_purged; "
         "ALTER TABLE event_sequences DROP COLUMN purged_at; DROP TRIGGER task_blocks_created; "
         "DROP TRIGGER task_blocks_deleted; DROP TRIGGER task_blocks_removed; "
-        "DROP TABLE task_blocks",
+        "DROP TABLE task_blocks; DROP TABLE task_counts",
         nullptr, nullptr, nullptr);
     sqlite3_stmt* stmt = nullptr;
     sqlite3_prepare_v2(db, "PRAGMA auto_vacuum", -1, &stmt, nullptr);

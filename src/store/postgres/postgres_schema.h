@@ -83,9 +83,9 @@ CREATE INDEX events_by_age ON events (created_at);
 ALTER TABLE event_sequences ADD COLUMN purged_at BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX event_sequences_purged ON event_sequences (purged_at) WHERE purged_at > 0;
 )sql",
-    // Paging without scanning: each project's (and project and region's) live tasks counted per
-    // block of 1024 creation numbers, kept by triggers; a page finds its block by adding the
-    // counts, the total is their sum. Region '' counts every region of the project.
+    // Paging without scanning: each project's (and project and region's) live tasks counted in
+    // all and per block of 1024 creation numbers, kept by triggers; a page finds its block by
+    // adding the counts from the nearer end. Region '' counts every region of the project.
     R"sql(
 CREATE TABLE task_blocks (
   project_id TEXT NOT NULL,
@@ -94,27 +94,42 @@ CREATE TABLE task_blocks (
   live BIGINT NOT NULL,
   PRIMARY KEY (project_id, region, block)
 );
+CREATE TABLE task_counts (
+  project_id TEXT NOT NULL,
+  region TEXT NOT NULL,
+  live BIGINT NOT NULL,
+  PRIMARY KEY (project_id, region)
+);
 INSERT INTO task_blocks SELECT project_id, '', seq >> 10, COUNT(*) FROM tasks
   WHERE NOT is_deleted GROUP BY project_id, seq >> 10;
 INSERT INTO task_blocks SELECT project_id, region, seq >> 10, COUNT(*) FROM tasks
   WHERE NOT is_deleted GROUP BY project_id, region, seq >> 10;
+INSERT INTO task_counts SELECT project_id, region, SUM(live) FROM task_blocks
+  GROUP BY project_id, region;
 CREATE FUNCTION task_blocks_count() RETURNS trigger AS $$
 BEGIN
   IF TG_OP = 'INSERT' AND NOT NEW.is_deleted THEN
     INSERT INTO task_blocks VALUES (NEW.project_id, '', NEW.seq >> 10, 1), (NEW.project_id,
       NEW.region, NEW.seq >> 10, 1) ON CONFLICT (project_id, region, block)
       DO UPDATE SET live = task_blocks.live + 1;
+    INSERT INTO task_counts VALUES (NEW.project_id, '', 1), (NEW.project_id, NEW.region, 1)
+      ON CONFLICT (project_id, region) DO UPDATE SET live = task_counts.live + 1;
   ELSIF (TG_OP = 'UPDATE' AND NOT OLD.is_deleted AND NEW.is_deleted) OR
         (TG_OP = 'DELETE' AND NOT OLD.is_deleted) THEN
     UPDATE task_blocks SET live = live - 1 WHERE project_id = OLD.project_id
       AND region IN ('', OLD.region) AND block = OLD.seq >> 10;
     DELETE FROM task_blocks WHERE project_id = OLD.project_id AND region IN ('', OLD.region)
       AND block = OLD.seq >> 10 AND live <= 0;
+    UPDATE task_counts SET live = live - 1 WHERE project_id = OLD.project_id
+      AND region IN ('', OLD.region);
   END IF;
   RETURN NULL;
 END $$ LANGUAGE plpgsql;
 CREATE TRIGGER task_blocks_count AFTER INSERT OR DELETE OR UPDATE OF is_deleted ON tasks
   FOR EACH ROW EXECUTE FUNCTION task_blocks_count();
+-- The tasks a node may claim, found without reading every waiting or finished one.
+CREATE INDEX tasks_runnable ON tasks (start_time)
+  WHERE NOT is_deleted AND finish_reason = '' AND (is_vod OR NOT is_paused);
 )sql",
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "store/page_finder.h"
 #include "store/postgres/postgres_schema.h"
 #include "store/store_error.h"
 
@@ -188,8 +189,10 @@ task::Status PostgresStore::create_task(const task::TaskSpec& spec,
 void PostgresStore::bulk_create_tasks(const std::vector<task::TaskSpec>& specs) {
   constexpr size_t kRowsPerStatement = 500;
   std::lock_guard lock(mutex_);
-  PgTransaction tx(db_);
   for (size_t from = 0; from < specs.size(); from += kRowsPerStatement) {
+    // A transaction per statement: the counting triggers update one row per project, and row
+    // versions left by one long transaction would make every later update slower.
+    PgTransaction tx(db_);
     size_t to = std::min(specs.size(), from + kRowsPerStatement);
     std::string tasks =
         "INSERT INTO tasks (task_id, project_id, region, destination_key, start_time, end_time, "
@@ -197,6 +200,13 @@ void PostgresStore::bulk_create_tasks(const std::vector<task::TaskSpec>& specs) 
     std::string runtimes = "INSERT INTO task_runtime (task_id) VALUES ";
     PgParams task_params;
     PgParams runtime_params;
+    // The batch's revisions taken at once: one update of the counter row per batch, not per task.
+    int64_t revision = db_.exec(
+                              "UPDATE meta SET value = value + $1 WHERE key = 'revision' "
+                              "RETURNING value",
+                              {num(static_cast<int64_t>(to - from))})
+                           .integer(0, 0) -
+                       static_cast<int64_t>(to - from);
     for (size_t i = from; i < to; ++i) {
       const task::TaskSpec& spec = specs[i];
       size_t n = task_params.size();
@@ -207,7 +217,7 @@ void PostgresStore::bulk_create_tasks(const std::vector<task::TaskSpec>& specs) 
       for (std::string value :
            {spec.task_id, spec.project_id, spec.region, task::destination_of(spec),
             num(spec.start_time), num(spec.end_time), flag(spec.is_paused), flag(spec.is_vod()),
-            encode_spec(spec), num(next_revision())}) {
+            encode_spec(spec), num(++revision)}) {
         task_params.push_back(std::move(value));
       }
       runtime_params.push_back(spec.task_id);
@@ -215,8 +225,8 @@ void PostgresStore::bulk_create_tasks(const std::vector<task::TaskSpec>& specs) 
     }
     db_.exec(tasks, task_params);
     db_.exec(runtimes, runtime_params);
+    tx.commit();
   }
-  tx.commit();
 }
 
 std::optional<task::TaskRecord> PostgresStore::find_task(const std::string& project_id,
@@ -250,26 +260,36 @@ TaskPage PostgresStore::list_tasks(const std::string& project_id, const task::Li
     if (query.offset == 0) page.records = std::move(found);
     return page;
   }
-  // The block that holds the page's first task, and how far into it the page starts.
-  PgRows blocks = db_.exec(
-      "SELECT block, live FROM task_blocks WHERE project_id = $1 AND region = $2 "
-      "ORDER BY block DESC",
-      {project_id, query.region.value_or("")});
-  std::optional<int64_t> first_block;
-  int64_t skipped = 0;
-  for (int i = 0; i < blocks.size(); ++i) {
-    int64_t live = blocks.integer(i, 1);
-    if (!first_block && page.total + live > query.offset) {
-      first_block = blocks.integer(i, 0);
-      skipped = query.offset - page.total;
+  std::string region = query.region.value_or("");
+  PgRows count = db_.exec("SELECT live FROM task_counts WHERE project_id = $1 AND region = $2",
+                          {project_id, region});
+  page.total = count.size() > 0 ? count.integer(0, 0) : 0;
+  PageFinder finder(page.total, query.offset);
+  if (finder.is_past_the_end()) return page;
+  // Blocks a few at a time from the nearer end, until the one that holds the page's first task.
+  constexpr int kBlocksPerRead = 64;
+  std::string order = finder.reads_newest_first() ? "DESC" : "ASC";
+  std::string compare = finder.reads_newest_first() ? "<" : ">";
+  bool is_found = false;
+  std::string after = finder.reads_newest_first() ? num(INT64_MAX) : "-1";
+  while (!is_found) {
+    PgRows blocks = db_.exec(
+        "SELECT block, live FROM task_blocks WHERE project_id = $1 AND "
+        "region = $2 AND block " +
+            compare + " $3 ORDER BY block " + order + " LIMIT " + std::to_string(kBlocksPerRead),
+        {project_id, region, after});
+    for (int i = 0; !is_found && i < blocks.size(); ++i) {
+      is_found = finder.add(blocks.integer(i, 0), blocks.integer(i, 1));
+      after = blocks.text(i, 0);
     }
-    page.total += live;
+    if (blocks.size() < kBlocksPerRead) break;
   }
-  if (!first_block) return page;
-  params.push_back(num((*first_block + 1) << kBlockBits));
+  if (!is_found)
+    return page;  // the counts disagree with themselves: no page rather than a wrong one
+  params.push_back(num((finder.block() + 1) << kBlockBits));
   std::string below = num(static_cast<int64_t>(params.size()));
   params.push_back(num(query.limit));
-  params.push_back(num(skipped));
+  params.push_back(num(finder.skipped()));
   std::string paging = "AND t.seq < $" + below + " ORDER BY t.seq DESC LIMIT $" +
                        num(static_cast<int64_t>(params.size()) - 1) + " OFFSET $" +
                        num(static_cast<int64_t>(params.size()));

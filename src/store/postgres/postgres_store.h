@@ -37,7 +37,7 @@ class PostgresStore final : public Store {
   void mark_event_failed(const std::string& event_id, int64_t next_attempt_at,
                          const std::string& error, bool is_expired) override;
   void save_runtimes(const std::vector<RuntimeUpdate>& updates) override;
-  // Imports many tasks in one transaction (no destination or quota checks): for imports and
+  // Imports many tasks, 500 to a transaction (no destination or quota checks): for imports and
   // benchmarks.
   void bulk_create_tasks(const std::vector<task::TaskSpec>& specs);
   void purge_task(const std::string& task_id, int64_t now) override;

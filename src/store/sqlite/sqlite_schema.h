@@ -71,9 +71,9 @@ CREATE INDEX events_by_age ON events (created_at);
 ALTER TABLE event_sequences ADD COLUMN purged_at INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX event_sequences_purged ON event_sequences (purged_at) WHERE purged_at > 0;
 )sql",
-    // Paging without scanning: each project's (and project and region's) live tasks counted per
-    // block of 1024 creation numbers, kept by triggers; a page finds its block by adding the
-    // counts, the total is their sum. Region '' counts every region of the project.
+    // Paging without scanning: each project's (and project and region's) live tasks counted in
+    // all and per block of 1024 creation numbers, kept by triggers; a page finds its block by
+    // adding the counts from the nearer end. Region '' counts every region of the project.
     R"sql(
 CREATE TABLE task_blocks (
   project_id TEXT NOT NULL,
@@ -82,14 +82,27 @@ CREATE TABLE task_blocks (
   live INTEGER NOT NULL,
   PRIMARY KEY (project_id, region, block)
 ) WITHOUT ROWID;
+CREATE TABLE task_counts (
+  project_id TEXT NOT NULL,
+  region TEXT NOT NULL,
+  live INTEGER NOT NULL,
+  PRIMARY KEY (project_id, region)
+) WITHOUT ROWID;
 INSERT INTO task_blocks SELECT project_id, '', seq >> 10, COUNT(*) FROM tasks
   WHERE is_deleted = 0 GROUP BY project_id, seq >> 10;
 INSERT INTO task_blocks SELECT project_id, region, seq >> 10, COUNT(*) FROM tasks
   WHERE is_deleted = 0 GROUP BY project_id, region, seq >> 10;
+INSERT INTO task_counts SELECT project_id, '', SUM(live) FROM task_blocks WHERE region = ''
+  GROUP BY project_id;
+INSERT INTO task_counts SELECT project_id, region, SUM(live) FROM task_blocks WHERE region != ''
+  GROUP BY project_id, region;
 CREATE TRIGGER task_blocks_created AFTER INSERT ON tasks WHEN NEW.is_deleted = 0 BEGIN
   INSERT INTO task_blocks VALUES (NEW.project_id, '', NEW.seq >> 10, 1)
     ON CONFLICT DO UPDATE SET live = live + 1;
   INSERT INTO task_blocks VALUES (NEW.project_id, NEW.region, NEW.seq >> 10, 1)
+    ON CONFLICT DO UPDATE SET live = live + 1;
+  INSERT INTO task_counts VALUES (NEW.project_id, '', 1) ON CONFLICT DO UPDATE SET live = live + 1;
+  INSERT INTO task_counts VALUES (NEW.project_id, NEW.region, 1)
     ON CONFLICT DO UPDATE SET live = live + 1;
 END;
 CREATE TRIGGER task_blocks_deleted AFTER UPDATE OF is_deleted ON tasks
@@ -99,6 +112,8 @@ CREATE TRIGGER task_blocks_deleted AFTER UPDATE OF is_deleted ON tasks
   DELETE FROM task_blocks
     WHERE project_id = OLD.project_id AND region IN ('', OLD.region) AND block = OLD.seq >> 10
     AND live <= 0;
+  UPDATE task_counts SET live = live - 1
+    WHERE project_id = OLD.project_id AND region IN ('', OLD.region);
 END;
 CREATE TRIGGER task_blocks_removed AFTER DELETE ON tasks WHEN OLD.is_deleted = 0 BEGIN
   UPDATE task_blocks SET live = live - 1
@@ -106,6 +121,8 @@ CREATE TRIGGER task_blocks_removed AFTER DELETE ON tasks WHEN OLD.is_deleted = 0
   DELETE FROM task_blocks
     WHERE project_id = OLD.project_id AND region IN ('', OLD.region) AND block = OLD.seq >> 10
     AND live <= 0;
+  UPDATE task_counts SET live = live - 1
+    WHERE project_id = OLD.project_id AND region IN ('', OLD.region);
 END;
 )sql",
 };

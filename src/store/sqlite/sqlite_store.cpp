@@ -1,5 +1,6 @@
 #include "store/sqlite/sqlite_store.h"
 
+#include "store/page_finder.h"
 #include "store/spec_codec.h"
 #include "store/sqlite/sqlite_schema.h"
 
@@ -211,28 +212,30 @@ TaskPage SqliteStore::list_tasks(const std::string& project_id, const task::List
     row.reset();
     return page;
   }
-  // The block that holds the page's first task, and how far into it the page starts.
-  Statement& blocks = prepared(
-      "SELECT block, live FROM task_blocks WHERE project_id = ? AND region = ? "
-      "ORDER BY block DESC");
-  blocks.bind(1, project_id).bind(2, query.region.value_or(""));
-  std::optional<int64_t> first_block;
-  int64_t skipped = 0;
-  while (blocks.step()) {
-    int64_t live = blocks.integer(1);
-    if (!first_block && page.total + live > query.offset) {
-      first_block = blocks.integer(0);
-      skipped = query.offset - page.total;
-    }
-    page.total += live;
-  }
+  std::string region = query.region.value_or("");
+  Statement& count = prepared("SELECT live FROM task_counts WHERE project_id = ? AND region = ?");
+  count.bind(1, project_id).bind(2, region);
+  page.total = count.step() ? count.integer(0) : 0;
+  count.reset();
+  PageFinder finder(page.total, query.offset);
+  if (finder.is_past_the_end()) return page;
+  Statement& blocks =
+      prepared(finder.reads_newest_first()
+                   ? "SELECT block, live FROM task_blocks WHERE project_id = ? AND region = ? "
+                     "ORDER BY block DESC"
+                   : "SELECT block, live FROM task_blocks WHERE project_id = ? AND region = ? "
+                     "ORDER BY block");
+  blocks.bind(1, project_id).bind(2, region);
+  bool is_found = false;
+  while (!is_found && blocks.step()) is_found = finder.add(blocks.integer(0), blocks.integer(1));
   blocks.reset();
-  if (!first_block) return page;
+  if (!is_found)
+    return page;  // the counts disagree with themselves: no page rather than a wrong one
   Statement& rows = prepared("SELECT " + std::string(kRecordColumns) + filter +
                              "AND t.seq < ?3 ORDER BY t.seq DESC LIMIT ?4 OFFSET ?5");
   rows.bind(1, project_id);
   if (query.region) rows.bind(2, *query.region);
-  rows.bind(3, (*first_block + 1) << kBlockBits).bind(4, query.limit).bind(5, skipped);
+  rows.bind(3, (finder.block() + 1) << kBlockBits).bind(4, query.limit).bind(5, finder.skipped());
   while (rows.step()) page.records.push_back(read_record(rows, specs_));
   rows.reset();
   return page;

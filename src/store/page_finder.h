@@ -1,0 +1,41 @@
+#pragma once
+
+#include <cstdint>
+
+namespace streamrelay::store {
+
+// Where a page of a project's tasks (newest first) starts, found from the live tasks counted per
+// block of creation numbers: blocks are read from the nearer end (newest first for the first half
+// of the tasks, oldest first for the second) until the one that holds the page's first task.
+class PageFinder {
+ public:
+  PageFinder(int64_t total, int64_t offset) : total_(total), offset_(offset) {}
+
+  bool is_past_the_end() const { return offset_ >= total_; }
+  bool reads_newest_first() const { return offset_ < total_ / 2; }
+  // The next block in the reading order; true once it holds the page's first task.
+  bool add(int64_t block, int64_t live) {
+    // The first task's place counted from the end the blocks are read from.
+    int64_t place = reads_newest_first() ? offset_ : total_ - 1 - offset_;
+    if (seen_ + live <= place) {
+      seen_ += live;
+      return false;
+    }
+    block_ = block;
+    int64_t within = place - seen_;  // from the reading end of the block
+    skipped_ = reads_newest_first() ? within : live - 1 - within;
+    return true;
+  }
+  int64_t block() const { return block_; }
+  // Tasks of the block newer than the page's first one.
+  int64_t skipped() const { return skipped_; }
+
+ private:
+  int64_t total_;
+  int64_t offset_;
+  int64_t seen_ = 0;
+  int64_t block_ = -1;
+  int64_t skipped_ = 0;
+};
+
+}  // namespace streamrelay::store

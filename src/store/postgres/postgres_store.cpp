@@ -286,13 +286,21 @@ TaskPage PostgresStore::list_tasks(const std::string& project_id, const task::Li
   }
   if (!is_found)
     return page;  // the counts disagree with themselves: no page rather than a wrong one
-  params.push_back(num((finder.block() + 1) << kBlockBits));
-  std::string below = num(static_cast<int64_t>(params.size()));
+  // The page's first task from the index alone (skipping whole records costs more), then the
+  // page's records from there.
+  PgParams first_params = params;
+  first_params.push_back(num((finder.block() + 1) << kBlockBits));
+  first_params.push_back(num(finder.skipped()));
+  std::string n = num(static_cast<int64_t>(first_params.size()));
+  PgRows first = db_.exec("SELECT t.seq FROM tasks t " + filter + "AND t.seq < $" +
+                              num(static_cast<int64_t>(first_params.size()) - 1) +
+                              " ORDER BY t.seq DESC LIMIT 1 OFFSET $" + n,
+                          first_params);
+  if (first.size() == 0) return page;
+  params.push_back(first.text(0, 0));
   params.push_back(num(query.limit));
-  params.push_back(num(finder.skipped()));
-  std::string paging = "AND t.seq < $" + below + " ORDER BY t.seq DESC LIMIT $" +
-                       num(static_cast<int64_t>(params.size()) - 1) + " OFFSET $" +
-                       num(static_cast<int64_t>(params.size()));
+  std::string paging = "AND t.seq <= $" + num(static_cast<int64_t>(params.size()) - 1) +
+                       " ORDER BY t.seq DESC LIMIT $" + num(static_cast<int64_t>(params.size()));
   page.records =
       read_records(db_.exec("SELECT " + std::string(kRecordColumns) + filter + paging, params));
   return page;

@@ -231,11 +231,22 @@ TaskPage SqliteStore::list_tasks(const std::string& project_id, const task::List
   blocks.reset();
   if (!is_found)
     return page;  // the counts disagree with themselves: no page rather than a wrong one
+  // The page's first task from the index alone (skipping rows of the whole record, its spec and
+  // runtime, costs a millisecond a block), then the page's records from there.
+  Statement& first = prepared("SELECT t.seq FROM tasks t " + filter +
+                              "AND t.seq < ?3 ORDER BY t.seq DESC LIMIT 1 OFFSET ?4");
+  first.bind(1, project_id);
+  if (query.region) first.bind(2, *query.region);
+  first.bind(3, (finder.block() + 1) << kBlockBits).bind(4, finder.skipped());
+  bool has_first = first.step();
+  int64_t first_seq = has_first ? first.integer(0) : 0;
+  first.reset();
+  if (!has_first) return page;
   Statement& rows = prepared("SELECT " + std::string(kRecordColumns) + filter +
-                             "AND t.seq < ?3 ORDER BY t.seq DESC LIMIT ?4 OFFSET ?5");
+                             "AND t.seq <= ?3 ORDER BY t.seq DESC LIMIT ?4");
   rows.bind(1, project_id);
   if (query.region) rows.bind(2, *query.region);
-  rows.bind(3, (finder.block() + 1) << kBlockBits).bind(4, query.limit).bind(5, finder.skipped());
+  rows.bind(3, first_seq).bind(4, query.limit);
   while (rows.step()) page.records.push_back(read_record(rows, specs_));
   rows.reset();
   return page;

@@ -4,6 +4,10 @@
 
 namespace streamrelay::store {
 
+// Creation numbers per block of task_blocks: a task's block is `seq >> kTaskBlockBits` (the
+// schemas' `seq >> 10`).
+inline constexpr int kTaskBlockBits = 10;
+
 // Where a page of a project's tasks (newest first) starts, found from the live tasks counted per
 // block of creation numbers: blocks are read from the nearer end (newest first for the first half
 // of the tasks, oldest first for the second) until the one that holds the page's first task.

@@ -241,8 +241,6 @@ std::optional<task::TaskRecord> PostgresStore::find_task(const std::string& proj
 }
 
 TaskPage PostgresStore::list_tasks(const std::string& project_id, const task::ListQuery& query) {
-  // Creation numbers per block of task_blocks (the schema's `seq >> 10`).
-  constexpr int kBlockBits = 10;
   std::lock_guard lock(mutex_);
   std::string filter = "WHERE t.project_id = $1 AND NOT t.is_deleted ";
   PgParams params = {project_id};
@@ -289,7 +287,7 @@ TaskPage PostgresStore::list_tasks(const std::string& project_id, const task::Li
   // The page's first task from the index alone (skipping whole records costs more), then the
   // page's records from there.
   PgParams first_params = params;
-  first_params.push_back(num((finder.block() + 1) << kBlockBits));
+  first_params.push_back(num((finder.block() + 1) << kTaskBlockBits));
   first_params.push_back(num(finder.skipped()));
   std::string n = num(static_cast<int64_t>(first_params.size()));
   PgRows first = db_.exec("SELECT t.seq FROM tasks t " + filter + "AND t.seq < $" +

@@ -92,9 +92,7 @@ INSERT INTO task_blocks SELECT project_id, '', seq >> 10, COUNT(*) FROM tasks
   WHERE is_deleted = 0 GROUP BY project_id, seq >> 10;
 INSERT INTO task_blocks SELECT project_id, region, seq >> 10, COUNT(*) FROM tasks
   WHERE is_deleted = 0 GROUP BY project_id, region, seq >> 10;
-INSERT INTO task_counts SELECT project_id, '', SUM(live) FROM task_blocks WHERE region = ''
-  GROUP BY project_id;
-INSERT INTO task_counts SELECT project_id, region, SUM(live) FROM task_blocks WHERE region != ''
+INSERT INTO task_counts SELECT project_id, region, SUM(live) FROM task_blocks
   GROUP BY project_id, region;
 CREATE TRIGGER task_blocks_created AFTER INSERT ON tasks WHEN NEW.is_deleted = 0 BEGIN
   INSERT INTO task_blocks VALUES (NEW.project_id, '', NEW.seq >> 10, 1)

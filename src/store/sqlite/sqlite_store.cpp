@@ -38,9 +38,6 @@ task::TaskRecord read_record(const Statement& row, SpecCache& specs) {
   return record;
 }
 
-// Creation numbers per block of task_blocks (the schema's `seq >> 10`).
-constexpr int kBlockBits = 10;
-
 task::Error conflict() {
   return {task::ErrorKind::conflict, "destination is already used by another active task"};
 }
@@ -237,7 +234,7 @@ TaskPage SqliteStore::list_tasks(const std::string& project_id, const task::List
                               "AND t.seq < ?3 ORDER BY t.seq DESC LIMIT 1 OFFSET ?4");
   first.bind(1, project_id);
   if (query.region) first.bind(2, *query.region);
-  first.bind(3, (finder.block() + 1) << kBlockBits).bind(4, finder.skipped());
+  first.bind(3, (finder.block() + 1) << kTaskBlockBits).bind(4, finder.skipped());
   bool has_first = first.step();
   int64_t first_seq = has_first ? first.integer(0) : 0;
   first.reset();

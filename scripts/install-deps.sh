@@ -7,7 +7,7 @@ packages=(
   # build
   build-essential cmake pkg-config clang-format
   libavformat-dev libavcodec-dev libavutil-dev
-  libboost-dev libboost-context-dev nlohmann-json3-dev libsqlite3-dev libpq-dev libcurl4-openssl-dev libssl-dev
+  libboost-dev libboost-context-dev nlohmann-json3-dev rapidjson-dev libsqlite3-dev libpq-dev libcurl4-openssl-dev libssl-dev
   libspdlog-dev libcli11-dev libgtest-dev libgmock-dev
   # fuzzing (libFuzzer)
   clang libclang-rt-14-dev

@@ -49,12 +49,12 @@ HttpRequest to_request(const http::request<http::string_body>& message, const st
   return request;
 }
 
-http::response<http::string_body> to_message(const HttpResponse& response, unsigned version,
+http::response<http::string_body> to_message(HttpResponse response, unsigned version,
                                              bool keep_alive) {
   http::response<http::string_body> message{static_cast<http::status>(response.status), version};
   message.set(http::field::server, "streamrelay");
   for (const auto& [name, value] : response.headers) message.set(name, value);
-  message.body() = response.body;
+  message.body() = std::move(response.body);
   message.keep_alive(keep_alive);
   message.prepare_payload();
   return message;
@@ -189,9 +189,9 @@ struct HttpServer::Impl {
         peer, limits.max_connections);
   }
 
-  asio::awaitable<void> send(beast::tcp_stream& stream, const HttpResponse& response,
-                             unsigned version, bool keep_alive, boost::system::error_code& ec) {
-    auto message = to_message(response, version, keep_alive);
+  asio::awaitable<void> send(beast::tcp_stream& stream, HttpResponse response, unsigned version,
+                             bool keep_alive, boost::system::error_code& ec) {
+    auto message = to_message(std::move(response), version, keep_alive);
     stream.expires_after(limits.write_timeout);
     co_await http::async_write(stream, message, asio::redirect_error(asio::use_awaitable, ec));
   }
@@ -228,7 +228,7 @@ struct HttpServer::Impl {
     const auto& message = parser.get();
     HttpResponse response = handler(to_request(message, peer));
     bool keep_alive = message.keep_alive();
-    co_await send(stream, response, message.version(), keep_alive, ec);
+    co_await send(stream, std::move(response), message.version(), keep_alive, ec);
     co_return !ec && keep_alive;
   }
 

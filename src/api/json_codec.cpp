@@ -1,6 +1,10 @@
 #include "api/json_codec.h"
 
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include "task/time_format.h"
@@ -98,30 +102,118 @@ void read_common(FieldReader& reader, Request& request) {
   reader.text("callback_url", request.callback_url);
 }
 
-json time_or_null(int64_t unix_seconds) {
-  return unix_seconds > 0 ? json(task::format_utc(unix_seconds)) : json(nullptr);
+// Answers with many tasks are streamed into their body: building a tree of them first cost most
+// of a list request in small allocations.
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void write_text(Writer& out, std::string_view text) {
+  out.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
 }
 
-json runtime_json(const task::TaskRecord& record) {
-  task::TaskRuntime runtime = record.runtime;
+void write_texts(Writer& out, const std::vector<std::string>& texts) {
+  out.StartArray();
+  for (const std::string& text : texts) write_text(out, text);
+  out.EndArray();
+}
+
+void write_time_or_null(Writer& out, int64_t unix_seconds) {
+  if (unix_seconds > 0) {
+    write_text(out, task::format_utc(unix_seconds));
+  } else {
+    out.Null();
+  }
+}
+
+// Fields in name order, as in every other answer.
+void write_runtime(Writer& out, const task::TaskRecord& record) {
+  const task::TaskRuntime& runtime = record.runtime;
+  out.StartObject();
+  out.Key("bitrate_kbps");
+  out.Int64(runtime.bitrate_kbps);
+  out.Key("bytes_in");
+  out.Int64(runtime.bytes_in);
+  out.Key("bytes_out");
+  out.Int64(runtime.bytes_out);
+  out.Key("file_index");
+  out.Int64(runtime.file_index);
+  out.Key("file_offset_seconds");
+  if (std::isfinite(runtime.file_offset_seconds)) {
+    out.Double(runtime.file_offset_seconds);
+  } else {
+    out.Null();
+  }
+  out.Key("last_error");
+  write_text(out, runtime.last_error);
   // A playlist that finished its rounds has played them all, whether or not the last runtime
   // report has been written yet (the finish is recorded first).
-  if (record.finish_reason == task::FinishReason::loop_finished)
-    runtime.looped_times = std::max<int64_t>(runtime.looped_times, record.spec.vod_loop_time);
-  return {
-      {"source", runtime.source},
-      {"source_url", runtime.source_url},
-      {"file_index", runtime.file_index},
-      {"file_offset_seconds", runtime.file_offset_seconds},
-      {"looped_times", runtime.looped_times},
-      {"started_at", time_or_null(runtime.started_at)},
-      {"last_error", runtime.last_error},
-      {"bytes_in", runtime.bytes_in},
-      {"bytes_out", runtime.bytes_out},
-      {"bitrate_kbps", runtime.bitrate_kbps},
-      {"reconnects", runtime.reconnects},
-      {"updated_at", time_or_null(runtime.updated_at)},
-  };
+  out.Key("looped_times");
+  out.Int64(record.finish_reason == task::FinishReason::loop_finished
+                ? std::max<int64_t>(runtime.looped_times, record.spec.vod_loop_time)
+                : runtime.looped_times);
+  out.Key("reconnects");
+  out.Int64(runtime.reconnects);
+  out.Key("source");
+  write_text(out, runtime.source);
+  out.Key("source_url");
+  write_text(out, runtime.source_url);
+  out.Key("started_at");
+  write_time_or_null(out, runtime.started_at);
+  out.Key("updated_at");
+  write_time_or_null(out, runtime.updated_at);
+  out.EndObject();
+}
+
+// A stored task as the contract's LivePullTaskInfo, fields in name order.
+void write_task_info(Writer& out, const task::TaskRecord& record, int64_t now) {
+  const task::TaskSpec& spec = record.spec;
+  // Every create field is present; the VOD ones of a live task are empty.
+  bool is_vod = spec.is_vod();
+  out.StartObject();
+  out.Key("app_name");
+  write_text(out, spec.app_name);
+  out.Key("backup_source_type");
+  write_text(out, spec.backup_source_type ? task::to_string(*spec.backup_source_type) : "");
+  out.Key("backup_source_urls");
+  write_texts(out, spec.backup_source_urls);
+  out.Key("callback_events");
+  write_texts(out, spec.callback_events);
+  out.Key("callback_url");
+  write_text(out, spec.callback_url);
+  out.Key("create_time");
+  write_text(out, task::format_utc(spec.create_time));
+  out.Key("destination_url");
+  write_text(out, spec.destination_url);
+  out.Key("domain");
+  write_text(out, spec.domain);
+  out.Key("end_time");
+  write_text(out, task::format_utc(spec.end_time));
+  out.Key("push_args");
+  write_text(out, spec.push_args);
+  out.Key("region");
+  write_text(out, spec.region);
+  out.Key("runtime");
+  write_runtime(out, record);
+  out.Key("source_type");
+  write_text(out, task::to_string(spec.source_type));
+  out.Key("source_urls");
+  write_texts(out, spec.source_urls);
+  out.Key("start_time");
+  write_text(out, task::format_utc(spec.start_time));
+  out.Key("status");
+  write_text(out, task::to_string(task::derive_status(record, now)));
+  out.Key("stream_name");
+  write_text(out, spec.stream_name);
+  out.Key("task_id");
+  write_text(out, spec.task_id);
+  out.Key("vod_loop_time");
+  write_text(out, is_vod ? std::to_string(spec.vod_loop_time) : "");
+  out.Key("vod_refresh_type");
+  write_text(out, is_vod ? task::to_string(spec.vod_refresh_type) : "");
+  out.Key("vod_start_video_index");
+  out.Int64(is_vod ? spec.vod_start_video_index : 0);
+  out.Key("vod_start_video_time");
+  out.Int64(is_vod ? spec.vod_start_video_time : 0);
+  out.EndObject();
 }
 
 }  // namespace
@@ -148,36 +240,23 @@ task::Result<task::ModifyRequest> parse_modify_body(const std::string& body) {
   return request;
 }
 
-json task_info_json(const task::TaskRecord& record, int64_t now) {
-  const task::TaskSpec& spec = record.spec;
-  json info = {
-      {"task_id", spec.task_id},
-      {"region", spec.region},
-      {"source_type", task::to_string(spec.source_type)},
-      {"source_urls", spec.source_urls},
-      {"domain", spec.domain},
-      {"app_name", spec.app_name},
-      {"stream_name", spec.stream_name},
-      {"push_args", spec.push_args},
-      {"destination_url", spec.destination_url},
-      {"start_time", task::format_utc(spec.start_time)},
-      {"end_time", task::format_utc(spec.end_time)},
-      {"backup_source_type",
-       spec.backup_source_type ? task::to_string(*spec.backup_source_type) : ""},
-      {"backup_source_urls", spec.backup_source_urls},
-      {"callback_events", spec.callback_events},
-      {"callback_url", spec.callback_url},
-      {"create_time", task::format_utc(spec.create_time)},
-      {"status", task::to_string(task::derive_status(record, now))},
-      {"runtime", runtime_json(record)},
-  };
-  // Every create field is present; the VOD ones of a live task are empty.
-  bool is_vod = spec.is_vod();
-  info["vod_loop_time"] = is_vod ? std::to_string(spec.vod_loop_time) : "";
-  info["vod_refresh_type"] = is_vod ? task::to_string(spec.vod_refresh_type) : "";
-  info["vod_start_video_index"] = is_vod ? spec.vod_start_video_index : 0;
-  info["vod_start_video_time"] = is_vod ? spec.vod_start_video_time : 0;
-  return info;
+std::string task_list_body(const std::vector<task::TaskRecord>& records, int64_t total, int64_t now,
+                           const std::string& request_id) {
+  constexpr size_t kBytesPerTask = 1024;  // a typical task's size: one allocation for most pages
+  rapidjson::StringBuffer buffer;
+  buffer.Reserve(256 + records.size() * kBytesPerTask);
+  Writer out(buffer);
+  out.StartObject();
+  out.Key("request_id");
+  write_text(out, request_id);
+  out.Key("task_infos");
+  out.StartArray();
+  for (const task::TaskRecord& record : records) write_task_info(out, record, now);
+  out.EndArray();
+  out.Key("total");
+  out.Int64(total);
+  out.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
 }
 
 }  // namespace streamrelay::api

@@ -2,6 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <string>
+#include <vector>
+
 #include "task/error.h"
 #include "task/requests.h"
 #include "task/task_spec.h"
@@ -13,7 +16,9 @@ namespace streamrelay::api {
 task::Result<task::CreateRequest> parse_create_body(const std::string& body);
 task::Result<task::ModifyRequest> parse_modify_body(const std::string& body);
 
-// A stored task as the contract's LivePullTaskInfo.
-nlohmann::json task_info_json(const task::TaskRecord& record, int64_t now);
+// The body of a list answer: the page's tasks as the contract's LivePullTaskInfo, the total and
+// the request's id.
+std::string task_list_body(const std::vector<task::TaskRecord>& records, int64_t total, int64_t now,
+                           const std::string& request_id);
 
 }  // namespace streamrelay::api

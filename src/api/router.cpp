@@ -61,12 +61,16 @@ ErrorCode code_of(task::ErrorKind kind) {
   return {500, "LIVE.100011005"};
 }
 
-HttpResponse json_response(int status, const json& body, const std::string& request_id) {
+HttpResponse json_text_response(int status, std::string body, const std::string& request_id) {
   HttpResponse response;
   response.status = status;
   response.headers = {{"Content-Type", "application/json"}, {"X-Request-Id", request_id}};
-  response.body = body.dump();
+  response.body = std::move(body);
   return response;
+}
+
+HttpResponse json_response(int status, const json& body, const std::string& request_id) {
+  return json_text_response(status, body.dump(), request_id);
 }
 
 HttpResponse task_id_response(const std::string& task_id, const std::string& request_id) {
@@ -291,10 +295,8 @@ HttpResponse Router::list(const std::string& query, const std::string& project_i
   auto page = service_.list(project_id, request);
   if (!page) return error_response(page.error(), request_id);
   int64_t now = service_.now();
-  json infos = json::array();
-  for (const task::TaskRecord& record : page->records) infos.push_back(task_info_json(record, now));
-  return json_response(
-      200, {{"task_infos", infos}, {"total", page->total}, {"request_id", request_id}}, request_id);
+  return json_text_response(200, task_list_body(page->records, page->total, now, request_id),
+                            request_id);
 }
 
 HttpResponse Router::modify(const HttpRequest& request, const std::string& project_id,

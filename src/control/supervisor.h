@@ -137,6 +137,7 @@ class Supervisor final : public task::ChangeListener, public media::RelayObserve
   bool is_clustered_ = false;
   LeaseKeeper leases_;
   std::chrono::steady_clock::time_point last_status_count_{};
+  std::chrono::steady_clock::duration status_count_interval_{};
   std::chrono::steady_clock::time_point last_retention_{};
   std::chrono::steady_clock::time_point last_trim_{};
   bool has_freed_relays_ = false;

@@ -26,6 +26,7 @@ class PageFinder {
       return false;
     }
     block_ = block;
+    live_ = live;
     int64_t within = place - seen_;  // from the reading end of the block
     skipped_ = reads_newest_first() ? within : live - 1 - within;
     return true;
@@ -33,12 +34,19 @@ class PageFinder {
   int64_t block() const { return block_; }
   // Tasks of the block newer than the page's first one.
   int64_t skipped() const { return skipped_; }
+  // The page's first task is found in its block from the block's nearer end: past `skipped()`
+  // tasks below `newest_bound()` (newest first), or past `older()` from `oldest_bound()` on.
+  bool seeks_from_newest() const { return skipped_ <= older(); }
+  int64_t older() const { return live_ - 1 - skipped_; }
+  int64_t newest_bound() const { return (block_ + 1) << kTaskBlockBits; }
+  int64_t oldest_bound() const { return block_ << kTaskBlockBits; }
 
  private:
   int64_t total_;
   int64_t offset_;
   int64_t seen_ = 0;
   int64_t block_ = -1;
+  int64_t live_ = 0;
   int64_t skipped_ = 0;
 };
 

@@ -35,16 +35,20 @@ std::string encode_spec(const task::TaskSpec& spec) {
   return doc.dump();
 }
 
-task::TaskSpec SpecCache::decode(const std::string& text, int64_t seq, int64_t revision) {
-  auto found = entries_.find(seq);
-  if (found != entries_.end() && found->second.revision == revision) return found->second.spec;
-  task::TaskSpec spec = decode_spec(text);
+task::TaskSpec SpecCache::decode(std::string_view text, int64_t seq, int64_t revision) {
+  {
+    std::lock_guard lock(mutex_);
+    auto found = entries_.find(seq);
+    if (found != entries_.end() && found->second.revision == revision) return found->second.spec;
+  }
+  task::TaskSpec spec = decode_spec(text);  // parsed outside the lock
+  std::lock_guard lock(mutex_);
   if (entries_.size() >= kMaxEntries) entries_.clear();
   entries_[seq] = {revision, spec};
   return spec;
 }
 
-task::TaskSpec decode_spec(const std::string& text) {
+task::TaskSpec decode_spec(std::string_view text) {
   json doc = json::parse(text);
   task::TaskSpec spec;
   spec.task_id = doc.value("task_id", "");

@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
+#include <thread>
 
 #include <sqlite3.h>
 
@@ -129,6 +131,51 @@ TEST_P(StoreTest, ListIsNewestFirstStableAcrossPagesAndCountsAll) {
   auto last = store->list_tasks("p1", query);
   ASSERT_EQ(last.records.size(), 5u);
   EXPECT_EQ(last.records.back().spec.task_id, "t0");
+}
+
+// Pages are read beside writes (on SQLite by connections of their own, two at once here): while
+// tasks are created and deleted, each page holds as many records as its total leaves after the
+// offset, in order.
+TEST_P(StoreTest, PagesReadBesideWritesAreWholeAndInOrder) {
+  for (int i = 0; i < 1500; ++i) create(spec_of("base" + std::to_string(i)));
+  std::atomic<bool> is_writing{true};
+  std::atomic<int> pages{0};
+  std::atomic<int> failures{0};
+  std::thread writer([&] {
+    for (int i = 0; i < 300; ++i) {
+      std::string id = "w" + std::to_string(i);
+      if (!store->create_task(spec_of(id), id, kNow, 0).ok()) ++failures;
+      if (i % 2 == 1 && !store->delete_task("p1", "w" + std::to_string(i - 1), {}).ok()) {
+        ++failures;
+      }
+    }
+    is_writing = false;
+  });
+  auto read_pages = [&] {
+    int64_t total = 1500;
+    do {
+      for (int64_t offset : {int64_t{0}, total / 2 - 3, total - 4}) {
+        task::ListQuery query;
+        query.limit = 10;
+        query.offset = offset;
+        store::TaskPage page = store->list_tasks("p1", query);
+        total = page.total;
+        size_t want = static_cast<size_t>(std::clamp<int64_t>(total - offset, 0, 10));
+        bool is_ordered =
+            std::is_sorted(page.records.begin(), page.records.end(),
+                           [](const auto& a, const auto& b) { return a.seq > b.seq; });
+        if (page.records.size() != want || !is_ordered) ++failures;
+        ++pages;
+      }
+    } while (is_writing);
+  };
+  std::thread reader_a(read_pages);
+  std::thread reader_b(read_pages);
+  writer.join();
+  reader_a.join();
+  reader_b.join();
+  EXPECT_EQ(failures, 0) << "of " << pages << " pages";
+  EXPECT_GT(pages, 6);
 }
 
 // Pages are found through per-block counts: every page of a project whose tasks span several

@@ -49,6 +49,10 @@ void Statement::reset() {
 }
 
 std::string Statement::text(int column) const {
+  return std::string(view(column));
+}
+
+std::string_view Statement::view(int column) const {
   const unsigned char* value = sqlite3_column_text(stmt_.get(), column);
   if (value == nullptr) return "";
   return {reinterpret_cast<const char*>(value),
@@ -61,6 +65,21 @@ int64_t Statement::integer(int column) const {
 
 double Statement::real(int column) const {
   return sqlite3_column_double(stmt_.get(), column);
+}
+
+Statement& StatementCache::prepared(const std::string& sql) {
+  auto found = statements_.find(sql);
+  if (found != statements_.end()) {
+    found->second->reset();
+    return *found->second;
+  }
+  // Kept only once prepared: a statement that fails to prepare leaves nothing behind.
+  auto statement = std::make_unique<Statement>(db_, sql);
+  return *statements_.emplace(sql, std::move(statement)).first->second;
+}
+
+void StatementCache::reset_all() {
+  for (auto& [sql, statement] : statements_) statement->reset();
 }
 
 void exec(sqlite3* db, std::string_view sql) {

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "store/store_error.h"
 
@@ -37,6 +38,8 @@ class Statement {
   void reset();
 
   std::string text(int column) const;
+  // Valid until the next step or reset.
+  std::string_view view(int column) const;
   int64_t integer(int column) const;
   double real(int column) const;
 
@@ -46,6 +49,20 @@ class Statement {
 };
 
 void exec(sqlite3* db, std::string_view sql);
+
+// Prepared statements kept for reuse by their SQL, handed out reset with bindings cleared: for
+// the frequent queries of one connection.
+class StatementCache {
+ public:
+  explicit StatementCache(sqlite3* db) : db_(db) {}
+  Statement& prepared(const std::string& sql);
+  // Ends whatever step any of them is in.
+  void reset_all();
+
+ private:
+  sqlite3* db_;
+  std::unordered_map<std::string, std::unique_ptr<Statement>> statements_;
+};
 
 // BEGIN IMMEDIATE ... COMMIT, rolled back when destroyed before commit().
 class Transaction {

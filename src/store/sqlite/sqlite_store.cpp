@@ -38,22 +38,92 @@ task::TaskRecord read_record(const Statement& row, SpecCache& specs) {
   return record;
 }
 
+SqlitePtr open_connection(const std::string& path, int flags) {
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | flags,
+                           nullptr);
+  SqlitePtr db(raw);
+  if (rc != SQLITE_OK) {
+    throw StoreError("open " + path + ": " + (raw ? sqlite3_errmsg(raw) : "out of memory"));
+  }
+  sqlite3_busy_timeout(db.get(), 5000);
+  return db;
+}
+
+// A page of a project's tasks, newest first: the total and the block that holds the page's first
+// task from the counts the triggers keep, so no request reads and discards `offset` rows.
+TaskPage read_page(StatementCache& statements, SpecCache& specs, const std::string& project_id,
+                   const task::ListQuery& query) {
+  std::string filter = "WHERE t.project_id = ?1 AND t.is_deleted = 0 ";
+  if (query.region) filter += "AND t.region = ?2 ";
+  TaskPage page;
+  if (query.task_id) {
+    Statement& row = statements.prepared("SELECT " + std::string(kRecordColumns) + filter +
+                                         "AND t.task_id = ?3");
+    row.bind(1, project_id);
+    if (query.region) row.bind(2, *query.region);
+    row.bind(3, *query.task_id);
+    bool is_found = row.step();
+    if (is_found && query.offset == 0) page.records.push_back(read_record(row, specs));
+    page.total = is_found ? 1 : 0;
+    row.reset();
+    return page;
+  }
+  std::string region = query.region.value_or("");
+  Statement& count =
+      statements.prepared("SELECT live FROM task_counts WHERE project_id = ? AND region = ?");
+  count.bind(1, project_id).bind(2, region);
+  page.total = count.step() ? count.integer(0) : 0;
+  count.reset();
+  PageFinder finder(page.total, query.offset);
+  if (finder.is_past_the_end()) return page;
+  Statement& blocks = statements.prepared(
+      finder.reads_newest_first()
+          ? "SELECT block, live FROM task_blocks WHERE project_id = ? AND region = ? "
+            "ORDER BY block DESC"
+          : "SELECT block, live FROM task_blocks WHERE project_id = ? AND region = ? "
+            "ORDER BY block");
+  blocks.bind(1, project_id).bind(2, region);
+  bool is_found = false;
+  while (!is_found && blocks.step()) is_found = finder.add(blocks.integer(0), blocks.integer(1));
+  blocks.reset();
+  if (!is_found)
+    return page;  // the counts disagree with themselves: no page rather than a wrong one
+  // The page's first task from the index alone (skipping rows of the whole record, its spec and
+  // runtime, costs a millisecond a block), then the page's records from there.
+  bool from_newest = finder.seeks_from_newest();
+  Statement& first =
+      statements.prepared("SELECT t.seq FROM tasks t " + filter +
+                          (from_newest ? "AND t.seq < ?3 ORDER BY t.seq DESC LIMIT 1 OFFSET ?4"
+                                       : "AND t.seq >= ?3 ORDER BY t.seq LIMIT 1 OFFSET ?4"));
+  first.bind(1, project_id);
+  if (query.region) first.bind(2, *query.region);
+  first.bind(3, from_newest ? finder.newest_bound() : finder.oldest_bound())
+      .bind(4, from_newest ? finder.skipped() : finder.older());
+  bool has_first = first.step();
+  int64_t first_seq = has_first ? first.integer(0) : 0;
+  first.reset();
+  if (!has_first) return page;
+  Statement& rows = statements.prepared("SELECT " + std::string(kRecordColumns) + filter +
+                                        "AND t.seq <= ?3 ORDER BY t.seq DESC LIMIT ?4");
+  rows.bind(1, project_id);
+  if (query.region) rows.bind(2, *query.region);
+  rows.bind(3, first_seq).bind(4, query.limit);
+  while (rows.step()) page.records.push_back(read_record(rows, specs));
+  rows.reset();
+  return page;
+}
+
 task::Error conflict() {
   return {task::ErrorKind::conflict, "destination is already used by another active task"};
 }
 
 }  // namespace
 
-SqliteStore::SqliteStore(const std::string& path) {
-  sqlite3* raw = nullptr;
-  int rc =
-      sqlite3_open_v2(path.c_str(), &raw,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-  db_.reset(raw);
-  if (rc != SQLITE_OK) {
-    throw StoreError("open " + path + ": " + (raw ? sqlite3_errmsg(raw) : "out of memory"));
-  }
-  sqlite3_busy_timeout(db_.get(), 5000);
+SqliteStore::SqliteStore(const std::string& path)
+    : path_(path),
+      db_(open_connection(path, SQLITE_OPEN_CREATE)),
+      statements_(std::make_unique<StatementCache>(db_.get())) {
   use_incremental_vacuum();
   exec(db_.get(), "PRAGMA journal_mode=WAL");
   exec(db_.get(), "PRAGMA synchronous=FULL");
@@ -94,16 +164,6 @@ void SqliteStore::migrate() {
     exec(db_.get(), "PRAGMA user_version = " + std::to_string(i + 1));
     tx.commit();
   }
-}
-
-Statement& SqliteStore::prepared(const std::string& sql) {
-  auto& slot = statements_[sql];
-  if (!slot) {
-    slot = std::make_unique<Statement>(db_.get(), sql);
-  } else {
-    slot->reset();
-  }
-  return *slot;
 }
 
 int64_t SqliteStore::next_revision() {
@@ -180,73 +240,68 @@ void SqliteStore::bulk_create_tasks(const std::vector<task::TaskSpec>& specs) {
   tx.commit();
 }
 
+template <typename Read>
+auto SqliteStore::read_snapshot(Read read) {
+  std::unique_ptr<Reader> reader;
+  {
+    std::unique_lock lock(readers_mutex_);
+    reader_returned_.wait(lock,
+                          [this] { return !idle_readers_.empty() || open_readers_ < kMaxReaders; });
+    if (!idle_readers_.empty()) {
+      reader = std::move(idle_readers_.back());
+      idle_readers_.pop_back();
+    } else {
+      ++open_readers_;
+    }
+  }
+  struct Return {
+    SqliteStore& store;
+    std::unique_ptr<Reader>& reader;
+    ~Return() {
+      std::lock_guard lock(store.readers_mutex_);
+      if (reader) {
+        store.idle_readers_.push_back(std::move(reader));
+      } else {
+        --store.open_readers_;  // it failed to open
+      }
+      store.reader_returned_.notify_one();
+    }
+  } give_back{*this, reader};
+  if (!reader) {
+    auto opened = std::make_unique<Reader>();
+    opened->db = open_connection(path_, 0);
+    exec(opened->db.get(), "PRAGMA query_only=1");
+    opened->statements = std::make_unique<StatementCache>(opened->db.get());
+    reader = std::move(opened);
+  }
+  exec(reader->db.get(), "BEGIN");
+  struct End {
+    Reader& reader;
+    ~End() {
+      reader.statements->reset_all();  // none left reading, even after a failed step
+      sqlite3_exec(reader.db.get(), "COMMIT", nullptr, nullptr, nullptr);
+    }
+  } end{*reader};
+  return read(*reader->statements);
+}
+
 std::optional<task::TaskRecord> SqliteStore::find_task(const std::string& project_id,
                                                        const std::string& task_id) {
-  std::lock_guard lock(mutex_);
-  Statement& stmt = prepared("SELECT " + std::string(kRecordColumns) +
-                             "WHERE t.task_id = ? AND t.project_id = ? AND t.is_deleted = 0");
-  stmt.bind(1, task_id).bind(2, project_id);
-  std::optional<task::TaskRecord> record;
-  if (stmt.step()) record = read_record(stmt, specs_);
-  stmt.reset();
-  return record;
+  return read_snapshot([&](StatementCache& statements) {
+    Statement& stmt =
+        statements.prepared("SELECT " + std::string(kRecordColumns) +
+                            "WHERE t.task_id = ? AND t.project_id = ? AND t.is_deleted = 0");
+    stmt.bind(1, task_id).bind(2, project_id);
+    std::optional<task::TaskRecord> record;
+    if (stmt.step()) record = read_record(stmt, specs_);
+    stmt.reset();
+    return record;
+  });
 }
 
 TaskPage SqliteStore::list_tasks(const std::string& project_id, const task::ListQuery& query) {
-  std::lock_guard lock(mutex_);
-  std::string filter = "WHERE t.project_id = ?1 AND t.is_deleted = 0 ";
-  if (query.region) filter += "AND t.region = ?2 ";
-  TaskPage page;
-  if (query.task_id) {
-    Statement& row =
-        prepared("SELECT " + std::string(kRecordColumns) + filter + "AND t.task_id = ?3");
-    row.bind(1, project_id);
-    if (query.region) row.bind(2, *query.region);
-    row.bind(3, *query.task_id);
-    bool is_found = row.step();
-    if (is_found && query.offset == 0) page.records.push_back(read_record(row, specs_));
-    page.total = is_found ? 1 : 0;
-    row.reset();
-    return page;
-  }
-  std::string region = query.region.value_or("");
-  Statement& count = prepared("SELECT live FROM task_counts WHERE project_id = ? AND region = ?");
-  count.bind(1, project_id).bind(2, region);
-  page.total = count.step() ? count.integer(0) : 0;
-  count.reset();
-  PageFinder finder(page.total, query.offset);
-  if (finder.is_past_the_end()) return page;
-  Statement& blocks =
-      prepared(finder.reads_newest_first()
-                   ? "SELECT block, live FROM task_blocks WHERE project_id = ? AND region = ? "
-                     "ORDER BY block DESC"
-                   : "SELECT block, live FROM task_blocks WHERE project_id = ? AND region = ? "
-                     "ORDER BY block");
-  blocks.bind(1, project_id).bind(2, region);
-  bool is_found = false;
-  while (!is_found && blocks.step()) is_found = finder.add(blocks.integer(0), blocks.integer(1));
-  blocks.reset();
-  if (!is_found)
-    return page;  // the counts disagree with themselves: no page rather than a wrong one
-  // The page's first task from the index alone (skipping rows of the whole record, its spec and
-  // runtime, costs a millisecond a block), then the page's records from there.
-  Statement& first = prepared("SELECT t.seq FROM tasks t " + filter +
-                              "AND t.seq < ?3 ORDER BY t.seq DESC LIMIT 1 OFFSET ?4");
-  first.bind(1, project_id);
-  if (query.region) first.bind(2, *query.region);
-  first.bind(3, (finder.block() + 1) << kTaskBlockBits).bind(4, finder.skipped());
-  bool has_first = first.step();
-  int64_t first_seq = has_first ? first.integer(0) : 0;
-  first.reset();
-  if (!has_first) return page;
-  Statement& rows = prepared("SELECT " + std::string(kRecordColumns) + filter +
-                             "AND t.seq <= ?3 ORDER BY t.seq DESC LIMIT ?4");
-  rows.bind(1, project_id);
-  if (query.region) rows.bind(2, *query.region);
-  rows.bind(3, first_seq).bind(4, query.limit);
-  while (rows.step()) page.records.push_back(read_record(rows, specs_));
-  rows.reset();
-  return page;
+  return read_snapshot(
+      [&](StatementCache& statements) { return read_page(statements, specs_, project_id, query); });
 }
 
 void SqliteStore::insert_events(const Events& events) {

@@ -1,9 +1,10 @@
 #pragma once
 
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <unordered_map>
+#include <vector>
 
 #include "store/spec_codec.h"
 #include "store/sqlite/sqlite_handle.h"
@@ -12,6 +13,9 @@
 namespace streamrelay::store {
 
 // The embedded store: one SQLite file in WAL mode, every write fully synced before it returns.
+// Writes go through one connection; the API's reads (a page, a task) through connections of their
+// own, which in WAL mode read beside one another and beside a write, so a list never waits for
+// another request's commit.
 class SqliteStore final : public Store {
  public:
   // Opens (creating if needed) the database file and applies pending migrations.
@@ -56,13 +60,29 @@ class SqliteStore final : public Store {
   bool is_destination_taken(const std::string& destination_key, const std::string& project_id,
                             const std::string& task_id, int64_t now);
 
-  // A prepared statement kept for reuse (reset, bindings cleared); for the frequent queries.
-  Statement& prepared(const std::string& sql);
-  std::unordered_map<std::string, std::unique_ptr<Statement>> statements_;
+  // A prepared statement of the writing connection, kept for reuse.
+  Statement& prepared(const std::string& sql) { return statements_->prepared(sql); }
 
+  struct Reader {
+    SqlitePtr db;
+    std::unique_ptr<StatementCache> statements;
+  };
+  // Runs `read(reader)` in one read transaction (a consistent snapshot) on an idle reading
+  // connection, opening one when all are busy, up to kMaxReaders.
+  template <typename Read>
+  auto read_snapshot(Read read);
+  static constexpr size_t kMaxReaders = 4;
+
+  std::string path_;
   std::mutex mutex_;
   SqlitePtr db_;
+  std::unique_ptr<StatementCache> statements_;
   SpecCache specs_;
+
+  std::mutex readers_mutex_;
+  std::condition_variable reader_returned_;
+  std::vector<std::unique_ptr<Reader>> idle_readers_;
+  size_t open_readers_ = 0;
 };
 
 }  // namespace streamrelay::store

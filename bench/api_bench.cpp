@@ -58,15 +58,19 @@ std::vector<task::TaskSpec> bench_tasks(int count) {
   return specs;
 }
 
-// Runs `call` from several threads for kSeconds; `call(thread, i)` returns the HTTP status.
+// What a call returns when its thread has nothing left to do (no task left to modify or delete).
+constexpr long kNothingLeft = -1;
+
+// Runs `call` from several threads for kSeconds; `call(thread, i)` returns the HTTP status, or
+// kNothingLeft, which ends its thread and is not counted.
 template <typename Call>
 Result drive(const std::string& operation, Call call) {
   std::mutex mutex;
   std::vector<double> latencies;
   long failed = 0;
-  double stop_at =
-      std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count() +
-      kSeconds;
+  auto began = std::chrono::steady_clock::now();
+  double busy_seconds = 0;  // until the last thread stopped
+  double stop_at = std::chrono::duration<double>(began.time_since_epoch()).count() + kSeconds;
   std::vector<std::thread> threads;
   for (int t = 0; t < kClientThreads; ++t) {
     threads.emplace_back([&, t] {
@@ -77,6 +81,7 @@ Result drive(const std::string& operation, Call call) {
         auto started = std::chrono::steady_clock::now();
         if (std::chrono::duration<double>(started.time_since_epoch()).count() > stop_at) break;
         long status = call(client, t, i);
+        if (status == kNothingLeft) break;
         mine.push_back(
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
                 .count());
@@ -85,13 +90,16 @@ Result drive(const std::string& operation, Call call) {
       std::lock_guard lock(mutex);
       latencies.insert(latencies.end(), mine.begin(), mine.end());
       failed += my_failed;
+      busy_seconds =
+          std::max(busy_seconds,
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
     });
   }
   for (auto& thread : threads) thread.join();
   Result result{operation};
   result.count = static_cast<long>(latencies.size());
   result.failed = failed;
-  result.per_second = static_cast<double>(latencies.size()) / kSeconds;
+  result.per_second = busy_seconds > 0 ? static_cast<double>(latencies.size()) / busy_seconds : 0;
   result.p50_ms = percentile(latencies, 0.5);
   result.p99_ms = percentile(latencies, 0.99);
   return result;
@@ -155,14 +163,14 @@ std::vector<Result> run_operations(RelayServer& server, int stored, const std::s
   }));
   results.push_back(drive("modify", [&](HttpClient& client, int t, int i) {
     auto& ids = created[static_cast<size_t>(t)];
-    if (ids.empty()) return 0L;
+    if (ids.empty()) return kNothingLeft;
     json body = {{"task_id", ids[static_cast<size_t>(i) % ids.size()]},
                  {"status", i % 2 ? "enable" : "pause"}};
     return client.request("PUT", tasks, body.dump()).status;
   }));
   results.push_back(drive("delete", [&](HttpClient& client, int t, int i) {
     auto& ids = created[static_cast<size_t>(t)];
-    if (static_cast<size_t>(i) >= ids.size()) return 200L;  // nothing left to delete
+    if (static_cast<size_t>(i) >= ids.size()) return kNothingLeft;
     return client.request("DELETE", tasks + "?task_id=" + ids[static_cast<size_t>(i)]).status;
   }));
   return results;

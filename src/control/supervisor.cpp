@@ -212,22 +212,28 @@ std::map<std::string, int64_t> Supervisor::status_counts() {
 }
 
 void Supervisor::load_changes() {
-  for (task::TaskRecord& record : store_.tasks_changed_since(revision_)) {
-    revision_ = std::max(revision_, record.revision);
-    auto found = entries_.find(record.spec.task_id);
-    due_.insert(record.spec.task_id);
-    if (found == entries_.end()) {
-      entries_[record.spec.task_id].record = std::move(record);
-      continue;
-    }
-    Entry& entry = found->second;
-    task::TaskSpec before = entry.record.spec;
-    task::TaskRuntime runtime = entry.record.runtime;  // ours is fresher than the store's
-    entry.record = std::move(record);
-    entry.record.runtime = runtime;
-    mark_dirty(entry);
-    on_spec_changed(entry, before);
+  std::vector<task::TaskRecord> changed;
+  do {
+    changed = store_.tasks_changed_since(revision_, settings_.load_batch);
+    for (task::TaskRecord& record : changed) load_change(std::move(record));
+  } while (static_cast<int64_t>(changed.size()) == settings_.load_batch);
+}
+
+void Supervisor::load_change(task::TaskRecord record) {
+  revision_ = std::max(revision_, record.revision);
+  auto found = entries_.find(record.spec.task_id);
+  due_.insert(record.spec.task_id);
+  if (found == entries_.end()) {
+    entries_[record.spec.task_id].record = std::move(record);
+    return;
   }
+  Entry& entry = found->second;
+  task::TaskSpec before = entry.record.spec;
+  task::TaskRuntime runtime = entry.record.runtime;  // ours is fresher than the store's
+  entry.record = std::move(record);
+  entry.record.runtime = runtime;
+  mark_dirty(entry);
+  on_spec_changed(entry, before);
 }
 
 void Supervisor::on_spec_changed(Entry& entry, const task::TaskSpec& before) {

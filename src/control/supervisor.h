@@ -36,6 +36,10 @@ struct SupervisorSettings {
   std::chrono::milliseconds lease_interval{1000};
   // How often events past the store's retention, and deleted tasks' last rows, are removed.
   std::chrono::milliseconds retention_interval{60000};
+  // How many changed tasks one look at the store reads at most: the first look at a store of a
+  // million tasks is no one query that reads them all (which a shared store's statement timeout
+  // would end, again and again).
+  int64_t load_batch = 5000;
 };
 
 // Decides which tasks run: starts a relay when a task's window opens, stops it at its end or on
@@ -91,6 +95,7 @@ class Supervisor final : public task::ChangeListener, public media::RelayObserve
   void tick();
   void tick_guarded();
   void load_changes();
+  void load_change(task::TaskRecord record);
   void on_spec_changed(Entry& entry, const task::TaskSpec& before);
   void reconcile(Entry& entry, int64_t now);
   void finish(Entry& entry, task::FinishReason reason, int64_t now);

@@ -27,7 +27,7 @@ Function next_definition(const char* name) {
 bool is_refused(const void* address) {
   using namespace streamrelay::net;
   const auto* target = static_cast<const sockaddr*>(address);
-  if (!is_egress_guard_enabled() || !target ||
+  if (!is_egress_guard_enabled() || is_own_connection() || !target ||
       (target->sa_family != AF_INET && target->sa_family != AF_INET6)) {
     return false;
   }

@@ -17,6 +17,7 @@ std::atomic<bool> g_allows_private{false};
 std::atomic<bool> g_allows_loopback{false};
 std::atomic<bool> g_is_enabled{false};
 thread_local std::string t_last_refusal;
+thread_local bool t_is_own_connection = false;
 
 bool in_v4(uint32_t address, uint32_t network, int prefix) {
   uint32_t mask = prefix == 0 ? 0 : ~uint32_t{0} << (32 - prefix);
@@ -177,6 +178,18 @@ EgressPolicy process_egress_policy() {
 
 bool is_egress_guard_enabled() {
   return g_is_enabled;
+}
+
+OwnConnectionScope::OwnConnectionScope() : was_own_(t_is_own_connection) {
+  t_is_own_connection = true;
+}
+
+OwnConnectionScope::~OwnConnectionScope() {
+  t_is_own_connection = was_own_;
+}
+
+bool is_own_connection() {
+  return t_is_own_connection;
 }
 
 std::string take_last_refusal() {

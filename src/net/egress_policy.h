@@ -39,6 +39,20 @@ void set_process_egress_policy(const EgressPolicy& policy);
 EgressPolicy process_egress_policy();
 bool is_egress_guard_enabled();
 
+// While one lives on a thread, that thread's connects are the service's own (its database, which
+// the operator named), not made on a user's behalf: the policy does not apply to them.
+class OwnConnectionScope {
+ public:
+  OwnConnectionScope();
+  ~OwnConnectionScope();
+  OwnConnectionScope(const OwnConnectionScope&) = delete;
+  OwnConnectionScope& operator=(const OwnConnectionScope&) = delete;
+
+ private:
+  bool was_own_;
+};
+bool is_own_connection();
+
 // The last connect this thread was refused, for error messages ("" if none since the last call).
 std::string take_last_refusal();
 void note_refusal(std::string reason);

@@ -17,10 +17,13 @@ class PageFinder {
 
   bool is_past_the_end() const { return offset_ >= total_; }
   bool reads_newest_first() const { return offset_ < total_ / 2; }
+  // The page's first task's place counted from the end the blocks are read from.
+  int64_t place() const { return reads_newest_first() ? offset_ : total_ - 1 - offset_; }
+  // Blocks passed in the reading order whose tasks were summed elsewhere (by the database).
+  void pass(int64_t live) { seen_ += live; }
   // The next block in the reading order; true once it holds the page's first task.
   bool add(int64_t block, int64_t live) {
-    // The first task's place counted from the end the blocks are read from.
-    int64_t place = reads_newest_first() ? offset_ : total_ - 1 - offset_;
+    int64_t place = this->place();
     if (seen_ + live <= place) {
       seen_ += live;
       return false;

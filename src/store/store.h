@@ -89,8 +89,9 @@ class Store {
   virtual task::Status delete_task(const std::string& project_id, const std::string& task_id,
                                    const Events& events) = 0;
 
-  // Every task, deleted ones included, whose revision is above `revision`, in revision order.
-  virtual std::vector<task::TaskRecord> tasks_changed_since(int64_t revision) = 0;
+  // The tasks, deleted ones included, whose revision is above `revision`, in revision order: the
+  // first `limit` of them (a caller reads on from the last one's revision).
+  virtual std::vector<task::TaskRecord> tasks_changed_since(int64_t revision, int64_t limit) = 0;
 
   // Records that a task finished, if it is still at `expected_revision`, with its events.
   virtual bool finish_task(const std::string& task_id, task::FinishReason reason,

@@ -36,8 +36,9 @@ class TimedStore final : public Store {
                            const Events& events) override {
     return timed("delete_task", [&] { return inner_.delete_task(project_id, task_id, events); });
   }
-  std::vector<task::TaskRecord> tasks_changed_since(int64_t revision) override {
-    return timed("tasks_changed_since", [&] { return inner_.tasks_changed_since(revision); });
+  std::vector<task::TaskRecord> tasks_changed_since(int64_t revision, int64_t limit) override {
+    return timed("tasks_changed_since",
+                 [&] { return inner_.tasks_changed_since(revision, limit); });
   }
   bool finish_task(const std::string& task_id, task::FinishReason reason, int64_t expected_revision,
                    const Events& events) override {

@@ -352,3 +352,32 @@ TEST(ClusterDatabaseLossTest, ANodeThatLosesTheDatabaseStopsItsRelaysBeforeItsLe
   EXPECT_EQ(http.request("GET", node.base_url() + "/healthz").status, 200);
   EXPECT_EQ(http.request("GET", node.base_url() + "/readyz").status, 503);
 }
+
+// The egress policy is for the addresses users name: the service's own connections to the database
+// the operator named are not held to it. A node that refuses loopback for relays still opens its
+// reading connections, and reconnects, to a database on loopback.
+TEST(ClusterDatabaseLossTest, ANodeReachesItsDatabaseOnLoopbackWhateverTheEgressPolicySays) {
+  TempDir dir;
+  PostgresServer postgres(dir.file("postgres"));
+  std::string conninfo = postgres.create_database("relay");
+  RelayServer node(dir.file("node"), {"--database", conninfo, "--node-id", "strict"},
+                   /*allows_loopback=*/false);
+  json task = live_task("rtmp://source.example.com/live/a", "rtmp://ingest.example.com/live/b");
+  task["start_time"] = "2099-01-01T00:00:00Z";
+  task["end_time"] = "2099-01-02T00:00:00Z";
+  std::string id = node.create_task(task);
+  HttpClient http;
+  auto lists_the_task = [&] {
+    HttpReply reply = http.request("GET", node.tasks_url("p1") + "?task_id=" + id);
+    return reply.status == 200 && reply.json().value("total", 0) == 1;
+  };
+  EXPECT_TRUE(lists_the_task()) << node.log();
+  // Every connection of the node is cut: it must connect again.
+  postgres.query(
+      "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = "
+      "'relay' AND pid <> pg_backend_pid()");
+  EXPECT_TRUE(eventually(lists_the_task, 15s)) << node.log();
+  EXPECT_TRUE(eventually(
+      [&] { return http.request("GET", node.base_url() + "/readyz").status == 200; }, 15s))
+      << node.log();
+}

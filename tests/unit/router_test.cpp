@@ -715,9 +715,9 @@ TEST(RouterErrors, AStoreThatFailsIsA500ThatLeaksNothing) {
     // Another writer breaks the database under the service.
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(dir.file("db").c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(
-        sqlite3_exec(db, "DROP TABLE tasks; DROP TABLE task_blocks; DROP TABLE task_counts", nullptr, nullptr, nullptr),
-        SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "DROP TABLE tasks; DROP TABLE task_blocks; DROP TABLE task_counts",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
     sqlite3_close(db);
   }
   api::HttpResponse response = router.handle(request_of("GET", "/v1/p1/pull/stream/task", {}, ""));

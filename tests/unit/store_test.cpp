@@ -274,16 +274,37 @@ TEST_P(StoreTest, AnUpdateFromAStaleRevisionIsRefused) {
 TEST_P(StoreTest, ChangesAreSeenInRevisionOrderDeletesIncluded) {
   create(spec_of("a"));
   create(spec_of("b"));
-  auto all = store->tasks_changed_since(0);
+  auto all = store->tasks_changed_since(0, 1000);
   ASSERT_EQ(all.size(), 2u);
   int64_t seen = all.back().revision;
   ASSERT_TRUE(store->delete_task("p1", "a", {}).ok());
-  auto changes = store->tasks_changed_since(seen);
+  auto changes = store->tasks_changed_since(seen, 1000);
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_TRUE(changes[0].is_deleted);
   EXPECT_FALSE(store->find_task("p1", "a"));
   store->purge_task("a", kNow);
-  EXPECT_TRUE(store->tasks_changed_since(0).size() == 1u);
+  EXPECT_TRUE(store->tasks_changed_since(0, 1000).size() == 1u);
+}
+
+TEST_P(StoreTest, ChangesReadInBatchesAreEachTaskOnceInRevisionOrder) {
+  for (int i = 0; i < 25; ++i) create(spec_of("t" + std::to_string(i)));
+  ASSERT_TRUE(store->delete_task("p1", "t3", {}).ok());  // t3 changes again, after t24
+  std::vector<std::string> seen;
+  int64_t revision = 0;
+  for (;;) {
+    auto batch = store->tasks_changed_since(revision, 7);
+    ASSERT_LE(batch.size(), 7u);
+    for (const auto& record : batch) {
+      EXPECT_GT(record.revision, revision);
+      revision = record.revision;
+      seen.push_back(record.spec.task_id);
+    }
+    if (batch.size() < 7) break;
+  }
+  ASSERT_EQ(seen.size(), 25u);
+  EXPECT_EQ(seen.front(), "t0");
+  EXPECT_EQ(seen.back(), "t3");
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), "t3"), 1);
 }
 
 TEST_P(StoreTest, RuntimeReportsAreKeptApartFromTheSpec) {
@@ -296,7 +317,7 @@ TEST_P(StoreTest, RuntimeReportsAreKeptApartFromTheSpec) {
   auto record = store->find_task("p1", "a");
   EXPECT_EQ(record->runtime.relay_state, task::RelayState::flowing);
   EXPECT_EQ(record->runtime.bytes_out, 1234);
-  EXPECT_EQ(record->revision, store->tasks_changed_since(0).at(0).revision);
+  EXPECT_EQ(record->revision, store->tasks_changed_since(0, 1000).at(0).revision);
 }
 
 TEST_P(StoreTest, ReopeningKeepsEverythingAndTheSchemaVersion) {
@@ -386,7 +407,7 @@ TEST_P(StoreTest, ADeletedTasksRowsAllGoOnceItsRetentionHasPassed) {
   EXPECT_EQ(pass.events, 2);
   EXPECT_TRUE(store->task_events("a", 10).empty());
   EXPECT_EQ(store->task_events("b", 10).size(), 1u);  // b is not deleted: its event is recent
-  EXPECT_EQ(store->tasks_changed_since(0).size(), 1u);
+  EXPECT_EQ(store->tasks_changed_since(0, 1000).size(), 1u);
   EXPECT_EQ(store->apply_retention(kNow + 3601, 100).tasks, 0);
 }
 

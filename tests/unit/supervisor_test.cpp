@@ -102,6 +102,7 @@ class SupervisorTest : public ::testing::Test {
   std::unique_ptr<control::Supervisor> new_supervisor() {
     control::SupervisorSettings settings;
     settings.runtime_interval = 0ms;  // every tick writes the relays' reports
+    settings.load_batch = 100;
     return std::make_unique<control::Supervisor>(store, clock, factory, settings);
   }
 
@@ -192,6 +193,31 @@ TEST_F(SupervisorTest, GivenAStartTimeAhead_WhenTheClockHasNotReachedIt_ThenNoRe
   tick_at(t0 + 59);
   EXPECT_EQ(factory.starts(id), 0);
   EXPECT_EQ(status_of(id), task::TaskStatus::waiting);
+}
+
+// The store is read in batches: every task of a store larger than one batch is seen, the last
+// one created included.
+TEST_F(SupervisorTest, GivenMoreTasksThanABatch_WhenItFirstLooks_ThenItSeesEveryOne) {
+  constexpr int kTasks = 301;  // the supervisor here reads 100 at a time
+  std::vector<task::TaskSpec> specs;
+  for (int i = 0; i < kTasks; ++i) {
+    task::TaskSpec spec;
+    spec.task_id = "t" + std::to_string(i);
+    spec.project_id = kProject;
+    spec.region = "local";
+    spec.source_urls = {"rtmp://play.example.com/live/s" + std::to_string(i)};
+    spec.destination_url = "rtmp://publish.example.com/live/d" + std::to_string(i);
+    bool is_last = i == kTasks - 1;
+    spec.start_time = is_last ? t0 + 10 : t0 + 86400;
+    spec.end_time = spec.start_time + 3600;
+    spec.create_time = t0;
+    specs.push_back(std::move(spec));
+  }
+  store.bulk_create_tasks(specs);
+  tick_at(t0);
+  EXPECT_EQ(supervisor->status_counts()["waiting"], kTasks);
+  tick_at(t0 + 10);
+  EXPECT_EQ(factory.starts("t300"), 1);
 }
 
 TEST_F(SupervisorTest, GivenAWaitingTask_WhenTheClockReachesStartTime_ThenItsRelayStarts) {

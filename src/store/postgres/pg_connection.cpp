@@ -1,5 +1,6 @@
 #include "store/postgres/pg_connection.h"
 
+#include "net/egress_policy.h"
 #include "store/store_error.h"
 
 namespace streamrelay::store {
@@ -17,6 +18,7 @@ void PgConnection::ensure_open() {
   if (connection_) {
     PQfinish(connection_);  // reconnect afresh, so the session settings below apply again
     connection_ = nullptr;
+    prepared_.clear();  // they went with the session
   }
   // Defaults first, so the user's connection string overrides them: a database that stops
   // answering fails a call within seconds instead of blocking the node.
@@ -28,7 +30,12 @@ void PgConnection::ensure_open() {
                         "dbname",
                         nullptr};
   const char* values[] = {"3", "3000", "5", "2", "2", conninfo_.c_str(), nullptr};
-  connection_ = PQconnectdbParams(keys, values, 1);
+  {
+    // A reconnect, or a reading connection opened later, reaches the database the operator named
+    // whatever the egress policy says of the addresses users may name.
+    net::OwnConnectionScope own;
+    connection_ = PQconnectdbParams(keys, values, 1);
+  }
   if (PQstatus(connection_) != CONNECTION_OK) {
     std::string error = PQerrorMessage(connection_);
     PQfinish(connection_);
@@ -53,13 +60,37 @@ PGresult* PgConnection::checked(PGresult* result) {
   return result;
 }
 
-PgRows PgConnection::exec(std::string_view sql, const PgParams& params) {
-  ensure_open();
+namespace {
+
+std::vector<const char*> values_of(const PgParams& params) {
   std::vector<const char*> values;
   for (const auto& param : params) values.push_back(param ? param->c_str() : nullptr);
+  return values;
+}
+
+}  // namespace
+
+PgRows PgConnection::exec(std::string_view sql, const PgParams& params) {
+  ensure_open();
+  std::vector<const char*> values = values_of(params);
   std::string text(sql);
   return PgRows(checked(PQexecParams(connection_, text.c_str(), static_cast<int>(values.size()),
                                      nullptr, values.data(), nullptr, nullptr, 0)));
+}
+
+PgRows PgConnection::exec_prepared(const std::string& sql, const PgParams& params) {
+  ensure_open();
+  auto found = prepared_.find(sql);
+  if (found == prepared_.end()) {
+    std::string name = "streamrelay_" + std::to_string(prepared_.size() + 1);
+    PQclear(checked(PQprepare(connection_, name.c_str(), sql.c_str(),
+                              static_cast<int>(params.size()), nullptr)));
+    found = prepared_.emplace(sql, name).first;
+  }
+  std::vector<const char*> values = values_of(params);
+  return PgRows(
+      checked(PQexecPrepared(connection_, found->second.c_str(), static_cast<int>(values.size()),
+                             values.data(), nullptr, nullptr, 0)));
 }
 
 void PgConnection::exec_script(const std::string& sql) {

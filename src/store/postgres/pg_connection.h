@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace streamrelay::store {
@@ -21,6 +22,11 @@ class PgRows {
   explicit PgRows(PGresult* result) : result_(result) {}
   int size() const { return PQntuples(result_.get()); }
   std::string text(int row, int column) const { return PQgetvalue(result_.get(), row, column); }
+  // Valid while the rows are.
+  std::string_view view(int row, int column) const {
+    return {PQgetvalue(result_.get(), row, column),
+            static_cast<size_t>(PQgetlength(result_.get(), row, column))};
+  }
   int64_t integer(int row, int column) const {
     return std::atoll(PQgetvalue(result_.get(), row, column));
   }
@@ -46,6 +52,9 @@ class PgConnection {
   PgConnection& operator=(const PgConnection&) = delete;
 
   PgRows exec(std::string_view sql, const PgParams& params = {});
+  // The same, prepared once per connection and run by name after: for frequent queries, whose
+  // planning would otherwise cost more than running them.
+  PgRows exec_prepared(const std::string& sql, const PgParams& params);
   // Several statements without parameters (a migration).
   void exec_script(const std::string& sql);
   // Reconnects when the connection was lost (the server restarted).
@@ -57,6 +66,7 @@ class PgConnection {
 
   std::string conninfo_;
   PGconn* connection_ = nullptr;
+  std::unordered_map<std::string, std::string> prepared_;  // statement names by SQL
 };
 
 // BEGIN ... COMMIT, rolled back when left without commit().

@@ -70,6 +70,83 @@ std::vector<StoredEvent> read_events(const PgRows& rows) {
   return events;
 }
 
+std::vector<task::TaskRecord> records_of(const PgRows& rows, SpecCache& specs) {
+  std::vector<task::TaskRecord> records;
+  for (int i = 0; i < rows.size(); ++i) {
+    task::TaskRecord record;
+    record.seq = rows.integer(i, 1);
+    record.revision = rows.integer(i, 2);
+    record.spec = specs.decode(rows.view(i, 0), record.seq, record.revision);
+    record.is_deleted = rows.boolean(i, 3);
+    record.finish_reason = task::parse_finish_reason(rows.text(i, 4));
+    record.runtime = read_runtime(rows, i, 5);
+    records.push_back(std::move(record));
+  }
+  return records;
+}
+
+// A page of a project's tasks, newest first, in three prepared statements: the total, the block
+// that holds the page's first task (its blocks summed from the nearer end by the server), and the
+// page's records from that task on.
+TaskPage read_page(PgConnection& db, SpecCache& specs, const std::string& project_id,
+                   const task::ListQuery& query) {
+  std::string filter = "t.project_id = $1 AND NOT t.is_deleted ";
+  PgParams params = {project_id};
+  if (query.region) {
+    params.push_back(*query.region);
+    filter += "AND t.region = $2 ";
+  }
+  auto next = [&params](std::string value) {
+    params.push_back(std::move(value));
+    return "$" + num(static_cast<int64_t>(params.size()));
+  };
+  TaskPage page;
+  if (query.task_id) {
+    std::string sql =
+        "SELECT " + std::string(kRecordColumns) + "WHERE " + filter + "AND t.task_id = ";
+    sql += next(*query.task_id);
+    std::vector<task::TaskRecord> found = records_of(db.exec_prepared(sql, params), specs);
+    page.total = static_cast<int64_t>(found.size());
+    if (query.offset == 0) page.records = std::move(found);
+    return page;
+  }
+  std::string region = query.region.value_or("");
+  PgRows count = db.exec_prepared(
+      "SELECT live FROM task_counts WHERE project_id = $1 AND region = $2", {project_id, region});
+  page.total = count.size() > 0 ? count.integer(0, 0) : 0;
+  PageFinder finder(page.total, query.offset);
+  if (finder.is_past_the_end()) return page;
+  // The block where the running sum of live tasks from the nearer end passes the page's place;
+  // the rows come in the window's order, so the first that passes is that block.
+  std::string order = finder.reads_newest_first() ? "DESC" : "";
+  PgRows block = db.exec_prepared(
+      "SELECT block, live, upto - live FROM (SELECT block, live, SUM(live) OVER (ORDER BY block " +
+          order +
+          " ROWS UNBOUNDED PRECEDING) AS upto FROM task_blocks WHERE project_id = $1 AND "
+          "region = $2) counted WHERE upto > $3 LIMIT 1",
+      {project_id, region, num(finder.place())});
+  // Counts that disagree with themselves give no page rather than a wrong one.
+  if (block.size() == 0 || block.integer(0, 2) > finder.place()) return page;
+  finder.pass(block.integer(0, 2));
+  if (!finder.add(block.integer(0, 0), block.integer(0, 1))) return page;
+  // The page's first task from the index alone, counted from its block's nearer end, then the
+  // page's records from there.
+  bool from_newest = finder.seeks_from_newest();
+  std::string first = "SELECT t.seq FROM tasks t WHERE " + filter;
+  if (from_newest) {
+    first += "AND t.seq < " + next(num(finder.newest_bound())) +
+             " ORDER BY t.seq DESC LIMIT 1 OFFSET " + next(num(finder.skipped()));
+  } else {
+    first += "AND t.seq >= " + next(num(finder.oldest_bound())) +
+             " ORDER BY t.seq LIMIT 1 OFFSET " + next(num(finder.older()));
+  }
+  std::string sql = "SELECT " + std::string(kRecordColumns) + "WHERE " + filter + "AND t.seq <= (" +
+                    first + ") ORDER BY t.seq DESC LIMIT ";
+  sql += next(num(query.limit));
+  page.records = records_of(db.exec_prepared(sql, params), specs);
+  return page;
+}
+
 task::Error conflict() {
   return {task::ErrorKind::conflict, "destination is already used by another active task"};
 }
@@ -83,7 +160,7 @@ std::string regions_text(const std::vector<std::string>& regions) {
 }  // namespace
 
 PostgresStore::PostgresStore(const std::string& conninfo, std::string node_id)
-    : node_id_(std::move(node_id)), db_(conninfo) {
+    : conninfo_(conninfo), node_id_(std::move(node_id)), db_(conninfo) {
   migrate();
 }
 
@@ -140,18 +217,7 @@ bool PostgresStore::is_destination_taken(const std::string& destination_key,
 }
 
 std::vector<task::TaskRecord> PostgresStore::read_records(const PgRows& rows) {
-  std::vector<task::TaskRecord> records;
-  for (int i = 0; i < rows.size(); ++i) {
-    task::TaskRecord record;
-    record.seq = rows.integer(i, 1);
-    record.revision = rows.integer(i, 2);
-    record.spec = specs_.decode(rows.text(i, 0), record.seq, record.revision);
-    record.is_deleted = rows.boolean(i, 3);
-    record.finish_reason = task::parse_finish_reason(rows.text(i, 4));
-    record.runtime = read_runtime(rows, i, 5);
-    records.push_back(std::move(record));
-  }
-  return records;
+  return records_of(rows, specs_);
 }
 
 task::Status PostgresStore::create_task(const task::TaskSpec& spec,
@@ -231,77 +297,19 @@ void PostgresStore::bulk_create_tasks(const std::vector<task::TaskSpec>& specs) 
 
 std::optional<task::TaskRecord> PostgresStore::find_task(const std::string& project_id,
                                                          const std::string& task_id) {
-  std::lock_guard lock(mutex_);
-  auto records = read_records(db_.exec("SELECT " + std::string(kRecordColumns) +
-                                           "WHERE t.task_id = $1 AND t.project_id = $2 AND NOT "
-                                           "t.is_deleted",
-                                       {task_id, project_id}));
+  auto reader = readers_.borrow();
+  auto records = records_of(reader->exec_prepared("SELECT " + std::string(kRecordColumns) +
+                                                      "WHERE t.task_id = $1 AND t.project_id = $2 "
+                                                      "AND NOT t.is_deleted",
+                                                  {task_id, project_id}),
+                            specs_);
   if (records.empty()) return std::nullopt;
   return records.front();
 }
 
 TaskPage PostgresStore::list_tasks(const std::string& project_id, const task::ListQuery& query) {
-  std::lock_guard lock(mutex_);
-  std::string filter = "WHERE t.project_id = $1 AND NOT t.is_deleted ";
-  PgParams params = {project_id};
-  if (query.region) {
-    params.push_back(*query.region);
-    filter += "AND t.region = $2 ";
-  }
-  TaskPage page;
-  if (query.task_id) {
-    params.push_back(*query.task_id);
-    filter += "AND t.task_id = $" + num(static_cast<int64_t>(params.size())) + " ";
-    std::vector<task::TaskRecord> found =
-        read_records(db_.exec("SELECT " + std::string(kRecordColumns) + filter, params));
-    page.total = static_cast<int64_t>(found.size());
-    if (query.offset == 0) page.records = std::move(found);
-    return page;
-  }
-  std::string region = query.region.value_or("");
-  PgRows count = db_.exec("SELECT live FROM task_counts WHERE project_id = $1 AND region = $2",
-                          {project_id, region});
-  page.total = count.size() > 0 ? count.integer(0, 0) : 0;
-  PageFinder finder(page.total, query.offset);
-  if (finder.is_past_the_end()) return page;
-  // Blocks a few at a time from the nearer end, until the one that holds the page's first task.
-  constexpr int kBlocksPerRead = 64;
-  std::string order = finder.reads_newest_first() ? "DESC" : "ASC";
-  std::string compare = finder.reads_newest_first() ? "<" : ">";
-  bool is_found = false;
-  std::string after = finder.reads_newest_first() ? num(INT64_MAX) : "-1";
-  while (!is_found) {
-    PgRows blocks = db_.exec(
-        "SELECT block, live FROM task_blocks WHERE project_id = $1 AND "
-        "region = $2 AND block " +
-            compare + " $3 ORDER BY block " + order + " LIMIT " + std::to_string(kBlocksPerRead),
-        {project_id, region, after});
-    for (int i = 0; !is_found && i < blocks.size(); ++i) {
-      is_found = finder.add(blocks.integer(i, 0), blocks.integer(i, 1));
-      after = blocks.text(i, 0);
-    }
-    if (blocks.size() < kBlocksPerRead) break;
-  }
-  if (!is_found)
-    return page;  // the counts disagree with themselves: no page rather than a wrong one
-  // The page's first task from the index alone (skipping whole records costs more), then the
-  // page's records from there.
-  PgParams first_params = params;
-  first_params.push_back(num((finder.block() + 1) << kTaskBlockBits));
-  first_params.push_back(num(finder.skipped()));
-  std::string n = num(static_cast<int64_t>(first_params.size()));
-  PgRows first = db_.exec("SELECT t.seq FROM tasks t " + filter + "AND t.seq < $" +
-                              num(static_cast<int64_t>(first_params.size()) - 1) +
-                              " ORDER BY t.seq DESC LIMIT 1 OFFSET $" + n,
-                          first_params);
-  if (first.size() == 0) return page;
-  params.push_back(first.text(0, 0));
-  params.push_back(num(query.limit));
-  std::string paging = "AND t.seq <= $" + num(static_cast<int64_t>(params.size()) - 1) +
-                       " ORDER BY t.seq DESC LIMIT $" + num(static_cast<int64_t>(params.size()));
-  page.records =
-      read_records(db_.exec("SELECT " + std::string(kRecordColumns) + filter + paging, params));
-  return page;
+  auto reader = readers_.borrow();
+  return read_page(*reader, specs_, project_id, query);
 }
 
 task::Status PostgresStore::update_task(const task::TaskSpec& spec, int64_t expected_revision,
@@ -342,11 +350,11 @@ task::Status PostgresStore::delete_task(const std::string& project_id, const std
   return task::ok_status();
 }
 
-std::vector<task::TaskRecord> PostgresStore::tasks_changed_since(int64_t revision) {
+std::vector<task::TaskRecord> PostgresStore::tasks_changed_since(int64_t revision, int64_t limit) {
   std::lock_guard lock(mutex_);
-  return read_records(db_.exec(
-      "SELECT " + std::string(kRecordColumns) + "WHERE t.revision > $1 ORDER BY t.revision",
-      {num(revision)}));
+  return read_records(db_.exec("SELECT " + std::string(kRecordColumns) +
+                                   "WHERE t.revision > $1 ORDER BY t.revision LIMIT $2",
+                               {num(revision), num(limit)}));
 }
 
 bool PostgresStore::finish_task(const std::string& task_id, task::FinishReason reason,

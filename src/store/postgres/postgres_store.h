@@ -3,6 +3,7 @@
 #include <mutex>
 #include <string>
 
+#include "store/connection_pool.h"
 #include "store/postgres/pg_connection.h"
 #include "store/spec_codec.h"
 #include "store/store.h"
@@ -10,7 +11,8 @@
 namespace streamrelay::store {
 
 // The shared store of a cluster: PostgreSQL through libpq. Tasks are run under leases with a
-// fencing epoch; callback events are claimed by one node at a time.
+// fencing epoch; callback events are claimed by one node at a time. The API's reads (a page, a
+// task) go through connections of their own, beside the node's writes.
 class PostgresStore final : public Store {
  public:
   // `node_id` claims callback events for this node's dispatcher.
@@ -26,7 +28,7 @@ class PostgresStore final : public Store {
                            const Events& events) override;
   task::Status delete_task(const std::string& project_id, const std::string& task_id,
                            const Events& events) override;
-  std::vector<task::TaskRecord> tasks_changed_since(int64_t revision) override;
+  std::vector<task::TaskRecord> tasks_changed_since(int64_t revision, int64_t limit) override;
   bool finish_task(const std::string& task_id, task::FinishReason reason, int64_t expected_revision,
                    const Events& events) override;
   void append_events(const Events& events) override;
@@ -60,10 +62,15 @@ class PostgresStore final : public Store {
   void insert_events(const Events& events);
   std::vector<task::TaskRecord> read_records(const PgRows& rows);
 
+  static constexpr size_t kMaxReaders = 4;
+
+  std::string conninfo_;
   std::string node_id_;
   std::mutex mutex_;
   PgConnection db_;
   SpecCache specs_;
+  ConnectionPool<PgConnection> readers_{
+      kMaxReaders, [this] { return std::make_unique<PgConnection>(conninfo_); }};
 };
 
 }  // namespace streamrelay::store

@@ -240,40 +240,17 @@ void SqliteStore::bulk_create_tasks(const std::vector<task::TaskSpec>& specs) {
   tx.commit();
 }
 
+std::unique_ptr<SqliteStore::Reader> SqliteStore::open_reader() {
+  auto reader = std::make_unique<Reader>();
+  reader->db = open_connection(path_, 0);
+  exec(reader->db.get(), "PRAGMA query_only=1");
+  reader->statements = std::make_unique<StatementCache>(reader->db.get());
+  return reader;
+}
+
 template <typename Read>
 auto SqliteStore::read_snapshot(Read read) {
-  std::unique_ptr<Reader> reader;
-  {
-    std::unique_lock lock(readers_mutex_);
-    reader_returned_.wait(lock,
-                          [this] { return !idle_readers_.empty() || open_readers_ < kMaxReaders; });
-    if (!idle_readers_.empty()) {
-      reader = std::move(idle_readers_.back());
-      idle_readers_.pop_back();
-    } else {
-      ++open_readers_;
-    }
-  }
-  struct Return {
-    SqliteStore& store;
-    std::unique_ptr<Reader>& reader;
-    ~Return() {
-      std::lock_guard lock(store.readers_mutex_);
-      if (reader) {
-        store.idle_readers_.push_back(std::move(reader));
-      } else {
-        --store.open_readers_;  // it failed to open
-      }
-      store.reader_returned_.notify_one();
-    }
-  } give_back{*this, reader};
-  if (!reader) {
-    auto opened = std::make_unique<Reader>();
-    opened->db = open_connection(path_, 0);
-    exec(opened->db.get(), "PRAGMA query_only=1");
-    opened->statements = std::make_unique<StatementCache>(opened->db.get());
-    reader = std::move(opened);
-  }
+  auto reader = readers_.borrow();
   exec(reader->db.get(), "BEGIN");
   struct End {
     Reader& reader;
@@ -467,11 +444,11 @@ task::Status SqliteStore::delete_task(const std::string& project_id, const std::
   return task::ok_status();
 }
 
-std::vector<task::TaskRecord> SqliteStore::tasks_changed_since(int64_t revision) {
+std::vector<task::TaskRecord> SqliteStore::tasks_changed_since(int64_t revision, int64_t limit) {
   std::lock_guard lock(mutex_);
   Statement stmt(db_.get(), "SELECT " + std::string(kRecordColumns) +
-                                "WHERE t.revision > ? ORDER BY t.revision");
-  stmt.bind(1, revision);
+                                "WHERE t.revision > ? ORDER BY t.revision LIMIT ?");
+  stmt.bind(1, revision).bind(2, limit);
   std::vector<task::TaskRecord> records;
   while (stmt.step()) records.push_back(read_record(stmt, specs_));
   return records;

@@ -1,11 +1,10 @@
 #pragma once
 
-#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <vector>
 
+#include "store/connection_pool.h"
 #include "store/spec_codec.h"
 #include "store/sqlite/sqlite_handle.h"
 #include "store/store.h"
@@ -31,7 +30,7 @@ class SqliteStore final : public Store {
                            const Events& events) override;
   task::Status delete_task(const std::string& project_id, const std::string& task_id,
                            const Events& events) override;
-  std::vector<task::TaskRecord> tasks_changed_since(int64_t revision) override;
+  std::vector<task::TaskRecord> tasks_changed_since(int64_t revision, int64_t limit) override;
   bool finish_task(const std::string& task_id, task::FinishReason reason, int64_t expected_revision,
                    const Events& events) override;
   void append_events(const Events& events) override;
@@ -67,8 +66,9 @@ class SqliteStore final : public Store {
     SqlitePtr db;
     std::unique_ptr<StatementCache> statements;
   };
-  // Runs `read(reader)` in one read transaction (a consistent snapshot) on an idle reading
-  // connection, opening one when all are busy, up to kMaxReaders.
+  std::unique_ptr<Reader> open_reader();
+  // Runs `read(statements)` in one read transaction (a consistent snapshot) on a reading
+  // connection of its own.
   template <typename Read>
   auto read_snapshot(Read read);
   static constexpr size_t kMaxReaders = 4;
@@ -78,11 +78,7 @@ class SqliteStore final : public Store {
   SqlitePtr db_;
   std::unique_ptr<StatementCache> statements_;
   SpecCache specs_;
-
-  std::mutex readers_mutex_;
-  std::condition_variable reader_returned_;
-  std::vector<std::unique_ptr<Reader>> idle_readers_;
-  size_t open_readers_ = 0;
+  ConnectionPool<Reader> readers_{kMaxReaders, [this] { return open_reader(); }};
 };
 
 }  // namespace streamrelay::store

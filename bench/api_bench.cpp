@@ -136,8 +136,28 @@ Result run_wrk(const std::string& name, const std::string& url, const std::strin
   return result;
 }
 
+// Waits until the node has read every stored task (its first look at a big store takes a while
+// and is no steady state to measure); how long that took.
+double wait_until_known(RelayServer& server, int stored) {
+  auto started = std::chrono::steady_clock::now();
+  HttpClient client;
+  std::smatch match;
+  const std::regex known(R"(\nstreamrelay_tasks_known ([0-9.e+]+))");
+  while (std::chrono::steady_clock::now() - started < std::chrono::minutes(10)) {
+    std::string page = client.request("GET", server.base_url() + "/metrics").body;
+    if (std::regex_search(page, match, known) && std::stod(match[1]) >= stored) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::this_thread::sleep_for(std::chrono::seconds(3));  // the first look's tick ends
+  return seconds;
+}
+
 // Every operation against one server whose store holds `stored` tasks.
 std::vector<Result> run_operations(RelayServer& server, int stored, const std::string& folder) {
+  std::fprintf(stderr, "the node read its %d tasks %.1f s after it answered\n", stored,
+               wait_until_known(server, stored));
   std::string tasks = server.tasks_url("bench");
   std::vector<Result> results;
   results.push_back(run_wrk("list, offset 0 (wrk, 32 connections)", tasks + "?limit=10", folder));

@@ -314,6 +314,10 @@ int run_server(const ServerConfig& config, ConfigReader reread) {
                          {{"status", status}},
                          static_cast<double>(count)});
     }
+    samples.push_back({"streamrelay_tasks_known",
+                       "tasks read from the store (a node starting on a big store counts up)",
+                       {},
+                       static_cast<double>(supervisor.known_tasks())});
     samples.push_back({"streamrelay_relays_running",
                        "relays this node runs",
                        {},

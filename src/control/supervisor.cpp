@@ -14,6 +14,17 @@
 namespace streamrelay::control {
 namespace {
 
+// Empties a set of task ids. One that once held every task (the first look at a big store) gives
+// its buckets back: clear() would wipe them all, megabytes, on every tick.
+void empty(std::unordered_set<std::string>& ids) {
+  constexpr size_t kKeptBuckets = 4096;
+  if (ids.bucket_count() > kKeptBuckets) {
+    std::unordered_set<std::string>().swap(ids);
+  } else {
+    ids.clear();
+  }
+}
+
 // Where a stopped playlist goes on after its list changed, following vod_refresh_type.
 void move_breakpoint(task::TaskRuntime& runtime, const task::TaskSpec& before,
                      const task::TaskSpec& after) {
@@ -147,21 +158,42 @@ void Supervisor::tick() {
     Entry& entry = found->second;
     reconcile(entry, now);
     if (entry.record.is_deleted && !entry.relay) {
-      store_.purge_task(id, now);
-      spdlog::info("task_id={} event=task_deleted", id);
-      dirty_.erase(id);
-      forget_wake(entry);
-      entries_.erase(found);
+      if (!entry.is_purge_pending) purges_.push_back(id);
+      entry.is_purge_pending = true;
     } else if (!entry.relay) {
       schedule(entry, now);
     }
   }
-  due_.clear();
+  empty(due_);
+  purge_deleted(now);
   reap_stopped_relays();
   auto since_write = std::chrono::steady_clock::now() - last_runtime_write_;
   if (since_write >= settings_.runtime_interval) write_runtimes(now);
   count_statuses(now);
   apply_retention(now);
+}
+
+void Supervisor::purge_deleted(int64_t now) {
+  auto at = std::chrono::steady_clock::now();
+  if (purges_.empty() || at - last_purge_ < settings_.purge_interval) return;
+  last_purge_ = at;
+  // A few to a write: each write holds the store's writer no longer than a request's would.
+  constexpr size_t kPerWrite = 32;
+  while (!purges_.empty()) {
+    size_t count = std::min(kPerWrite, purges_.size());
+    std::vector<std::string> batch(purges_.end() - static_cast<std::ptrdiff_t>(count),
+                                   purges_.end());
+    store_.purge_tasks(batch, now);  // should it fail, the rest are tried at the next tick
+    purges_.resize(purges_.size() - count);
+    for (const std::string& id : batch) {
+      spdlog::info("task_id={} event=task_deleted", id);
+      dirty_.erase(id);
+      auto found = entries_.find(id);
+      forget_wake(found->second);
+      entries_.erase(found);
+    }
+  }
+  known_tasks_ = entries_.size();
 }
 
 void Supervisor::apply_retention(int64_t now) {
@@ -185,7 +217,7 @@ void Supervisor::apply_retention(int64_t now) {
 }
 
 void Supervisor::count_statuses(int64_t now) {
-  // A walk of every task, spaced so that it takes a fiftieth of the thread at most (a million
+  // A walk of every task, spaced so that it takes a hundredth of the thread at most (a million
   // tasks take tens of milliseconds): cheap next to a scrape interval, not next to a tick.
   auto at = std::chrono::steady_clock::now();
   if (at - last_status_count_ < status_count_interval_) return;
@@ -197,7 +229,7 @@ void Supervisor::count_statuses(int64_t now) {
   }
   last_status_count_ = std::chrono::steady_clock::now();
   status_count_interval_ = std::max<std::chrono::steady_clock::duration>(
-      std::chrono::seconds(2), (last_status_count_ - at) * 50);
+      std::chrono::seconds(2), (last_status_count_ - at) * 100);
   std::map<std::string, int64_t> named;
   for (size_t i = 0; i < kStatuses; ++i) {
     named[std::string(task::to_string(static_cast<task::TaskStatus>(i)))] = counts[i];
@@ -216,6 +248,7 @@ void Supervisor::load_changes() {
   do {
     changed = store_.tasks_changed_since(revision_, settings_.load_batch);
     for (task::TaskRecord& record : changed) load_change(std::move(record));
+    known_tasks_ = entries_.size();
   } while (static_cast<int64_t>(changed.size()) == settings_.load_batch);
 }
 
@@ -467,7 +500,7 @@ void Supervisor::write_runtimes(int64_t now) {
     runtime.updated_at = now;
     updates.push_back({id, runtime, leases_.epoch_of(id)});
   }
-  dirty_.clear();
+  empty(dirty_);
   store_.save_runtimes(updates);
 }
 

@@ -40,6 +40,8 @@ struct SupervisorSettings {
   // million tasks is no one query that reads them all (which a shared store's statement timeout
   // would end, again and again).
   int64_t load_batch = 5000;
+  // How often deleted tasks (their relays stopped) are removed from the store, together.
+  std::chrono::milliseconds purge_interval{200};
 };
 
 // Decides which tasks run: starts a relay when a task's window opens, stops it at its end or on
@@ -67,6 +69,9 @@ class Supervisor final : public task::ChangeListener, public media::RelayObserve
   void on_relay_event(const std::string& task_id, const media::RelayEvent& event) override;
 
   size_t running_relays() const { return running_relays_; }
+  // Tasks read from the store so far (deleted ones until they are purged): a node that starts on
+  // a big store shows its first look's progress here.
+  size_t known_tasks() const { return known_tasks_; }
   // Tasks this node holds a lease on (cluster mode).
   size_t leased_tasks() const { return leases_.count(); }
   // How many tasks are in each status ("running", "waiting", ...), as of the last few seconds:
@@ -80,7 +85,8 @@ class Supervisor final : public task::ChangeListener, public media::RelayObserve
     task::TaskSpec relayed_spec;  // the spec the relay was last given
     bool is_relay_paused = false;
     std::chrono::steady_clock::time_point relay_started;
-    int64_t wake_at = 0;  // its one entry in wake_at_ (0: none)
+    int64_t wake_at = 0;            // its one entry in wake_at_ (0: none)
+    bool is_purge_pending = false;  // deleted, its relay stopped: in purges_
   };
 
   struct PendingEvent {
@@ -113,6 +119,7 @@ class Supervisor final : public task::ChangeListener, public media::RelayObserve
   void write_runtimes(int64_t now);
   void count_statuses(int64_t now);
   void apply_retention(int64_t now);
+  void purge_deleted(int64_t now);
   // Cluster mode: renews this node's leases and claims tasks; `is_urgent` skips the interval.
   void renew_leases(bool is_urgent);
   void give_up_leases(const std::string& reason);
@@ -137,6 +144,7 @@ class Supervisor final : public task::ChangeListener, public media::RelayObserve
   int64_t revision_ = 0;
   std::chrono::steady_clock::time_point last_runtime_write_{};
   std::atomic<size_t> running_relays_{0};
+  std::atomic<size_t> known_tasks_{0};
   bool has_ticked_ = false;
 
   bool is_clustered_ = false;
@@ -144,6 +152,10 @@ class Supervisor final : public task::ChangeListener, public media::RelayObserve
   std::chrono::steady_clock::time_point last_status_count_{};
   std::chrono::steady_clock::duration status_count_interval_{};
   std::chrono::steady_clock::time_point last_retention_{};
+  // Deleted tasks whose relays stopped, removed from the store together at most every
+  // purge_interval: a burst of deletes costs the store one write, not one each.
+  std::vector<std::string> purges_;
+  std::chrono::steady_clock::time_point last_purge_{};
   std::chrono::steady_clock::time_point last_trim_{};
   bool has_freed_relays_ = false;
   std::chrono::steady_clock::time_point last_failure_log_{};

@@ -115,9 +115,9 @@ class Store {
 
   virtual void save_runtimes(const std::vector<RuntimeUpdate>& updates) = 0;
 
-  // Removes a deleted task (its spec and runtime) once its relay stopped at `now`; its events
-  // and their numbering stay for the retention time.
-  virtual void purge_task(const std::string& task_id, int64_t now) = 0;
+  // Removes deleted tasks (their specs and runtimes) once their relays stopped at `now`, in one
+  // transaction; their events and their numbering stay for the retention time.
+  virtual void purge_tasks(const std::vector<std::string>& task_ids, int64_t now) = 0;
 
   // Removes at most `limit` events that no longer wait for delivery and were created more than
   // `retention().seconds` before `now`, and the numbering of tasks purged that long ago once

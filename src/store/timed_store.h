@@ -68,8 +68,8 @@ class TimedStore final : public Store {
   void save_runtimes(const std::vector<RuntimeUpdate>& updates) override {
     timed("save_runtimes", [&] { inner_.save_runtimes(updates); });
   }
-  void purge_task(const std::string& task_id, int64_t now) override {
-    timed("purge_task", [&] { inner_.purge_task(task_id, now); });
+  void purge_tasks(const std::vector<std::string>& task_ids, int64_t now) override {
+    timed("purge_tasks", [&] { inner_.purge_tasks(task_ids, now); });
   }
   RetentionPass apply_retention(int64_t now, int64_t limit) override {
     return timed("apply_retention", [&] { return inner_.apply_retention(now, limit); });

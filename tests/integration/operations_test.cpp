@@ -94,6 +94,7 @@ TEST_F(OperationsTest, MetricsCountWhatRealRelaysDo) {
       20s);
   ASSERT_TRUE(is_complete) << page;
   EXPECT_EQ(metric(page, "streamrelay_relays_running"), 2);
+  EXPECT_EQ(metric(page, "streamrelay_tasks_known"), 2);
   EXPECT_EQ(metric(page, "streamrelay_tasks{status=\"waiting\"}"), 0);
   EXPECT_EQ(metric(page, "streamrelay_api_requests_total{route=\"create\",code=\"200\"}"), 2);
   EXPECT_EQ(metric(page, "streamrelay_api_requests_total{route=\"create\",code=\"400\"}"), 1);

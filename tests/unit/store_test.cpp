@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <filesystem>
 #include <memory>
 #include <thread>
 
@@ -200,7 +202,7 @@ TEST_P(StoreTest, EveryPageAcrossBlocksIsWhatAScanInOrderGives) {
     bool is_deleted = i % 11 == 5 || (i >= 900 && i < 2000);
     if (is_deleted) {
       ASSERT_TRUE(store->delete_task("p1", ids[i], {}).ok());
-      if (i % 2 == 0) store->purge_task(ids[i], kNow);
+      if (i % 2 == 0) store->purge_tasks({ids[i]}, kNow);
       continue;
     }
     all.push_back(ids[i]);
@@ -282,7 +284,7 @@ TEST_P(StoreTest, ChangesAreSeenInRevisionOrderDeletesIncluded) {
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_TRUE(changes[0].is_deleted);
   EXPECT_FALSE(store->find_task("p1", "a"));
-  store->purge_task("a", kNow);
+  store->purge_tasks({"a"}, kNow);
   EXPECT_TRUE(store->tasks_changed_since(0, 1000).size() == 1u);
 }
 
@@ -305,6 +307,18 @@ TEST_P(StoreTest, ChangesReadInBatchesAreEachTaskOnceInRevisionOrder) {
   EXPECT_EQ(seen.front(), "t0");
   EXPECT_EQ(seen.back(), "t3");
   EXPECT_EQ(std::count(seen.begin(), seen.end(), "t3"), 1);
+}
+
+TEST_P(StoreTest, DeletedTasksArePurgedInOneGoAndLiveOnesAreLeft) {
+  for (const char* id : {"a", "b", "c"}) create(spec_of(id));
+  ASSERT_TRUE(store->delete_task("p1", "a", {}).ok());
+  ASSERT_TRUE(store->delete_task("p1", "b", {}).ok());
+  store->purge_tasks({"a", "b", "c"}, kNow);
+  auto left = store->tasks_changed_since(0, 1000);
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].spec.task_id, "c");
+  EXPECT_FALSE(store->stored_runtime("a"));
+  EXPECT_TRUE(store->stored_runtime("c"));
 }
 
 TEST_P(StoreTest, RuntimeReportsAreKeptApartFromTheSpec) {
@@ -398,7 +412,7 @@ TEST_P(StoreTest, ADeletedTasksRowsAllGoOnceItsRetentionHasPassed) {
   task::TaskSpec a = spec_of("a");
   store->append_events({task::task_start_event(a, "x", kNow)});
   ASSERT_TRUE(store->delete_task("p1", "a", {task::task_exit_event(a, "Deleted", "", kNow)}).ok());
-  store->purge_task("a", kNow);
+  store->purge_tasks({"a"}, kNow);
   store->append_events({task::task_start_event(spec_of("b"), "x", kNow + 3000)});
   EXPECT_EQ(store->apply_retention(kNow + 3599, 100).tasks, 0);
   EXPECT_EQ(store->task_events("a", 10).size(), 2u);  // within the retention: still there
@@ -417,7 +431,7 @@ TEST_P(StoreTest, ADeletedTaskWithAnEventStillToDeliverKeepsItsRows) {
   task::TaskSpec a = spec_of("a");
   a.callback_url = "http://cb.example.com";
   ASSERT_TRUE(store->delete_task("p1", "a", {task::task_exit_event(a, "Deleted", "", kNow)}).ok());
-  store->purge_task("a", kNow);
+  store->purge_tasks({"a"}, kNow);
   EXPECT_EQ(store->apply_retention(kNow + 3600, 100).tasks, 0);
   ASSERT_EQ(store->task_events("a", 10).size(), 1u);
   store->mark_event_delivered(store->task_events("a", 10).at(0).event.event_id);
@@ -617,7 +631,7 @@ TEST(SqliteUpgrade, ADatabaseOfSchemaTwoIsMigratedAndTurnedToIncrementalVacuum) 
   store::SqliteStore store(path);
   EXPECT_EQ(store.schema_version(), static_cast<int>(std::size(store::kSqliteMigrations)));
   EXPECT_TRUE(store.find_task("p1", "a"));
-  store.purge_task("a", kNow);  // the new column is there
+  store.purge_tasks({"a"}, kNow);  // the new column is there
   task::ListQuery query;
   EXPECT_EQ(store.list_tasks("p1", query).total, 1);  // counted by the migration
   sqlite3* db = nullptr;
@@ -628,4 +642,26 @@ TEST(SqliteUpgrade, ADatabaseOfSchemaTwoIsMigratedAndTurnedToIncrementalVacuum) 
   EXPECT_EQ(sqlite3_column_int(stmt, 0), 2);  // incremental
   sqlite3_finalize(stmt);
   sqlite3_close(db);
+}
+
+// Checkpoints run on a thread of their own: the database file takes in what the log holds while
+// the store is open, without any commit running one (the automatic checkpoint is off).
+TEST(SqliteCheckpoints, TheLogIsCopiedIntoTheDatabaseFileByTheStoresOwnThread) {
+  test_support::TempDir dir;
+  std::string path = dir.file("streamrelay.db");
+  store::SqliteStore store(path);
+  auto file_size = [&] { return std::filesystem::file_size(path); };
+  uintmax_t before = file_size();
+  std::vector<task::TaskSpec> specs;
+  for (int i = 0; i < 1500; ++i) {
+    task::TaskSpec spec = spec_of("t" + std::to_string(i));
+    spec.destination_url += "?" + std::string(2000, 'k');  // about two pages each
+    specs.push_back(spec);
+  }
+  store.bulk_create_tasks(specs);  // a log of several thousand pages
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (file_size() <= before && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_GT(file_size(), before + 1'000'000);
 }

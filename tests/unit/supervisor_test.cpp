@@ -103,6 +103,7 @@ class SupervisorTest : public ::testing::Test {
     control::SupervisorSettings settings;
     settings.runtime_interval = 0ms;  // every tick writes the relays' reports
     settings.load_batch = 100;
+    settings.purge_interval = 0ms;  // a deleted task goes at the tick that sees its relay stop
     return std::make_unique<control::Supervisor>(store, clock, factory, settings);
   }
 

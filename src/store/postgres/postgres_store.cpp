@@ -467,17 +467,21 @@ void PostgresStore::save_runtimes(const std::vector<RuntimeUpdate>& updates) {
   tx.commit();
 }
 
-void PostgresStore::purge_task(const std::string& task_id, int64_t now) {
+void PostgresStore::purge_tasks(const std::vector<std::string>& task_ids, int64_t now) {
+  if (task_ids.empty()) return;
   std::lock_guard lock(mutex_);
   PgTransaction tx(db_);
-  db_.exec("DELETE FROM task_runtime WHERE task_id = $1", {task_id});
-  PgRows purged =
-      db_.exec("DELETE FROM tasks WHERE task_id = $1 AND is_deleted RETURNING seq", {task_id});
-  for (int i = 0; i < purged.size(); ++i) specs_.forget(purged.integer(i, 0));
-  db_.exec(
-      "INSERT INTO event_sequences (task_id, last, purged_at) VALUES ($1, 0, $2) "
-      "ON CONFLICT (task_id) DO UPDATE SET purged_at = excluded.purged_at",
-      {task_id, num(now)});
+  for (const std::string& task_id : task_ids) {
+    PgRows purged = db_.exec_prepared(
+        "DELETE FROM tasks WHERE task_id = $1 AND is_deleted RETURNING seq", {task_id});
+    if (purged.size() == 0) continue;  // only a deleted task is purged
+    specs_.forget(purged.integer(0, 0));
+    db_.exec_prepared("DELETE FROM task_runtime WHERE task_id = $1", {task_id});
+    db_.exec_prepared(
+        "INSERT INTO event_sequences (task_id, last, purged_at) VALUES ($1, 0, $2) "
+        "ON CONFLICT (task_id) DO UPDATE SET purged_at = excluded.purged_at",
+        {task_id, num(now)});
+  }
   tx.commit();
 }
 

@@ -42,7 +42,7 @@ class PostgresStore final : public Store {
   // Imports many tasks, 500 to a transaction (no destination or quota checks): for imports and
   // benchmarks.
   void bulk_create_tasks(const std::vector<task::TaskSpec>& specs);
-  void purge_task(const std::string& task_id, int64_t now) override;
+  void purge_tasks(const std::vector<std::string>& task_ids, int64_t now) override;
   RetentionPass apply_retention(int64_t now, int64_t limit) override;
   std::optional<task::TaskRuntime> stored_runtime(const std::string& task_id) override;
 

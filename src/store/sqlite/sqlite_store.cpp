@@ -130,6 +130,56 @@ SqliteStore::SqliteStore(const std::string& path)
   // The write-ahead log is truncated back to this size after a checkpoint that emptied it.
   exec(db_.get(), "PRAGMA journal_size_limit=8388608");
   migrate();
+  // This hook takes the place of SQLite's automatic checkpoint, which runs inside a commit.
+  sqlite3_wal_hook(
+      db_.get(),
+      [](void* self, sqlite3*, const char*, int pages) {
+        if (pages >= kCheckpointPages) static_cast<SqliteStore*>(self)->request_checkpoint();
+        return SQLITE_OK;
+      },
+      this);
+  checkpointer_ = std::thread([this] { run_checkpoints(); });
+}
+
+SqliteStore::~SqliteStore() {
+  {
+    std::lock_guard lock(checkpoint_mutex_);
+    is_stopping_ = true;
+  }
+  checkpoint_wanted_.notify_one();
+  checkpointer_.join();
+}
+
+void SqliteStore::request_checkpoint() {
+  {
+    std::lock_guard lock(checkpoint_mutex_);
+    wants_checkpoint_ = true;
+  }
+  checkpoint_wanted_.notify_one();
+}
+
+void SqliteStore::run_checkpoints() {
+  SqlitePtr db;
+  for (;;) {
+    {
+      std::unique_lock lock(checkpoint_mutex_);
+      checkpoint_wanted_.wait(lock, [this] { return wants_checkpoint_ || is_stopping_; });
+      if (is_stopping_) return;
+      wants_checkpoint_ = false;
+    }
+    try {
+      if (!db) {
+        db = open_connection(path_, 0);
+        // A connection learns that the file is in WAL mode from its first read.
+        exec(db.get(), "SELECT count(*) FROM sqlite_master");
+      }
+      // Passive: it copies what no reader still needs and never blocks a writer; whatever it
+      // leaves is taken at the next request.
+      sqlite3_wal_checkpoint_v2(db.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    } catch (const StoreError&) {
+      db.reset();  // opened again at the next request; the log only grows meanwhile
+    }
+  }
 }
 
 void SqliteStore::use_incremental_vacuum() {
@@ -167,20 +217,24 @@ void SqliteStore::migrate() {
 }
 
 int64_t SqliteStore::next_revision() {
-  Statement stmt(db_.get(),
-                 "UPDATE meta SET value = value + 1 WHERE key = 'revision' RETURNING value");
+  Statement& stmt =
+      prepared("UPDATE meta SET value = value + 1 WHERE key = 'revision' RETURNING value");
   if (!stmt.step()) throw StoreError("revision counter missing");
-  return stmt.integer(0);
+  int64_t revision = stmt.integer(0);
+  stmt.reset();  // done, so the transaction can commit
+  return revision;
 }
 
 bool SqliteStore::is_destination_taken(const std::string& destination_key,
                                        const std::string& project_id, const std::string& task_id,
                                        int64_t now) {
-  Statement stmt(db_.get(),
-                 "SELECT 1 FROM tasks WHERE destination_key = ? AND project_id = ? AND "
-                 "task_id != ? AND is_deleted = 0 AND finish_reason = '' AND end_time > ? LIMIT 1");
+  Statement& stmt = prepared(
+      "SELECT 1 FROM tasks WHERE destination_key = ? AND project_id = ? AND task_id != ? AND "
+      "is_deleted = 0 AND finish_reason = '' AND end_time > ? LIMIT 1");
   stmt.bind(1, destination_key).bind(2, project_id).bind(3, task_id).bind(4, now);
-  return stmt.step();
+  bool is_taken = stmt.step();
+  stmt.reset();
+  return is_taken;
 }
 
 task::Status SqliteStore::create_task(const task::TaskSpec& spec,
@@ -200,9 +254,9 @@ task::Status SqliteStore::create_task(const task::TaskSpec& spec,
     }
   }
   if (is_destination_taken(destination_key, spec.project_id, spec.task_id, now)) return conflict();
-  Statement insert(db_.get(),
-                   "INSERT INTO tasks (task_id, project_id, region, destination_key, end_time, "
-                   "spec, revision) VALUES (?, ?, ?, ?, ?, ?, ?)");
+  Statement& insert = prepared(
+      "INSERT INTO tasks (task_id, project_id, region, destination_key, end_time, spec, "
+      "revision) VALUES (?, ?, ?, ?, ?, ?, ?)");
   insert.bind(1, spec.task_id)
       .bind(2, spec.project_id)
       .bind(3, spec.region)
@@ -211,8 +265,7 @@ task::Status SqliteStore::create_task(const task::TaskSpec& spec,
       .bind(6, encode_spec(spec))
       .bind(7, next_revision())
       .run();
-  Statement runtime(db_.get(), "INSERT INTO task_runtime (task_id) VALUES (?)");
-  runtime.bind(1, spec.task_id).run();
+  prepared("INSERT INTO task_runtime (task_id) VALUES (?)").bind(1, spec.task_id).run();
   tx.commit();
   return task::ok_status();
 }
@@ -283,15 +336,15 @@ TaskPage SqliteStore::list_tasks(const std::string& project_id, const task::List
 
 void SqliteStore::insert_events(const Events& events) {
   if (events.empty()) return;
-  Statement sequence(db_.get(),
-                     "INSERT INTO event_sequences (task_id, last) VALUES (?, 1) "
-                     "ON CONFLICT (task_id) DO UPDATE SET last = last + 1 RETURNING last");
-  Statement insert(db_.get(),
-                   "INSERT INTO events (event_id, task_id, project_id, source_type, event_type, "
-                   "sequence, created_at, data, callback_url, state) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  Statement trim(db_.get(),
-                 "DELETE FROM events WHERE task_id = ? AND sequence <= ? AND state != 'pending'");
+  Statement& sequence = prepared(
+      "INSERT INTO event_sequences (task_id, last) VALUES (?, 1) "
+      "ON CONFLICT (task_id) DO UPDATE SET last = last + 1 RETURNING last");
+  Statement& insert = prepared(
+      "INSERT INTO events (event_id, task_id, project_id, source_type, event_type, "
+      "sequence, created_at, data, callback_url, state) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  Statement& trim =
+      prepared("DELETE FROM events WHERE task_id = ? AND sequence <= ? AND state != 'pending'");
   for (const task::TaskEvent& event : events) {
     sequence.bind(1, event.task_id);
     sequence.step();
@@ -409,10 +462,10 @@ task::Status SqliteStore::update_task(const task::TaskSpec& spec, int64_t expect
   Transaction tx(db_.get());
   if (is_revived && is_destination_taken(destination_key, spec.project_id, spec.task_id, now))
     return conflict();
-  Statement update(db_.get(),
-                   "UPDATE tasks SET spec = ?, end_time = ?, revision = ?, finish_reason = "
-                   "CASE WHEN ? THEN '' ELSE finish_reason END "
-                   "WHERE task_id = ? AND revision = ? AND is_deleted = 0");
+  Statement& update = prepared(
+      "UPDATE tasks SET spec = ?, end_time = ?, revision = ?, finish_reason = "
+      "CASE WHEN ? THEN '' ELSE finish_reason END "
+      "WHERE task_id = ? AND revision = ? AND is_deleted = 0");
   update.bind(1, encode_spec(spec))
       .bind(2, spec.end_time)
       .bind(3, next_revision())
@@ -432,9 +485,9 @@ task::Status SqliteStore::delete_task(const std::string& project_id, const std::
                                       const Events& events) {
   std::lock_guard lock(mutex_);
   Transaction tx(db_.get());
-  Statement update(db_.get(),
-                   "UPDATE tasks SET is_deleted = 1, revision = ? "
-                   "WHERE task_id = ? AND project_id = ? AND is_deleted = 0");
+  Statement& update = prepared(
+      "UPDATE tasks SET is_deleted = 1, revision = ? "
+      "WHERE task_id = ? AND project_id = ? AND is_deleted = 0");
   update.bind(1, next_revision()).bind(2, task_id).bind(3, project_id).run();
   if (sqlite3_changes(db_.get()) == 0) {
     return task::Error{task::ErrorKind::not_found, "task_id " + task_id + " does not exist"};
@@ -445,22 +498,24 @@ task::Status SqliteStore::delete_task(const std::string& project_id, const std::
 }
 
 std::vector<task::TaskRecord> SqliteStore::tasks_changed_since(int64_t revision, int64_t limit) {
-  std::lock_guard lock(mutex_);
-  Statement stmt(db_.get(), "SELECT " + std::string(kRecordColumns) +
-                                "WHERE t.revision > ? ORDER BY t.revision LIMIT ?");
-  stmt.bind(1, revision).bind(2, limit);
-  std::vector<task::TaskRecord> records;
-  while (stmt.step()) records.push_back(read_record(stmt, specs_));
-  return records;
+  return read_snapshot([&](StatementCache& statements) {
+    Statement& stmt = statements.prepared("SELECT " + std::string(kRecordColumns) +
+                                          "WHERE t.revision > ? ORDER BY t.revision LIMIT ?");
+    stmt.bind(1, revision).bind(2, limit);
+    std::vector<task::TaskRecord> records;
+    while (stmt.step()) records.push_back(read_record(stmt, specs_));
+    stmt.reset();
+    return records;
+  });
 }
 
 bool SqliteStore::finish_task(const std::string& task_id, task::FinishReason reason,
                               int64_t expected_revision, const Events& events) {
   std::lock_guard lock(mutex_);
   Transaction tx(db_.get());
-  Statement update(db_.get(),
-                   "UPDATE tasks SET finish_reason = ?, revision = ? "
-                   "WHERE task_id = ? AND revision = ? AND is_deleted = 0");
+  Statement& update = prepared(
+      "UPDATE tasks SET finish_reason = ?, revision = ? "
+      "WHERE task_id = ? AND revision = ? AND is_deleted = 0");
   update.bind(1, task::to_string(reason))
       .bind(2, next_revision())
       .bind(3, task_id)
@@ -511,21 +566,27 @@ std::optional<task::TaskRuntime> SqliteStore::stored_runtime(const std::string& 
   return read_record(stmt, specs_).runtime;
 }
 
-void SqliteStore::purge_task(const std::string& task_id, int64_t now) {
+void SqliteStore::purge_tasks(const std::vector<std::string>& task_ids, int64_t now) {
+  if (task_ids.empty()) return;
   std::lock_guard lock(mutex_);
   Transaction tx(db_.get());
-  Statement(db_.get(), "DELETE FROM task_runtime WHERE task_id = ?").bind(1, task_id).run();
+  Statement runtime(db_.get(), "DELETE FROM task_runtime WHERE task_id = ?");
   Statement purged(db_.get(),
                    "DELETE FROM tasks WHERE task_id = ? AND is_deleted = 1 RETURNING seq");
-  purged.bind(1, task_id);
-  while (purged.step()) specs_.forget(purged.integer(0));
-  purged.reset();
-  Statement(db_.get(),
-            "INSERT INTO event_sequences (task_id, last, purged_at) VALUES (?, 0, ?) "
-            "ON CONFLICT (task_id) DO UPDATE SET purged_at = excluded.purged_at")
-      .bind(1, task_id)
-      .bind(2, now)
-      .run();
+  Statement numbering(db_.get(),
+                      "INSERT INTO event_sequences (task_id, last, purged_at) VALUES (?, 0, ?) "
+                      "ON CONFLICT (task_id) DO UPDATE SET purged_at = excluded.purged_at");
+  for (const std::string& task_id : task_ids) {
+    purged.bind(1, task_id);
+    bool is_purged = purged.step();  // only a deleted task is
+    if (is_purged) specs_.forget(purged.integer(0));
+    purged.reset();
+    if (!is_purged) continue;
+    runtime.bind(1, task_id).run();
+    runtime.reset();
+    numbering.bind(1, task_id).bind(2, now).run();
+    numbering.reset();
+  }
   tx.commit();
 }
 

@@ -1,8 +1,10 @@
 #pragma once
 
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "store/connection_pool.h"
 #include "store/spec_codec.h"
@@ -12,13 +14,17 @@
 namespace streamrelay::store {
 
 // The embedded store: one SQLite file in WAL mode, every write fully synced before it returns.
-// Writes go through one connection; the API's reads (a page, a task) through connections of their
-// own, which in WAL mode read beside one another and beside a write, so a list never waits for
-// another request's commit.
+// Writes go through one connection; reads (a page, a task, the supervisor's look for changes)
+// through connections of their own, which in WAL mode read beside one another and beside a write,
+// so a list never waits for another request's commit. Checkpoints (the log copied into the
+// database file, and synced) run on a thread of their own, so no commit waits for one either.
 class SqliteStore final : public Store {
  public:
   // Opens (creating if needed) the database file and applies pending migrations.
   explicit SqliteStore(const std::string& path);
+  ~SqliteStore() override;
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
 
   task::Status create_task(const task::TaskSpec& spec, const std::string& destination_key,
                            int64_t now, int64_t max_active) override;
@@ -41,7 +47,7 @@ class SqliteStore final : public Store {
   void mark_event_failed(const std::string& event_id, int64_t next_attempt_at,
                          const std::string& error, bool is_expired) override;
   void save_runtimes(const std::vector<RuntimeUpdate>& updates) override;
-  void purge_task(const std::string& task_id, int64_t now) override;
+  void purge_tasks(const std::vector<std::string>& task_ids, int64_t now) override;
   RetentionPass apply_retention(int64_t now, int64_t limit) override;
   std::optional<task::TaskRuntime> stored_runtime(const std::string& task_id) override;
 
@@ -67,6 +73,10 @@ class SqliteStore final : public Store {
     std::unique_ptr<StatementCache> statements;
   };
   std::unique_ptr<Reader> open_reader();
+  void request_checkpoint();
+  void run_checkpoints();
+  // A checkpoint is asked for once the log holds this many pages (SQLite's own default).
+  static constexpr int kCheckpointPages = 1000;
   // Runs `read(statements)` in one read transaction (a consistent snapshot) on a reading
   // connection of its own.
   template <typename Read>
@@ -79,6 +89,12 @@ class SqliteStore final : public Store {
   std::unique_ptr<StatementCache> statements_;
   SpecCache specs_;
   ConnectionPool<Reader> readers_{kMaxReaders, [this] { return open_reader(); }};
+
+  std::mutex checkpoint_mutex_;
+  std::condition_variable checkpoint_wanted_;
+  bool wants_checkpoint_ = false;
+  bool is_stopping_ = false;
+  std::thread checkpointer_;
 };
 
 }  // namespace streamrelay::store

@@ -40,8 +40,9 @@ struct SupervisorSettings {
   // million tasks is no one query that reads them all (which a shared store's statement timeout
   // would end, again and again).
   int64_t load_batch = 5000;
-  // How often deleted tasks (their relays stopped) are removed from the store, together.
-  std::chrono::milliseconds purge_interval{200};
+  // How often deleted tasks (their relays stopped) are removed from the store, up to 64 in one
+  // write.
+  std::chrono::milliseconds purge_interval{50};
 };
 
 // Decides which tasks run: starts a relay when a task's window opens, stops it at its end or on
@@ -74,8 +75,9 @@ class Supervisor final : public task::ChangeListener, public media::RelayObserve
   size_t known_tasks() const { return known_tasks_; }
   // Tasks this node holds a lease on (cluster mode).
   size_t leased_tasks() const { return leases_.count(); }
-  // How many tasks are in each status ("running", "waiting", ...), as of the last few seconds:
-  // every task on a single node, the tasks this node holds in a cluster.
+  // How many tasks are in each status ("running", "waiting", ...), as of the last count (every
+  // 2 s; up to a minute apart on a node of a million tasks): every task on a single node, the
+  // tasks this node holds in a cluster.
   std::map<std::string, int64_t> status_counts();
 
  private:
@@ -152,8 +154,8 @@ class Supervisor final : public task::ChangeListener, public media::RelayObserve
   std::chrono::steady_clock::time_point last_status_count_{};
   std::chrono::steady_clock::duration status_count_interval_{};
   std::chrono::steady_clock::time_point last_retention_{};
-  // Deleted tasks whose relays stopped, removed from the store together at most every
-  // purge_interval: a burst of deletes costs the store one write, not one each.
+  // Deleted tasks whose relays stopped, removed from the store a few in one write, at most every
+  // purge_interval: a burst of deletes costs the store a write per batch, not one each.
   std::vector<std::string> purges_;
   std::chrono::steady_clock::time_point last_purge_{};
   std::chrono::steady_clock::time_point last_trim_{};

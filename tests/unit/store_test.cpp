@@ -653,12 +653,12 @@ TEST(SqliteCheckpoints, TheLogIsCopiedIntoTheDatabaseFileByTheStoresOwnThread) {
   auto file_size = [&] { return std::filesystem::file_size(path); };
   uintmax_t before = file_size();
   std::vector<task::TaskSpec> specs;
-  for (int i = 0; i < 1500; ++i) {
+  for (int i = 0; i < 2000; ++i) {
     task::TaskSpec spec = spec_of("t" + std::to_string(i));
-    spec.destination_url += "?" + std::string(2000, 'k');  // about two pages each
+    spec.destination_url += "?" + std::string(8000, 'k');  // about eight pages each
     specs.push_back(spec);
   }
-  store.bulk_create_tasks(specs);  // a log of several thousand pages
+  store.bulk_create_tasks(specs);  // a log of many times the 1000 pages that ask for one
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (file_size() <= before && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));

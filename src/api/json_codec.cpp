@@ -124,38 +124,45 @@ void write_time_or_null(Writer& out, int64_t unix_seconds) {
   }
 }
 
+void field(Writer& out, const char* name, std::string_view text) {
+  out.Key(name);
+  write_text(out, text);
+}
+
+void field(Writer& out, const char* name, int64_t number) {
+  out.Key(name);
+  out.Int64(number);
+}
+
+void field(Writer& out, const char* name, const std::vector<std::string>& texts) {
+  out.Key(name);
+  write_texts(out, texts);
+}
+
 // Fields in name order, as in every other answer.
 void write_runtime(Writer& out, const task::TaskRecord& record) {
   const task::TaskRuntime& runtime = record.runtime;
   out.StartObject();
-  out.Key("bitrate_kbps");
-  out.Int64(runtime.bitrate_kbps);
-  out.Key("bytes_in");
-  out.Int64(runtime.bytes_in);
-  out.Key("bytes_out");
-  out.Int64(runtime.bytes_out);
-  out.Key("file_index");
-  out.Int64(runtime.file_index);
+  field(out, "bitrate_kbps", runtime.bitrate_kbps);
+  field(out, "bytes_in", runtime.bytes_in);
+  field(out, "bytes_out", runtime.bytes_out);
+  field(out, "file_index", runtime.file_index);
   out.Key("file_offset_seconds");
   if (std::isfinite(runtime.file_offset_seconds)) {
     out.Double(runtime.file_offset_seconds);
   } else {
     out.Null();
   }
-  out.Key("last_error");
-  write_text(out, runtime.last_error);
+  field(out, "last_error", runtime.last_error);
   // A playlist that finished its rounds has played them all, whether or not the last runtime
   // report has been written yet (the finish is recorded first).
-  out.Key("looped_times");
-  out.Int64(record.finish_reason == task::FinishReason::loop_finished
-                ? std::max<int64_t>(runtime.looped_times, record.spec.vod_loop_time)
-                : runtime.looped_times);
-  out.Key("reconnects");
-  out.Int64(runtime.reconnects);
-  out.Key("source");
-  write_text(out, runtime.source);
-  out.Key("source_url");
-  write_text(out, runtime.source_url);
+  field(out, "looped_times",
+        record.finish_reason == task::FinishReason::loop_finished
+            ? std::max<int64_t>(runtime.looped_times, record.spec.vod_loop_time)
+            : runtime.looped_times);
+  field(out, "reconnects", runtime.reconnects);
+  field(out, "source", runtime.source);
+  field(out, "source_url", runtime.source_url);
   out.Key("started_at");
   write_time_or_null(out, runtime.started_at);
   out.Key("updated_at");
@@ -169,50 +176,30 @@ void write_task_info(Writer& out, const task::TaskRecord& record, int64_t now) {
   // Every create field is present; the VOD ones of a live task are empty.
   bool is_vod = spec.is_vod();
   out.StartObject();
-  out.Key("app_name");
-  write_text(out, spec.app_name);
-  out.Key("backup_source_type");
-  write_text(out, spec.backup_source_type ? task::to_string(*spec.backup_source_type) : "");
-  out.Key("backup_source_urls");
-  write_texts(out, spec.backup_source_urls);
-  out.Key("callback_events");
-  write_texts(out, spec.callback_events);
-  out.Key("callback_url");
-  write_text(out, spec.callback_url);
-  out.Key("create_time");
-  write_text(out, task::format_utc(spec.create_time));
-  out.Key("destination_url");
-  write_text(out, spec.destination_url);
-  out.Key("domain");
-  write_text(out, spec.domain);
-  out.Key("end_time");
-  write_text(out, task::format_utc(spec.end_time));
-  out.Key("push_args");
-  write_text(out, spec.push_args);
-  out.Key("region");
-  write_text(out, spec.region);
+  field(out, "app_name", spec.app_name);
+  field(out, "backup_source_type",
+        spec.backup_source_type ? task::to_string(*spec.backup_source_type) : "");
+  field(out, "backup_source_urls", spec.backup_source_urls);
+  field(out, "callback_events", spec.callback_events);
+  field(out, "callback_url", spec.callback_url);
+  field(out, "create_time", task::format_utc(spec.create_time));
+  field(out, "destination_url", spec.destination_url);
+  field(out, "domain", spec.domain);
+  field(out, "end_time", task::format_utc(spec.end_time));
+  field(out, "push_args", spec.push_args);
+  field(out, "region", spec.region);
   out.Key("runtime");
   write_runtime(out, record);
-  out.Key("source_type");
-  write_text(out, task::to_string(spec.source_type));
-  out.Key("source_urls");
-  write_texts(out, spec.source_urls);
-  out.Key("start_time");
-  write_text(out, task::format_utc(spec.start_time));
-  out.Key("status");
-  write_text(out, task::to_string(task::derive_status(record, now)));
-  out.Key("stream_name");
-  write_text(out, spec.stream_name);
-  out.Key("task_id");
-  write_text(out, spec.task_id);
-  out.Key("vod_loop_time");
-  write_text(out, is_vod ? std::to_string(spec.vod_loop_time) : "");
-  out.Key("vod_refresh_type");
-  write_text(out, is_vod ? task::to_string(spec.vod_refresh_type) : "");
-  out.Key("vod_start_video_index");
-  out.Int64(is_vod ? spec.vod_start_video_index : 0);
-  out.Key("vod_start_video_time");
-  out.Int64(is_vod ? spec.vod_start_video_time : 0);
+  field(out, "source_type", task::to_string(spec.source_type));
+  field(out, "source_urls", spec.source_urls);
+  field(out, "start_time", task::format_utc(spec.start_time));
+  field(out, "status", task::to_string(task::derive_status(record, now)));
+  field(out, "stream_name", spec.stream_name);
+  field(out, "task_id", spec.task_id);
+  field(out, "vod_loop_time", is_vod ? std::to_string(spec.vod_loop_time) : "");
+  field(out, "vod_refresh_type", is_vod ? task::to_string(spec.vod_refresh_type) : "");
+  field(out, "vod_start_video_index", is_vod ? spec.vod_start_video_index : 0);
+  field(out, "vod_start_video_time", is_vod ? spec.vod_start_video_time : 0);
   out.EndObject();
 }
 
@@ -247,14 +234,12 @@ std::string task_list_body(const std::vector<task::TaskRecord>& records, int64_t
   buffer.Reserve(256 + records.size() * kBytesPerTask);
   Writer out(buffer);
   out.StartObject();
-  out.Key("request_id");
-  write_text(out, request_id);
+  field(out, "request_id", request_id);
   out.Key("task_infos");
   out.StartArray();
   for (const task::TaskRecord& record : records) write_task_info(out, record, now);
   out.EndArray();
-  out.Key("total");
-  out.Int64(total);
+  field(out, "total", total);
   out.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());
 }

@@ -39,6 +39,12 @@ class ConnectionPool {
     bool is_broken_ = false;
   };
 
+  // Opens every connection now: the process then holds the same descriptors from its start on.
+  void open_all() {
+    std::lock_guard lock(mutex_);
+    for (; open_count_ < max_; ++open_count_) idle_.push_back(open_());
+  }
+
   Lease borrow() {
     std::unique_lock lock(mutex_);
     returned_.wait(lock, [this] { return !idle_.empty() || open_count_ < max_; });

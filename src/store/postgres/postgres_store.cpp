@@ -162,6 +162,7 @@ std::string regions_text(const std::vector<std::string>& regions) {
 PostgresStore::PostgresStore(const std::string& conninfo, std::string node_id)
     : conninfo_(conninfo), node_id_(std::move(node_id)), db_(conninfo) {
   migrate();
+  readers_.open_all();
 }
 
 void PostgresStore::migrate() {

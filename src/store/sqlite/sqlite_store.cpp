@@ -138,7 +138,8 @@ SqliteStore::SqliteStore(const std::string& path)
         return SQLITE_OK;
       },
       this);
-  checkpointer_ = std::thread([this] { run_checkpoints(); });
+  readers_.open_all();
+  checkpointer_ = std::thread([this, db = open_checkpointer()] { run_checkpoints(db); });
 }
 
 SqliteStore::~SqliteStore() {
@@ -158,8 +159,14 @@ void SqliteStore::request_checkpoint() {
   checkpoint_wanted_.notify_one();
 }
 
-void SqliteStore::run_checkpoints() {
-  SqlitePtr db;
+SqlitePtr SqliteStore::open_checkpointer() {
+  SqlitePtr db = open_connection(path_, 0);
+  // A connection learns that the file is in WAL mode from its first read.
+  exec(db.get(), "SELECT count(*) FROM sqlite_master");
+  return db;
+}
+
+void SqliteStore::run_checkpoints(const SqlitePtr& db) {
   for (;;) {
     {
       std::unique_lock lock(checkpoint_mutex_);
@@ -167,18 +174,9 @@ void SqliteStore::run_checkpoints() {
       if (is_stopping_) return;
       wants_checkpoint_ = false;
     }
-    try {
-      if (!db) {
-        db = open_connection(path_, 0);
-        // A connection learns that the file is in WAL mode from its first read.
-        exec(db.get(), "SELECT count(*) FROM sqlite_master");
-      }
-      // Passive: it copies what no reader still needs and never blocks a writer; whatever it
-      // leaves is taken at the next request.
-      sqlite3_wal_checkpoint_v2(db.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-    } catch (const StoreError&) {
-      db.reset();  // opened again at the next request; the log only grows meanwhile
-    }
+    // Passive: it copies what no reader still needs and never blocks a writer; whatever it
+    // leaves (or a failure) is taken at the next request.
+    sqlite3_wal_checkpoint_v2(db.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
   }
 }
 

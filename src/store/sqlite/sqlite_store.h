@@ -74,7 +74,8 @@ class SqliteStore final : public Store {
   };
   std::unique_ptr<Reader> open_reader();
   void request_checkpoint();
-  void run_checkpoints();
+  SqlitePtr open_checkpointer();
+  void run_checkpoints(const SqlitePtr& db);
   // A checkpoint is asked for once the log holds this many pages (SQLite's own default; 8000
   // measured worse: each checkpoint then holds the disk longer).
   static constexpr int kCheckpointPages = 1000;

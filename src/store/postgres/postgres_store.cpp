@@ -217,10 +217,6 @@ bool PostgresStore::is_destination_taken(const std::string& destination_key,
              .size() > 0;
 }
 
-std::vector<task::TaskRecord> PostgresStore::read_records(const PgRows& rows) {
-  return records_of(rows, specs_);
-}
-
 task::Status PostgresStore::create_task(const task::TaskSpec& spec,
                                         const std::string& destination_key, int64_t now,
                                         int64_t max_active) {
@@ -352,10 +348,11 @@ task::Status PostgresStore::delete_task(const std::string& project_id, const std
 }
 
 std::vector<task::TaskRecord> PostgresStore::tasks_changed_since(int64_t revision, int64_t limit) {
-  std::lock_guard lock(mutex_);
-  return read_records(db_.exec("SELECT " + std::string(kRecordColumns) +
-                                   "WHERE t.revision > $1 ORDER BY t.revision LIMIT $2",
-                               {num(revision), num(limit)}));
+  auto reader = readers_.borrow();
+  return records_of(reader->exec_prepared("SELECT " + std::string(kRecordColumns) +
+                                              "WHERE t.revision > $1 ORDER BY t.revision LIMIT $2",
+                                          {num(revision), num(limit)}),
+                    specs_);
 }
 
 bool PostgresStore::finish_task(const std::string& task_id, task::FinishReason reason,

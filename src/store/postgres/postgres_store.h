@@ -12,7 +12,8 @@ namespace streamrelay::store {
 
 // The shared store of a cluster: PostgreSQL through libpq. Tasks are run under leases with a
 // fencing epoch; callback events are claimed by one node at a time. The API's reads (a page, a
-// task) go through connections of their own, beside the node's writes.
+// task, the supervisor's look for changes) go through connections of their own, beside the node's
+// writes.
 class PostgresStore final : public Store {
  public:
   // `node_id` claims callback events for this node's dispatcher.
@@ -60,7 +61,6 @@ class PostgresStore final : public Store {
   bool is_destination_taken(const std::string& destination_key, const std::string& project_id,
                             const std::string& task_id, int64_t now);
   void insert_events(const Events& events);
-  std::vector<task::TaskRecord> read_records(const PgRows& rows);
 
   static constexpr size_t kMaxReaders = 4;
 

@@ -121,9 +121,7 @@ task::Error conflict() {
 }  // namespace
 
 SqliteStore::SqliteStore(const std::string& path)
-    : path_(path),
-      db_(open_connection(path, SQLITE_OPEN_CREATE)),
-      statements_(std::make_unique<StatementCache>(db_.get())) {
+    : path_(path), db_(open_connection(path, SQLITE_OPEN_CREATE)), statements_(db_.get()) {
   use_incremental_vacuum();
   exec(db_.get(), "PRAGMA journal_mode=WAL");
   exec(db_.get(), "PRAGMA synchronous=FULL");
@@ -292,11 +290,9 @@ void SqliteStore::bulk_create_tasks(const std::vector<task::TaskSpec>& specs) {
 }
 
 std::unique_ptr<SqliteStore::Reader> SqliteStore::open_reader() {
-  auto reader = std::make_unique<Reader>();
-  reader->db = open_connection(path_, 0);
-  exec(reader->db.get(), "PRAGMA query_only=1");
-  reader->statements = std::make_unique<StatementCache>(reader->db.get());
-  return reader;
+  SqlitePtr db = open_connection(path_, 0);
+  exec(db.get(), "PRAGMA query_only=1");
+  return std::make_unique<Reader>(std::move(db));
 }
 
 template <typename Read>
@@ -306,11 +302,11 @@ auto SqliteStore::read_snapshot(Read read) {
   struct End {
     Reader& reader;
     ~End() {
-      reader.statements->reset_all();  // none left reading, even after a failed step
+      reader.statements.reset_all();  // none left reading, even after a failed step
       sqlite3_exec(reader.db.get(), "COMMIT", nullptr, nullptr, nullptr);
     }
   } end{*reader};
-  return read(*reader->statements);
+  return read(reader->statements);
 }
 
 std::optional<task::TaskRecord> SqliteStore::find_task(const std::string& project_id,

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "store/connection_pool.h"
 #include "store/spec_codec.h"
@@ -66,11 +67,12 @@ class SqliteStore final : public Store {
                             const std::string& task_id, int64_t now);
 
   // A prepared statement of the writing connection, kept for reuse.
-  Statement& prepared(const std::string& sql) { return statements_->prepared(sql); }
+  Statement& prepared(const std::string& sql) { return statements_.prepared(sql); }
 
   struct Reader {
+    explicit Reader(SqlitePtr opened) : db(std::move(opened)), statements(db.get()) {}
     SqlitePtr db;
-    std::unique_ptr<StatementCache> statements;
+    StatementCache statements;
   };
   std::unique_ptr<Reader> open_reader();
   void request_checkpoint();
@@ -88,7 +90,7 @@ class SqliteStore final : public Store {
   std::string path_;
   std::mutex mutex_;
   SqlitePtr db_;
-  std::unique_ptr<StatementCache> statements_;
+  StatementCache statements_;
   SpecCache specs_;
   ConnectionPool<Reader> readers_{kMaxReaders, [this] { return open_reader(); }};
 

@@ -3,10 +3,14 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sqlite3.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <fstream>
+#include <future>
+#include <thread>
 
 #include "support/relay_server.h"
 #include "support/temp_dir.h"
@@ -141,6 +145,35 @@ TEST_F(ApiHttpTest, TasksSurviveARestart) {
   server.kill9();
   server.start();
   EXPECT_EQ(server.task_info(id).value("task_id", ""), id);
+}
+
+// A create waits for the database when another process holds its write lock (a backup copy, an
+// operator's sqlite3 shell): it waits on a thread of its own, and the one HTTP thread goes on
+// answering reads meanwhile.
+TEST(ApiThreads, AWriteWaitingForTheDatabaseDoesNotHoldUpReads) {
+  TempDir dir;
+  RelayServer server(dir.file("relay"), {"--io-threads", "1"});
+  sqlite3* locker = nullptr;
+  ASSERT_EQ(sqlite3_open((dir.file("relay") + "/data/streamrelay.db").c_str(), &locker), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(locker, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  auto create = std::async(std::launch::async, [&server] {
+    HttpClient writer;
+    return writer.request(
+        "POST", server.tasks_url(),
+        live_task("rtmp://127.0.0.1:1/live/a", "rtmp://127.0.0.1:1/live/b").dump());
+  });
+  // The store waits up to 5 s for a lock: the create is still waiting a second from now.
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  bool was_create_waiting = create.wait_for(std::chrono::seconds(0)) == std::future_status::timeout;
+  HttpClient reader;
+  HttpReply listed = reader.request("GET", server.tasks_url(), "", {}, std::chrono::seconds(2));
+  sqlite3_exec(locker, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(locker);
+  HttpReply created = create.get();
+  EXPECT_TRUE(was_create_waiting);
+  EXPECT_EQ(listed.status, 200) << "the list waited for the create";
+  EXPECT_EQ(created.status, 200) << created.body;
+  EXPECT_EQ(reader.request("GET", server.tasks_url()).json()["total"], 1);
 }
 
 TEST(ApiConfig, SettingsComeFromTheConfigFileAndSlowClientsAreCutOff) {

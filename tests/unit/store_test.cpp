@@ -665,3 +665,38 @@ TEST(SqliteCheckpoints, TheLogIsCopiedIntoTheDatabaseFileByTheStoresOwnThread) {
   }
   EXPECT_GT(file_size(), before + 1'000'000);
 }
+
+// Writes that never pause keep a passive checkpoint from ever finding the log all copied, so the
+// log would grow for as long as they last; the store makes it start over instead.
+TEST(SqliteCheckpoints, GivenWritesThatNeverPause_ThenTheLogStartsOverInsteadOfGrowing) {
+  test_support::TempDir dir;
+  std::string path = dir.file("streamrelay.db");
+  store::SqliteStore store(path);
+  constexpr int kWriters = 4;
+  constexpr int kTasksEach = 500;
+  const std::string padding(30000, 'k');  // about 23 pages a task: 46,000 (180 MB) in all
+  std::atomic<bool> is_writing{true};
+  uintmax_t longest_log = 0;
+  std::thread watcher([&] {
+    while (is_writing) {
+      std::error_code ignored;
+      longest_log = std::max(longest_log, std::filesystem::file_size(path + "-wal", ignored));
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  });
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = 0; i < kTasksEach; ++i) {
+        task::TaskSpec spec = spec_of("t" + std::to_string(w) + "-" + std::to_string(i));
+        spec.destination_url += "?" + padding;
+        store.create_task(spec, spec.destination_url, 0, 0);
+      }
+    });
+  }
+  for (auto& writer : writers) writer.join();
+  is_writing = false;
+  watcher.join();
+  EXPECT_LT(longest_log, 64u << 20) << "the log grew to " << (longest_log >> 20) << " MB";
+  EXPECT_EQ(store.list_tasks("p1", {}).total, kWriters * kTasksEach);
+}

@@ -125,6 +125,8 @@ SqliteStore::SqliteStore(const std::string& path)
   use_incremental_vacuum();
   exec(db_.get(), "PRAGMA journal_mode=WAL");
   exec(db_.get(), "PRAGMA synchronous=FULL");
+  exec(db_.get(), "PRAGMA cache_size=-65536");
+  exec(db_.get(), "PRAGMA temp_store=MEMORY");
   // The write-ahead log is truncated back to this size after a checkpoint that emptied it.
   exec(db_.get(), "PRAGMA journal_size_limit=8388608");
   migrate();
@@ -132,7 +134,7 @@ SqliteStore::SqliteStore(const std::string& path)
   sqlite3_wal_hook(
       db_.get(),
       [](void* self, sqlite3*, const char*, int pages) {
-        if (pages >= kCheckpointPages) static_cast<SqliteStore*>(self)->request_checkpoint();
+        static_cast<SqliteStore*>(self)->on_commit(pages);
         return SQLITE_OK;
       },
       this);
@@ -147,6 +149,15 @@ SqliteStore::~SqliteStore() {
   }
   checkpoint_wanted_.notify_one();
   checkpointer_.join();
+}
+
+void SqliteStore::on_commit(int log_pages) {
+  // A log that stays long (a checkpoint cannot start it over while writes keep coming) asks
+  // again only once it has grown by as much: one sync of the database file per kCheckpointPages.
+  if (log_pages < log_pages_at_request_) log_pages_at_request_ = 0;  // it started over
+  if (log_pages - log_pages_at_request_ < kCheckpointPages) return;
+  log_pages_at_request_ = log_pages;
+  request_checkpoint();
 }
 
 void SqliteStore::request_checkpoint() {
@@ -174,7 +185,15 @@ void SqliteStore::run_checkpoints(const SqlitePtr& db) {
     }
     // Passive: it copies what no reader still needs and never blocks a writer; whatever it
     // leaves (or a failure) is taken at the next request.
-    sqlite3_wal_checkpoint_v2(db.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    int logged = 0;
+    sqlite3_wal_checkpoint_v2(db.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &logged, nullptr);
+    if (logged >= kLongLogPages) {
+      // Writes that never pause keep the log from starting over, so it would grow for as long
+      // as they last: with nearly all of it copied now, writers wait while the rest is and it
+      // starts over.
+      std::lock_guard writer(mutex_);
+      sqlite3_wal_checkpoint_v2(db.get(), nullptr, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
+    }
   }
 }
 
@@ -236,8 +255,17 @@ bool SqliteStore::is_destination_taken(const std::string& destination_key,
 task::Status SqliteStore::create_task(const task::TaskSpec& spec,
                                       const std::string& destination_key, int64_t now,
                                       int64_t max_active) {
-  std::lock_guard lock(mutex_);
-  Transaction tx(db_.get());
+  task::Status status = task::ok_status();
+  write_in_group([&] {
+    status = insert_task(spec, destination_key, now, max_active);
+    return status.ok();
+  });
+  return status;
+}
+
+task::Status SqliteStore::insert_task(const task::TaskSpec& spec,
+                                      const std::string& destination_key, int64_t now,
+                                      int64_t max_active) {
   if (max_active > 0) {
     Statement count(db_.get(),
                     "SELECT COUNT(*) FROM tasks WHERE project_id = ? AND is_deleted = 0 AND "
@@ -262,7 +290,6 @@ task::Status SqliteStore::create_task(const task::TaskSpec& spec,
       .bind(7, next_revision())
       .run();
   prepared("INSERT INTO task_runtime (task_id) VALUES (?)").bind(1, spec.task_id).run();
-  tx.commit();
   return task::ok_status();
 }
 
@@ -287,6 +314,17 @@ void SqliteStore::bulk_create_tasks(const std::vector<task::TaskSpec>& specs) {
     runtime.reset();
   }
   tx.commit();
+}
+
+void SqliteStore::write_in_group(const std::function<bool()>& write) {
+  commits_.run([&] {
+    try {
+      return write();
+    } catch (...) {
+      statements_.reset_all();  // none left in a step the rollback would trip over
+      throw;
+    }
+  });
 }
 
 std::unique_ptr<SqliteStore::Reader> SqliteStore::open_reader() {
@@ -365,10 +403,10 @@ void SqliteStore::insert_events(const Events& events) {
 
 void SqliteStore::append_events(const Events& events) {
   if (events.empty()) return;
-  std::lock_guard lock(mutex_);
-  Transaction tx(db_.get());
-  insert_events(events);
-  tx.commit();
+  write_in_group([&] {
+    insert_events(events);
+    return true;
+  });
 }
 
 namespace {
@@ -428,67 +466,78 @@ int64_t SqliteStore::pending_event_count() {
 }
 
 void SqliteStore::mark_event_delivered(const std::string& event_id) {
-  std::lock_guard lock(mutex_);
-  Statement(db_.get(),
-            "UPDATE events SET state = 'delivered', attempts = attempts + 1 "
-            "WHERE event_id = ?")
-      .bind(1, event_id)
-      .run();
+  write_in_group([&] {
+    prepared("UPDATE events SET state = 'delivered', attempts = attempts + 1 WHERE event_id = ?")
+        .bind(1, event_id)
+        .run();
+    return true;
+  });
 }
 
 void SqliteStore::mark_event_failed(const std::string& event_id, int64_t next_attempt_at,
                                     const std::string& error, bool is_expired) {
-  std::lock_guard lock(mutex_);
-  Statement(db_.get(),
-            "UPDATE events SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, "
-            "state = CASE WHEN ? THEN 'expired' ELSE state END WHERE event_id = ?")
-      .bind(1, next_attempt_at)
-      .bind(2, error)
-      .bind(3, int64_t{is_expired ? 1 : 0})
-      .bind(4, event_id)
-      .run();
+  write_in_group([&] {
+    prepared(
+        "UPDATE events SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, "
+        "state = CASE WHEN ? THEN 'expired' ELSE state END WHERE event_id = ?")
+        .bind(1, next_attempt_at)
+        .bind(2, error)
+        .bind(3, int64_t{is_expired ? 1 : 0})
+        .bind(4, event_id)
+        .run();
+    return true;
+  });
 }
 
 task::Status SqliteStore::update_task(const task::TaskSpec& spec, int64_t expected_revision,
                                       bool is_revived, const std::string& destination_key,
                                       int64_t now, const Events& events) {
-  std::lock_guard lock(mutex_);
-  Transaction tx(db_.get());
-  if (is_revived && is_destination_taken(destination_key, spec.project_id, spec.task_id, now))
-    return conflict();
-  Statement& update = prepared(
-      "UPDATE tasks SET spec = ?, end_time = ?, revision = ?, finish_reason = "
-      "CASE WHEN ? THEN '' ELSE finish_reason END "
-      "WHERE task_id = ? AND revision = ? AND is_deleted = 0");
-  update.bind(1, encode_spec(spec))
-      .bind(2, spec.end_time)
-      .bind(3, next_revision())
-      .bind(4, int64_t{is_revived ? 1 : 0})
-      .bind(5, spec.task_id)
-      .bind(6, expected_revision)
-      .run();
-  if (sqlite3_changes(db_.get()) == 0) {
-    return task::Error{task::ErrorKind::bad_state, "task changed concurrently"};
-  }
-  insert_events(events);
-  tx.commit();
-  return task::ok_status();
+  task::Status status = task::ok_status();
+  write_in_group([&] {
+    if (is_revived && is_destination_taken(destination_key, spec.project_id, spec.task_id, now)) {
+      status = conflict();
+      return false;
+    }
+    prepared(
+        "UPDATE tasks SET spec = ?, end_time = ?, revision = ?, finish_reason = "
+        "CASE WHEN ? THEN '' ELSE finish_reason END "
+        "WHERE task_id = ? AND revision = ? AND is_deleted = 0")
+        .bind(1, encode_spec(spec))
+        .bind(2, spec.end_time)
+        .bind(3, next_revision())
+        .bind(4, int64_t{is_revived ? 1 : 0})
+        .bind(5, spec.task_id)
+        .bind(6, expected_revision)
+        .run();
+    if (sqlite3_changes(db_.get()) == 0) {
+      status = task::Error{task::ErrorKind::bad_state, "task changed concurrently"};
+      return false;
+    }
+    insert_events(events);
+    return true;
+  });
+  return status;
 }
 
 task::Status SqliteStore::delete_task(const std::string& project_id, const std::string& task_id,
                                       const Events& events) {
-  std::lock_guard lock(mutex_);
-  Transaction tx(db_.get());
-  Statement& update = prepared(
-      "UPDATE tasks SET is_deleted = 1, revision = ? "
-      "WHERE task_id = ? AND project_id = ? AND is_deleted = 0");
-  update.bind(1, next_revision()).bind(2, task_id).bind(3, project_id).run();
-  if (sqlite3_changes(db_.get()) == 0) {
-    return task::Error{task::ErrorKind::not_found, "task_id " + task_id + " does not exist"};
-  }
-  insert_events(events);
-  tx.commit();
-  return task::ok_status();
+  task::Status status = task::ok_status();
+  write_in_group([&] {
+    prepared(
+        "UPDATE tasks SET is_deleted = 1, revision = ? "
+        "WHERE task_id = ? AND project_id = ? AND is_deleted = 0")
+        .bind(1, next_revision())
+        .bind(2, task_id)
+        .bind(3, project_id)
+        .run();
+    if (sqlite3_changes(db_.get()) == 0) {
+      status = task::Error{task::ErrorKind::not_found, "task_id " + task_id + " does not exist"};
+      return false;
+    }
+    insert_events(events);
+    return true;
+  });
+  return status;
 }
 
 std::vector<task::TaskRecord> SqliteStore::tasks_changed_since(int64_t revision, int64_t limit) {
@@ -505,31 +554,36 @@ std::vector<task::TaskRecord> SqliteStore::tasks_changed_since(int64_t revision,
 
 bool SqliteStore::finish_task(const std::string& task_id, task::FinishReason reason,
                               int64_t expected_revision, const Events& events) {
-  std::lock_guard lock(mutex_);
-  Transaction tx(db_.get());
-  Statement& update = prepared(
-      "UPDATE tasks SET finish_reason = ?, revision = ? "
-      "WHERE task_id = ? AND revision = ? AND is_deleted = 0");
-  update.bind(1, task::to_string(reason))
-      .bind(2, next_revision())
-      .bind(3, task_id)
-      .bind(4, expected_revision)
-      .run();
-  if (sqlite3_changes(db_.get()) == 0) return false;
-  insert_events(events);
-  tx.commit();
-  return true;
+  bool is_finished = false;
+  write_in_group([&] {
+    prepared(
+        "UPDATE tasks SET finish_reason = ?, revision = ? "
+        "WHERE task_id = ? AND revision = ? AND is_deleted = 0")
+        .bind(1, task::to_string(reason))
+        .bind(2, next_revision())
+        .bind(3, task_id)
+        .bind(4, expected_revision)
+        .run();
+    is_finished = sqlite3_changes(db_.get()) != 0;
+    if (is_finished) insert_events(events);
+    return is_finished;
+  });
+  return is_finished;
 }
 
 void SqliteStore::save_runtimes(const std::vector<RuntimeUpdate>& updates) {
   if (updates.empty()) return;
-  std::lock_guard lock(mutex_);
-  Transaction tx(db_.get());
-  Statement stmt(db_.get(),
-                 "UPDATE task_runtime SET relay_state = ?, source = ?, source_url = ?, "
-                 "file_index = ?, file_offset_seconds = ?, looped_times = ?, started_at = ?, "
-                 "last_error = ?, bytes_in = ?, bytes_out = ?, bitrate_kbps = ?, reconnects = ?, "
-                 "updated_at = ? WHERE task_id = ?");
+  write_in_group([&] {
+    write_runtimes(updates);
+    return true;
+  });
+}
+
+void SqliteStore::write_runtimes(const std::vector<RuntimeUpdate>& updates) {
+  Statement& stmt = prepared(
+      "UPDATE task_runtime SET relay_state = ?, source = ?, source_url = ?, file_index = ?, "
+      "file_offset_seconds = ?, looped_times = ?, started_at = ?, last_error = ?, bytes_in = ?, "
+      "bytes_out = ?, bitrate_kbps = ?, reconnects = ?, updated_at = ? WHERE task_id = ?");
   for (const RuntimeUpdate& update : updates) {
     const task::TaskRuntime& r = update.runtime;
     stmt.bind(1, task::to_string(r.relay_state))
@@ -549,7 +603,6 @@ void SqliteStore::save_runtimes(const std::vector<RuntimeUpdate>& updates) {
         .run();
     stmt.reset();
   }
-  tx.commit();
 }
 
 std::optional<task::TaskRuntime> SqliteStore::stored_runtime(const std::string& task_id) {
@@ -562,14 +615,19 @@ std::optional<task::TaskRuntime> SqliteStore::stored_runtime(const std::string& 
 
 void SqliteStore::purge_tasks(const std::vector<std::string>& task_ids, int64_t now) {
   if (task_ids.empty()) return;
-  std::lock_guard lock(mutex_);
-  Transaction tx(db_.get());
-  Statement runtime(db_.get(), "DELETE FROM task_runtime WHERE task_id = ?");
-  Statement purged(db_.get(),
-                   "DELETE FROM tasks WHERE task_id = ? AND is_deleted = 1 RETURNING seq");
-  Statement numbering(db_.get(),
-                      "INSERT INTO event_sequences (task_id, last, purged_at) VALUES (?, 0, ?) "
-                      "ON CONFLICT (task_id) DO UPDATE SET purged_at = excluded.purged_at");
+  write_in_group([&] {
+    remove_deleted(task_ids, now);
+    return true;
+  });
+}
+
+void SqliteStore::remove_deleted(const std::vector<std::string>& task_ids, int64_t now) {
+  Statement& runtime = prepared("DELETE FROM task_runtime WHERE task_id = ?");
+  Statement& purged =
+      prepared("DELETE FROM tasks WHERE task_id = ? AND is_deleted = 1 RETURNING seq");
+  Statement& numbering = prepared(
+      "INSERT INTO event_sequences (task_id, last, purged_at) VALUES (?, 0, ?) "
+      "ON CONFLICT (task_id) DO UPDATE SET purged_at = excluded.purged_at");
   for (const std::string& task_id : task_ids) {
     purged.bind(1, task_id);
     bool is_purged = purged.step();  // only a deleted task is
@@ -581,7 +639,6 @@ void SqliteStore::purge_tasks(const std::vector<std::string>& task_ids, int64_t 
     numbering.bind(1, task_id).bind(2, now).run();
     numbering.reset();
   }
-  tx.commit();
 }
 
 RetentionPass SqliteStore::apply_retention(int64_t now, int64_t limit) {

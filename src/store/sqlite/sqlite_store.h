@@ -1,6 +1,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -9,15 +10,17 @@
 
 #include "store/connection_pool.h"
 #include "store/spec_codec.h"
+#include "store/sqlite/group_commit.h"
 #include "store/sqlite/sqlite_handle.h"
 #include "store/store.h"
 
 namespace streamrelay::store {
 
 // The embedded store: one SQLite file in WAL mode, every write fully synced before it returns.
-// Writes go through one connection; reads (a page, a task, the supervisor's look for changes)
-// through connections of their own, which in WAL mode read beside one another and beside a write,
-// so a list never waits for another request's commit. Checkpoints (the log copied into the
+// Writes go through one connection, and those that arrive while another commits are committed
+// together after it (one sync for the group); reads (a page, a task, the supervisor's look for
+// changes) through connections of their own, which in WAL mode read beside one another and beside a
+// write, so a list never waits for another request's commit. Checkpoints (the log copied into the
 // database file, and synced) run on a thread of their own, so no commit waits for one either.
 class SqliteStore final : public Store {
  public:
@@ -60,6 +63,12 @@ class SqliteStore final : public Store {
 
  private:
   void migrate();
+  task::Status insert_task(const task::TaskSpec& spec, const std::string& destination_key,
+                           int64_t now, int64_t max_active);
+  void write_runtimes(const std::vector<RuntimeUpdate>& updates);
+  void remove_deleted(const std::vector<std::string>& task_ids, int64_t now);
+  // Runs `write` in the writers' next group commit; it says whether its changes stay.
+  void write_in_group(const std::function<bool()>& write);
   void use_incremental_vacuum();
   int64_t next_revision();
   void insert_events(const Events& events);
@@ -75,12 +84,16 @@ class SqliteStore final : public Store {
     StatementCache statements;
   };
   std::unique_ptr<Reader> open_reader();
+  // After each commit, with the pages the log holds.
+  void on_commit(int log_pages);
   void request_checkpoint();
   SqlitePtr open_checkpointer();
   void run_checkpoints(const SqlitePtr& db);
   // A checkpoint is asked for once the log holds this many pages (SQLite's own default; 8000
   // measured worse: each checkpoint then holds the disk longer).
   static constexpr int kCheckpointPages = 1000;
+  // A log this long is made to start over (about 16 MB).
+  static constexpr int kLongLogPages = 4 * kCheckpointPages;
   // Runs `read(statements)` in one read transaction (a consistent snapshot) on a reading
   // connection of its own.
   template <typename Read>
@@ -88,11 +101,14 @@ class SqliteStore final : public Store {
   static constexpr size_t kMaxReaders = 4;
 
   std::string path_;
-  std::mutex mutex_;
+  std::mutex mutex_;  // the writing connection's
   SqlitePtr db_;
   StatementCache statements_;
+  GroupCommit commits_{db_.get(), mutex_};
   SpecCache specs_;
   ConnectionPool<Reader> readers_{kMaxReaders, [this] { return open_reader(); }};
+
+  int log_pages_at_request_ = 0;  // the writer's
 
   std::mutex checkpoint_mutex_;
   std::condition_variable checkpoint_wanted_;

@@ -359,13 +359,7 @@ void Supervisor::wake_later(Entry& entry, int64_t when) {
 
 void Supervisor::forget_wake(Entry& entry) {
   if (entry.wake_at == 0) return;
-  auto [begin, end] = wake_at_.equal_range(entry.wake_at);
-  for (auto it = begin; it != end; ++it) {
-    if (it->second == entry.record.spec.task_id) {
-      wake_at_.erase(it);
-      break;
-    }
-  }
+  wake_at_.erase({entry.wake_at, entry.record.spec.task_id});
   entry.wake_at = 0;
 }
 

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -141,7 +142,8 @@ class Supervisor final : public task::ChangeListener, public media::RelayObserve
   std::unordered_set<std::string> due_;
   std::unordered_set<std::string> relayed_;
   std::unordered_set<std::string> dirty_;
-  std::multimap<int64_t, std::string> wake_at_;
+  // When each task is next looked at, by time: found again by (time, id), however many share it.
+  std::set<std::pair<int64_t, std::string>> wake_at_;
   std::vector<std::unique_ptr<media::Relay>> stopping_;
   int64_t revision_ = 0;
   std::chrono::steady_clock::time_point last_runtime_write_{};

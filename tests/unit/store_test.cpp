@@ -671,7 +671,7 @@ TEST(SqliteCheckpoints, TheLogIsCopiedIntoTheDatabaseFileByTheStoresOwnThread) {
 TEST(SqliteCheckpoints, GivenWritesThatNeverPause_ThenTheLogStartsOverInsteadOfGrowing) {
   test_support::TempDir dir;
   std::string path = dir.file("streamrelay.db");
-  store::SqliteStore store(path);
+  store::SqliteStore store(path, {.checkpoint_pages = 1000, .long_log_pages = 4000});
   constexpr int kWriters = 4;
   constexpr int kTasksEach = 500;
   const std::string padding(30000, 'k');  // about 23 pages a task: 46,000 (180 MB) in all

@@ -120,15 +120,22 @@ task::Error conflict() {
 
 }  // namespace
 
-SqliteStore::SqliteStore(const std::string& path)
-    : path_(path), db_(open_connection(path, SQLITE_OPEN_CREATE)), statements_(db_.get()) {
+SqliteStore::SqliteStore(const std::string& path, SqliteLogLimits log_limits)
+    : path_(path),
+      log_limits_(log_limits),
+      db_(open_connection(path, SQLITE_OPEN_CREATE)),
+      statements_(db_.get()) {
   use_incremental_vacuum();
   exec(db_.get(), "PRAGMA journal_mode=WAL");
   exec(db_.get(), "PRAGMA synchronous=FULL");
   exec(db_.get(), "PRAGMA cache_size=-65536");
   exec(db_.get(), "PRAGMA temp_store=MEMORY");
-  // The write-ahead log is truncated back to this size after a checkpoint that emptied it.
-  exec(db_.get(), "PRAGMA journal_size_limit=8388608");
+  // The write-ahead log is truncated back to this size when it starts over: room for a long log
+  // (4,120 bytes a page) and what comes in while it is copied, so that the file is written over
+  // in place rather than grown again (its new blocks zeroed) each time.
+  constexpr int64_t kLogBytesPerPage = 5000;
+  exec(db_.get(), "PRAGMA journal_size_limit=" +
+                      std::to_string(log_limits_.long_log_pages * kLogBytesPerPage));
   migrate();
   // This hook takes the place of SQLite's automatic checkpoint, which runs inside a commit.
   sqlite3_wal_hook(
@@ -153,9 +160,9 @@ SqliteStore::~SqliteStore() {
 
 void SqliteStore::on_commit(int log_pages) {
   // A log that stays long (a checkpoint cannot start it over while writes keep coming) asks
-  // again only once it has grown by as much: one sync of the database file per kCheckpointPages.
+  // again only once it has grown by as much: one sync of the database file per checkpoint_pages.
   if (log_pages < log_pages_at_request_) log_pages_at_request_ = 0;  // it started over
-  if (log_pages - log_pages_at_request_ < kCheckpointPages) return;
+  if (log_pages - log_pages_at_request_ < log_limits_.checkpoint_pages) return;
   log_pages_at_request_ = log_pages;
   request_checkpoint();
 }
@@ -187,10 +194,8 @@ void SqliteStore::run_checkpoints(const SqlitePtr& db) {
     // leaves (or a failure) is taken at the next request.
     int logged = 0;
     sqlite3_wal_checkpoint_v2(db.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &logged, nullptr);
-    if (logged >= kLongLogPages) {
-      // Writes that never pause keep the log from starting over, so it would grow for as long
-      // as they last: with nearly all of it copied now, writers wait while the rest is and it
-      // starts over.
+    if (logged >= log_limits_.long_log_pages) {
+      // With nearly all of it copied now, writers wait while the rest is and it starts over.
       std::lock_guard writer(mutex_);
       sqlite3_wal_checkpoint_v2(db.get(), nullptr, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
     }

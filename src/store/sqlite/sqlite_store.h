@@ -22,10 +22,21 @@ namespace streamrelay::store {
 // changes) through connections of their own, which in WAL mode read beside one another and beside a
 // write, so a list never waits for another request's commit. Checkpoints (the log copied into the
 // database file, and synced) run on a thread of their own, so no commit waits for one either.
+// How long the write-ahead log may grow.
+struct SqliteLogLimits {
+  // A checkpoint is asked for each time the log has grown by this many pages (SQLite's own
+  // default; 8000 measured worse: each checkpoint then holds the disk longer).
+  int checkpoint_pages = 1000;
+  // Writes that never pause keep the log from starting over (a passive checkpoint never finds
+  // it all copied), so a log this long (64 MB) is made to, writers held for a few ms meanwhile:
+  // about once a second at the highest rate of writes measured.
+  int long_log_pages = 16000;
+};
+
 class SqliteStore final : public Store {
  public:
   // Opens (creating if needed) the database file and applies pending migrations.
-  explicit SqliteStore(const std::string& path);
+  explicit SqliteStore(const std::string& path, SqliteLogLimits log_limits = {});
   ~SqliteStore() override;
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
@@ -89,11 +100,6 @@ class SqliteStore final : public Store {
   void request_checkpoint();
   SqlitePtr open_checkpointer();
   void run_checkpoints(const SqlitePtr& db);
-  // A checkpoint is asked for once the log holds this many pages (SQLite's own default; 8000
-  // measured worse: each checkpoint then holds the disk longer).
-  static constexpr int kCheckpointPages = 1000;
-  // A log this long is made to start over (about 16 MB).
-  static constexpr int kLongLogPages = 4 * kCheckpointPages;
   // Runs `read(statements)` in one read transaction (a consistent snapshot) on a reading
   // connection of its own.
   template <typename Read>
@@ -101,6 +107,7 @@ class SqliteStore final : public Store {
   static constexpr size_t kMaxReaders = 4;
 
   std::string path_;
+  SqliteLogLimits log_limits_;
   std::mutex mutex_;  // the writing connection's
   SqlitePtr db_;
   StatementCache statements_;

@@ -619,7 +619,7 @@ TEST(SqliteUpgrade, ADatabaseOfSchemaTwoIsMigratedAndTurnedToIncrementalVacuum) 
         "DROP INDEX events_by_age; DROP INDEX event_sequences_purged; "
         "ALTER TABLE event_sequences DROP COLUMN purged_at; DROP TRIGGER task_blocks_created; "
         "DROP TRIGGER task_blocks_deleted; DROP TRIGGER task_blocks_removed; "
-        "DROP TABLE task_blocks; DROP TABLE task_counts",
+        "DROP TABLE task_blocks; DROP TABLE task_counts; DROP INDEX tasks_active",
         nullptr, nullptr, nullptr);
     sqlite3_stmt* stmt = nullptr;
     sqlite3_prepare_v2(db, "PRAGMA auto_vacuum", -1, &stmt, nullptr);
@@ -699,4 +699,28 @@ TEST(SqliteCheckpoints, GivenWritesThatNeverPause_ThenTheLogStartsOverInsteadOfG
   watcher.join();
   EXPECT_LT(longest_log, 64u << 20) << "the log grew to " << (longest_log >> 20) << " MB";
   EXPECT_EQ(store.list_tasks("p1", {}).total, kWriters * kTasksEach);
+}
+
+// A project's quota counts its active tasks from an index of those alone, not by reading every
+// task the project ever had (a million finished ones took 0.3 s at each create, 3 s from disk).
+TEST(SqliteQuota, ActiveTasksAreCountedFromAnIndexOfThoseAlone) {
+  test_support::TempDir dir;
+  std::string path = dir.file("streamrelay.db");
+  { store::SqliteStore store(path); }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* plan = nullptr;
+  // The count the store runs before a create when a quota is set.
+  ASSERT_EQ(sqlite3_prepare_v2(db,
+                               "EXPLAIN QUERY PLAN SELECT COUNT(*) FROM tasks WHERE project_id = ? "
+                               "AND is_deleted = 0 AND finish_reason = '' AND end_time > ?",
+                               -1, &plan, nullptr),
+            SQLITE_OK);
+  std::string detail;
+  while (sqlite3_step(plan) == SQLITE_ROW) {
+    detail += reinterpret_cast<const char*>(sqlite3_column_text(plan, 3));
+  }
+  sqlite3_finalize(plan);
+  sqlite3_close(db);
+  EXPECT_NE(detail.find("COVERING INDEX tasks_active"), std::string::npos) << detail;
 }

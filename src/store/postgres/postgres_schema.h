@@ -131,6 +131,12 @@ CREATE TRIGGER task_blocks_count AFTER INSERT OR DELETE OR UPDATE OF is_deleted 
 CREATE INDEX tasks_runnable ON tasks (start_time)
   WHERE NOT is_deleted AND finish_reason = '' AND (is_vod OR NOT is_paused);
 )sql",
+    // A project's active tasks (what its quota counts) read from an index of those alone: a
+    // project with a long history of finished tasks no longer has them all read at each create.
+    R"sql(
+CREATE INDEX tasks_active ON tasks (project_id, end_time)
+  WHERE NOT is_deleted AND finish_reason = '';
+)sql",
 };
 
 }  // namespace streamrelay::store

@@ -123,6 +123,14 @@ CREATE TRIGGER task_blocks_removed AFTER DELETE ON tasks WHEN OLD.is_deleted = 0
     WHERE project_id = OLD.project_id AND region IN ('', OLD.region);
 END;
 )sql",
+    // A project's active tasks (what its quota counts) read from an index of those alone: a
+    // project with a long history of finished tasks no longer has them all read at each create
+    // (a million took 0.3 s, 3 s from disk). The filtered columns are in it so the count reads
+    // the index alone.
+    R"sql(
+CREATE INDEX tasks_active ON tasks (project_id, end_time, is_deleted, finish_reason)
+  WHERE is_deleted = 0 AND finish_reason = '';
+)sql",
 };
 
 }  // namespace streamrelay::store

@@ -272,11 +272,13 @@ task::Status SqliteStore::insert_task(const task::TaskSpec& spec,
                                       const std::string& destination_key, int64_t now,
                                       int64_t max_active) {
   if (max_active > 0) {
-    Statement count(db_.get(),
-                    "SELECT COUNT(*) FROM tasks WHERE project_id = ? AND is_deleted = 0 AND "
-                    "finish_reason = '' AND end_time > ?");
+    Statement& count = prepared(
+        "SELECT COUNT(*) FROM tasks WHERE project_id = ? AND is_deleted = 0 AND "
+        "finish_reason = '' AND end_time > ?");
     count.bind(1, spec.project_id).bind(2, now).step();
-    if (count.integer(0) >= max_active) {
+    int64_t active = count.integer(0);
+    count.reset();
+    if (active >= max_active) {
       return task::Error{task::ErrorKind::quota_exceeded,
                          "task quota exceeded: project " + spec.project_id + " already has " +
                              std::to_string(max_active) + " active tasks"};

@@ -16,12 +16,6 @@
 
 namespace streamrelay::store {
 
-// The embedded store: one SQLite file in WAL mode, every write fully synced before it returns.
-// Writes go through one connection, and those that arrive while another commits are committed
-// together after it (one sync for the group); reads (a page, a task, the supervisor's look for
-// changes) through connections of their own, which in WAL mode read beside one another and beside a
-// write, so a list never waits for another request's commit. Checkpoints (the log copied into the
-// database file, and synced) run on a thread of their own, so no commit waits for one either.
 // How long the write-ahead log may grow.
 struct SqliteLogLimits {
   // A checkpoint is asked for each time the log has grown by this many pages (SQLite's own
@@ -33,6 +27,12 @@ struct SqliteLogLimits {
   int long_log_pages = 16000;
 };
 
+// The embedded store: one SQLite file in WAL mode, every write fully synced before it returns.
+// Writes go through one connection, and those that arrive while another commits are committed
+// together after it (one sync for the group); reads (a page, a task, the supervisor's look for
+// changes) through connections of their own, which in WAL mode read beside one another and beside a
+// write, so a list never waits for another request's commit. Checkpoints (the log copied into the
+// database file, and synced) run on a thread of their own, so no commit waits for one either.
 class SqliteStore final : public Store {
  public:
   // Opens (creating if needed) the database file and applies pending migrations.

@@ -248,9 +248,7 @@ int64_t SqliteStore::next_revision() {
 bool SqliteStore::is_destination_taken(const std::string& destination_key,
                                        const std::string& project_id, const std::string& task_id,
                                        int64_t now) {
-  Statement& stmt = prepared(
-      "SELECT 1 FROM tasks WHERE destination_key = ? AND project_id = ? AND task_id != ? AND "
-      "is_deleted = 0 AND finish_reason = '' AND end_time > ? LIMIT 1");
+  Statement& stmt = prepared(std::string(kDestinationTaken));
   stmt.bind(1, destination_key).bind(2, project_id).bind(3, task_id).bind(4, now);
   bool is_taken = stmt.step();
   stmt.reset();
@@ -272,9 +270,7 @@ task::Status SqliteStore::insert_task(const task::TaskSpec& spec,
                                       const std::string& destination_key, int64_t now,
                                       int64_t max_active) {
   if (max_active > 0) {
-    Statement& count = prepared(
-        "SELECT COUNT(*) FROM tasks WHERE project_id = ? AND is_deleted = 0 AND "
-        "finish_reason = '' AND end_time > ?");
+    Statement& count = prepared(std::string(kActiveTaskCount));
     count.bind(1, spec.project_id).bind(2, now).step();
     int64_t active = count.integer(0);
     count.reset();

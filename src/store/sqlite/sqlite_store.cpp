@@ -258,12 +258,7 @@ bool SqliteStore::is_destination_taken(const std::string& destination_key,
 task::Status SqliteStore::create_task(const task::TaskSpec& spec,
                                       const std::string& destination_key, int64_t now,
                                       int64_t max_active) {
-  task::Status status = task::ok_status();
-  write_in_group([&] {
-    status = insert_task(spec, destination_key, now, max_active);
-    return status.ok();
-  });
-  return status;
+  return write_status_in_group([&] { return insert_task(spec, destination_key, now, max_active); });
 }
 
 task::Status SqliteStore::insert_task(const task::TaskSpec& spec,
@@ -317,6 +312,15 @@ void SqliteStore::bulk_create_tasks(const std::vector<task::TaskSpec>& specs) {
     runtime.reset();
   }
   tx.commit();
+}
+
+task::Status SqliteStore::write_status_in_group(const std::function<task::Status()>& write) {
+  task::Status status = task::ok_status();
+  write_in_group([&] {
+    status = write();
+    return status.ok();
+  });
+  return status;
 }
 
 void SqliteStore::write_in_group(const std::function<bool()>& write) {
@@ -495,11 +499,9 @@ void SqliteStore::mark_event_failed(const std::string& event_id, int64_t next_at
 task::Status SqliteStore::update_task(const task::TaskSpec& spec, int64_t expected_revision,
                                       bool is_revived, const std::string& destination_key,
                                       int64_t now, const Events& events) {
-  task::Status status = task::ok_status();
-  write_in_group([&] {
+  return write_status_in_group([&]() -> task::Status {
     if (is_revived && is_destination_taken(destination_key, spec.project_id, spec.task_id, now)) {
-      status = conflict();
-      return false;
+      return conflict();
     }
     prepared(
         "UPDATE tasks SET spec = ?, end_time = ?, revision = ?, finish_reason = "
@@ -513,19 +515,16 @@ task::Status SqliteStore::update_task(const task::TaskSpec& spec, int64_t expect
         .bind(6, expected_revision)
         .run();
     if (sqlite3_changes(db_.get()) == 0) {
-      status = task::Error{task::ErrorKind::bad_state, "task changed concurrently"};
-      return false;
+      return task::Error{task::ErrorKind::bad_state, "task changed concurrently"};
     }
     insert_events(events);
-    return true;
+    return task::ok_status();
   });
-  return status;
 }
 
 task::Status SqliteStore::delete_task(const std::string& project_id, const std::string& task_id,
                                       const Events& events) {
-  task::Status status = task::ok_status();
-  write_in_group([&] {
+  return write_status_in_group([&]() -> task::Status {
     prepared(
         "UPDATE tasks SET is_deleted = 1, revision = ? "
         "WHERE task_id = ? AND project_id = ? AND is_deleted = 0")
@@ -534,13 +533,11 @@ task::Status SqliteStore::delete_task(const std::string& project_id, const std::
         .bind(3, project_id)
         .run();
     if (sqlite3_changes(db_.get()) == 0) {
-      status = task::Error{task::ErrorKind::not_found, "task_id " + task_id + " does not exist"};
-      return false;
+      return task::Error{task::ErrorKind::not_found, "task_id " + task_id + " does not exist"};
     }
     insert_events(events);
-    return true;
+    return task::ok_status();
   });
-  return status;
 }
 
 std::vector<task::TaskRecord> SqliteStore::tasks_changed_since(int64_t revision, int64_t limit) {

@@ -80,6 +80,8 @@ class SqliteStore final : public Store {
   void remove_deleted(const std::vector<std::string>& task_ids, int64_t now);
   // Runs `write` in the writers' next group commit; it says whether its changes stay.
   void write_in_group(const std::function<bool()>& write);
+  // The same for a write whose changes stay when its status is ok; that status.
+  task::Status write_status_in_group(const std::function<task::Status()>& write);
   void use_incremental_vacuum();
   int64_t next_revision();
   void insert_events(const Events& events);

@@ -65,9 +65,21 @@ Supervisor::~Supervisor() {
 void Supervisor::start() {
   // The first look at the store happens before the caller serves the API: what a crashed
   // process left (relays reported flowing) is replaced by this one's own report at once, so a
-  // task never reads as running before its relay runs again.
-  tick_guarded();
-  thread_ = std::thread([this] { run(); });
+  // task never reads as running before its relay runs again. That look is made on the
+  // supervisor's own thread, so what it reads lives in that thread's malloc arena: made on the
+  // caller's, which goes on to serve HTTP, a million tasks (1.7 GB) shared the requests' heap and
+  // malloc took 7% of a list's time instead of 1.5%.
+  thread_ = std::thread([this] {
+    tick_guarded();
+    {
+      std::lock_guard lock(mutex_);
+      has_started_ = true;
+    }
+    wake_.notify_all();
+    run();
+  });
+  std::unique_lock lock(mutex_);
+  wake_.wait(lock, [this] { return has_started_; });
 }
 
 void Supervisor::tick_guarded() {
@@ -367,7 +379,7 @@ void Supervisor::start_relay(Entry& entry) {
   entry.relay = factory_.make_relay(entry.record, *this);
   if (!entry.relay) return;
   relayed_.insert(entry.record.spec.task_id);
-  entry.relayed_spec = entry.record.spec;
+  entry.relayed_spec = std::make_unique<task::TaskSpec>(entry.record.spec);
   entry.is_relay_paused = false;
   entry.relay_started = std::chrono::steady_clock::now();
   task::TaskRuntime& runtime = entry.record.runtime;
@@ -402,6 +414,7 @@ void Supervisor::stop_relay(Entry& entry) {
   if (!entry.relay) return;
   entry.relay->request_stop();
   stopping_.push_back(std::move(entry.relay));
+  entry.relayed_spec.reset();
   relayed_.erase(entry.record.spec.task_id);
   entry.is_relay_paused = false;
   entry.record.runtime.relay_state = task::RelayState::idle;
@@ -413,7 +426,7 @@ void Supervisor::stop_relay(Entry& entry) {
 
 void Supervisor::update_relay(Entry& entry) {
   const task::TaskSpec& spec = entry.record.spec;
-  task::TaskSpec& relayed = entry.relayed_spec;
+  task::TaskSpec& relayed = *entry.relayed_spec;
   if (spec.source_urls != relayed.source_urls) {
     media::SourceUpdate update{source_urls_of(spec.source_urls),
                                refresh_mode_of(spec.vod_refresh_type), spec.vod_start_video_index,

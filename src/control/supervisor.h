@@ -85,7 +85,9 @@ class Supervisor final : public task::ChangeListener, public media::RelayObserve
   struct Entry {
     task::TaskRecord record;
     std::unique_ptr<media::Relay> relay;
-    task::TaskSpec relayed_spec;  // the spec the relay was last given
+    // The spec the relay was last given (held apart: most tasks have no relay, and a spec inline
+    // would add half a kilobyte to each of a million).
+    std::unique_ptr<task::TaskSpec> relayed_spec;
     bool is_relay_paused = false;
     std::chrono::steady_clock::time_point relay_started;
     int64_t wake_at = 0;            // its one entry in wake_at_ (0: none)
@@ -170,6 +172,7 @@ class Supervisor final : public task::ChangeListener, public media::RelayObserve
   std::mutex mutex_;
   std::condition_variable wake_;
   bool has_changes_ = false;
+  bool has_started_ = false;  // the first tick is done
   bool stop_requested_ = false;
   std::vector<PendingEvent> pending_events_;
   std::thread thread_;

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -33,9 +34,11 @@ class RecordingRelayFactory final : public control::RelayFactory {
  public:
   std::vector<std::string> log;
   media::RelaySnapshot snapshot = flowing();
+  std::thread::id made_on;  // the thread that asked for the last relay
 
   std::unique_ptr<media::Relay> make_relay(const task::TaskRecord& record,
                                            media::RelayObserver&) override {
+    made_on = std::this_thread::get_id();
     return std::make_unique<RecordedRelay>(record.spec.task_id, *this);
   }
 
@@ -219,6 +222,24 @@ TEST_F(SupervisorTest, GivenMoreTasksThanABatch_WhenItFirstLooks_ThenItSeesEvery
   EXPECT_EQ(supervisor->status_counts()["waiting"], kTasks);
   tick_at(t0 + 10);
   EXPECT_EQ(factory.starts("t300"), 1);
+}
+
+// start() returns once the first look is done (every task read, what is due started), and that
+// look is made on the supervisor's thread: what it reads must not end up in the heap the
+// caller's thread goes on to serve requests from.
+TEST_F(SupervisorTest,
+       GivenTasksInTheStore_WhenStarted_ThenItsOwnThreadHasReadThemWhenStartReturns) {
+  std::string due = create(live_task(t0 + 60, t0 + 600));
+  task::CreateRequest later = live_task(t0 + 3600, t0 + 7200);
+  later.destination_url = "rtmp://publish.example.com/live/later";
+  create(later);
+  clock.now = t0 + 60;
+  supervisor->start();
+  EXPECT_EQ(supervisor->known_tasks(), 2U);
+  supervisor->stop();  // its thread's writes are seen from here on
+  EXPECT_EQ(factory.starts(due), 1);
+  EXPECT_NE(factory.made_on, std::thread::id());
+  EXPECT_NE(factory.made_on, std::this_thread::get_id());
 }
 
 TEST_F(SupervisorTest, GivenAWaitingTask_WhenTheClockReachesStartTime_ThenItsRelayStarts) {

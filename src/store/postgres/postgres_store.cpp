@@ -237,14 +237,15 @@ task::Status PostgresStore::create_task(const task::TaskSpec& spec,
     }
   }
   if (is_destination_taken(destination_key, spec.project_id, spec.task_id, now)) return conflict();
+  // The task and its runtime row in one statement: a round trip fewer.
   db_.exec(
-      "INSERT INTO tasks (task_id, project_id, region, destination_key, start_time, "
-      "end_time, is_paused, is_vod, spec, revision) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
-      "$9, $10)",
+      "WITH created AS (INSERT INTO tasks (task_id, project_id, region, destination_key, "
+      "start_time, end_time, is_paused, is_vod, spec, revision) VALUES ($1, $2, $3, $4, $5, $6, "
+      "$7, $8, $9, $10) RETURNING task_id) INSERT INTO task_runtime (task_id) SELECT task_id "
+      "FROM created",
       {spec.task_id, spec.project_id, spec.region, destination_key, num(spec.start_time),
        num(spec.end_time), flag(spec.is_paused), flag(spec.is_vod()), encode_spec(spec),
        num(revision)});
-  db_.exec("INSERT INTO task_runtime (task_id) VALUES ($1)", {spec.task_id});
   tx.commit();
   return task::ok_status();
 }

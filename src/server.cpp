@@ -281,6 +281,8 @@ int run_server(const ServerConfig& config, ConfigReader reread) {
   limits.max_connections = static_cast<size_t>(config.max_connections);
   limits.max_connections_per_client = static_cast<size_t>(config.max_connections_per_client);
   limits.max_pending_request_bytes = static_cast<size_t>(config.max_pending_request_mb) << 20;
+  // PostgreSQL answers over the network: a page is three round trips an HTTP thread would wait out.
+  if (store.is_shared()) limits.reading_threads = store::PostgresStore::kMaxReaders;
   std::unique_ptr<api::HttpServer> http_owner;
   try {
     http_owner = std::make_unique<api::HttpServer>(

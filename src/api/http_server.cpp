@@ -116,8 +116,9 @@ struct HttpServer::Impl {
   std::shared_ptr<PendingRequestBudget> pending_requests;
   WarningThrottle client_cap_warnings{kRefusalWarningInterval};
   WarningThrottle server_warnings{kRefusalWarningInterval};
-  // Last, so it stops first: a write in progress ends before anything it uses goes.
+  // Last, so they stop first: a request in progress ends before anything it uses goes.
   asio::thread_pool writers{kWritingThreads};
+  std::unique_ptr<asio::thread_pool> readers;  // when reads wait on the network
 
   Impl(asio::io_context& context, const std::string& host, uint16_t port, RequestHandler h,
        HttpLimits l)
@@ -128,6 +129,7 @@ struct HttpServer::Impl {
         connections(
             std::make_shared<ConnectionCounter>(l.max_connections_per_client, l.max_connections)),
         pending_requests(std::make_shared<PendingRequestBudget>(l.max_pending_request_bytes)) {
+    if (l.reading_threads > 0) readers = std::make_unique<asio::thread_pool>(l.reading_threads);
     tcp::endpoint endpoint(asio::ip::make_address(host), port);
     acceptor.open(endpoint.protocol());
     acceptor.set_option(asio::socket_base::reuse_address(true));
@@ -244,18 +246,20 @@ struct HttpServer::Impl {
     const auto& message = parser.get();
     HttpResponse response;
     // Not in a conditional expression: GCC 12 miscompiles a co_await there.
-    if (is_read_only(message.method())) {
-      response = handler(to_request(message, peer));
+    if (!is_read_only(message.method())) {
+      response = co_await handle_on(writers, to_request(message, peer));
+    } else if (readers) {
+      response = co_await handle_on(*readers, to_request(message, peer));
     } else {
-      response = co_await handle_on_writer(to_request(message, peer));
+      response = handler(to_request(message, peer));
     }
     bool keep_alive = message.keep_alive();
     co_await send(stream, std::move(response), message.version(), keep_alive, ec);
     co_return !ec && keep_alive;
   }
 
-  asio::awaitable<HttpResponse> handle_on_writer(HttpRequest request) {
-    co_return co_await asio::co_spawn(writers, handle(handler, std::move(request)),
+  asio::awaitable<HttpResponse> handle_on(asio::thread_pool& pool, HttpRequest request) {
+    co_return co_await asio::co_spawn(pool, handle(handler, std::move(request)),
                                       asio::use_awaitable);
   }
 

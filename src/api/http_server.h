@@ -30,6 +30,10 @@ struct HttpLimits {
   // Bodies being read, in all: each reserves its declared length (the body limit when chunked)
   // before it is read, so slow senders cannot take the memory; beyond it they are answered 503.
   size_t max_pending_request_bytes = 16 * 1024 * 1024;
+  // Reads that wait on the network (a store on another server) run on this many threads of the
+  // server's own, as writes do, so an HTTP thread never waits out a round trip; 0: on the HTTP
+  // threads (an embedded store answers at once).
+  size_t reading_threads = 0;
 };
 
 using RequestHandler = std::function<HttpResponse(const HttpRequest&)>;

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
+#include <libpq-fe.h>
 #include <netinet/in.h>
 #include <sqlite3.h>
 #include <sys/socket.h>
@@ -12,6 +13,7 @@
 #include <future>
 #include <thread>
 
+#include "support/postgres_server.h"
 #include "support/relay_server.h"
 #include "support/temp_dir.h"
 
@@ -174,6 +176,40 @@ TEST(ApiThreads, AWriteWaitingForTheDatabaseDoesNotHoldUpReads) {
   EXPECT_EQ(listed.status, 200) << "the list waited for the create";
   EXPECT_EQ(created.status, 200) << created.body;
   EXPECT_EQ(reader.request("GET", server.tasks_url()).json()["total"], 1);
+}
+
+// With PostgreSQL a read waits on the network (here: on a table another session has locked): it
+// waits on a thread of its own, and the one HTTP thread goes on answering meanwhile.
+TEST(ApiThreads, AReadWaitingForPostgresDoesNotHoldUpOtherRequests) {
+  TempDir dir;
+  PostgresServer postgres(dir.file("postgres"));
+  std::string conninfo = postgres.create_database("relay");
+  RelayServer server(dir.file("relay"), {"--io-threads", "1", "--database", conninfo});
+  std::unique_ptr<PGconn, decltype(&PQfinish)> locker(PQconnectdb(conninfo.c_str()), &PQfinish);
+  ASSERT_EQ(PQstatus(locker.get()), CONNECTION_OK) << PQerrorMessage(locker.get());
+  auto exec = [&locker](const char* sql) {
+    PGresult* result = PQexec(locker.get(), sql);
+    bool is_ok = PQresultStatus(result) == PGRES_COMMAND_OK;
+    PQclear(result);
+    return is_ok;
+  };
+  ASSERT_TRUE(exec("BEGIN"));
+  ASSERT_TRUE(exec("LOCK TABLE task_counts IN ACCESS EXCLUSIVE MODE"));  // a page reads it first
+  auto list = std::async(std::launch::async, [&server] {
+    HttpClient lister;
+    return lister.request("GET", server.tasks_url(), "", {}, std::chrono::seconds(10));
+  });
+  // The store gives a statement 3 s: the list is still waiting a second from now.
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  bool was_list_waiting = list.wait_for(std::chrono::seconds(0)) == std::future_status::timeout;
+  HttpClient prober;
+  HttpReply health =
+      prober.request("GET", server.base_url() + "/healthz", "", {}, std::chrono::seconds(1));
+  exec("ROLLBACK");
+  HttpReply listed = list.get();
+  EXPECT_TRUE(was_list_waiting);
+  EXPECT_EQ(health.status, 200) << "the probe waited for the list";
+  EXPECT_EQ(listed.status, 200) << listed.body;
 }
 
 TEST(ApiConfig, SettingsComeFromTheConfigFileAndSlowClientsAreCutOff) {

@@ -49,6 +49,8 @@ class PostgresStore final : public Store {
 
   int schema_version() override;
   bool is_shared() const override { return true; }
+  // Connections for reads (pages, tasks, the supervisor's look for changes).
+  static constexpr size_t kMaxReaders = 8;
   std::vector<Lease> acquire_leases(const NodeInfo& node, int64_t now_ms, int64_t ttl_ms) override;
   void release_leases(const std::string& node_id) override;
 
@@ -61,8 +63,6 @@ class PostgresStore final : public Store {
   bool is_destination_taken(const std::string& destination_key, const std::string& project_id,
                             const std::string& task_id, int64_t now);
   void insert_events(const Events& events);
-
-  static constexpr size_t kMaxReaders = 4;
 
   std::string conninfo_;
   std::string node_id_;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -44,6 +45,9 @@ struct SupervisorSettings {
   // How often deleted tasks (their relays stopped) are removed from the store, up to 64 in one
   // write.
   std::chrono::milliseconds purge_interval{50};
+  // How long a tick spends counting tasks by status at most (a count of a million takes about
+  // 100 ms: taken at once, a core went from the requests); a count goes on over several ticks.
+  std::chrono::milliseconds status_count_slice{2};
 };
 
 // Decides which tasks run: starts a relay when a task's window opens, stops it at its end or on
@@ -77,8 +81,8 @@ class Supervisor final : public task::ChangeListener, public media::RelayObserve
   // Tasks this node holds a lease on (cluster mode).
   size_t leased_tasks() const { return leases_.count(); }
   // How many tasks are in each status ("running", "waiting", ...), as of the last count (every
-  // 2 s; up to a minute apart on a node of a million tasks): every task on a single node, the
-  // tasks this node holds in a cluster.
+  // 2 s; up to a minute apart on a node of a million tasks, counted a few milliseconds a tick):
+  // every task on a single node, the tasks this node holds in a cluster.
   std::map<std::string, int64_t> status_counts();
 
  private:
@@ -155,6 +159,15 @@ class Supervisor final : public task::ChangeListener, public media::RelayObserve
 
   bool is_clustered_ = false;
   LeaseKeeper leases_;
+  // The status count in progress, made a slice at a time (by buckets of entries_).
+  struct StatusWalk {
+    bool is_walking = false;
+    size_t bucket_count = 0;
+    size_t next_bucket = 0;
+    std::chrono::steady_clock::duration spent{};  // in the slices so far
+    std::array<int64_t, static_cast<size_t>(task::TaskStatus::finished) + 1> counts{};
+  };
+  StatusWalk walk_;
   std::chrono::steady_clock::time_point last_status_count_{};
   std::chrono::steady_clock::duration status_count_interval_{};
   std::chrono::steady_clock::time_point last_retention_{};

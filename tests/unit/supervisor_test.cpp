@@ -224,6 +224,43 @@ TEST_F(SupervisorTest, GivenMoreTasksThanABatch_WhenItFirstLooks_ThenItSeesEvery
   EXPECT_EQ(factory.starts("t300"), 1);
 }
 
+// The count by status is made a slice a tick on a node of many tasks; what it shows is a whole
+// count, also when tasks come in the middle of one (the map of tasks grown, every task moved).
+TEST_F(SupervisorTest, GivenACountMadeOverSeveralTicks_ThenItShowsEveryTaskOnceWhenItEnds) {
+  control::SupervisorSettings settings;
+  settings.status_count_slice = 0ms;  // a tick counts a few hundred buckets and stops
+  supervisor = std::make_unique<control::Supervisor>(store, clock, factory, settings);
+  auto waiting_tasks = [&](int from, int count) {
+    std::vector<task::TaskSpec> specs;
+    for (int i = from; i < from + count; ++i) {
+      task::TaskSpec spec;
+      spec.task_id = "t" + std::to_string(i);
+      spec.project_id = kProject;
+      spec.region = "local";
+      spec.source_urls = {"rtmp://play.example.com/live/s" + std::to_string(i)};
+      spec.destination_url = "rtmp://publish.example.com/live/d" + std::to_string(i);
+      spec.start_time = t0 + 86400;
+      spec.end_time = spec.start_time + 3600;
+      spec.create_time = t0;
+      specs.push_back(std::move(spec));
+    }
+    store.bulk_create_tasks(specs);
+  };
+  waiting_tasks(0, 3000);
+  tick_at(t0);
+  tick_at(t0);
+  EXPECT_TRUE(supervisor->status_counts().empty()) << "a count of 3000 ended in two slices";
+  waiting_tasks(3000, 7000);  // read at the next tick, which grows the map
+  int ticks = 0;
+  while (supervisor->status_counts().empty() && ticks < 1000) {
+    tick_at(t0);
+    ++ticks;
+  }
+  EXPECT_GT(ticks, 1);
+  EXPECT_EQ(supervisor->status_counts()["waiting"], 10000);
+  EXPECT_EQ(supervisor->status_counts()["running"], 0);
+}
+
 // start() returns once the first look is done (every task read, what is due started), and that
 // look is made on the supervisor's thread: what it reads must not end up in the heap the
 // caller's thread goes on to serve requests from.

@@ -124,6 +124,20 @@ class SupervisorTest : public ::testing::Test {
     supervisor->tick_once();
   }
 
+  // Task i as stored in bulk (no request, no validation): its window opens at `start`, an hour.
+  task::TaskSpec stored_task(int i, int64_t start) const {
+    task::TaskSpec spec;
+    spec.task_id = "t" + std::to_string(i);
+    spec.project_id = kProject;
+    spec.region = "local";
+    spec.source_urls = {"rtmp://play.example.com/live/s" + std::to_string(i)};
+    spec.destination_url = "rtmp://publish.example.com/live/d" + std::to_string(i);
+    spec.start_time = start;
+    spec.end_time = start + 3600;
+    spec.create_time = t0;
+    return spec;
+  }
+
   static task::CreateRequest live_task(int64_t start, int64_t end) {
     task::CreateRequest request;
     request.source_type = "PullLivePushLive";
@@ -205,17 +219,8 @@ TEST_F(SupervisorTest, GivenMoreTasksThanABatch_WhenItFirstLooks_ThenItSeesEvery
   constexpr int kTasks = 301;  // the supervisor here reads 100 at a time
   std::vector<task::TaskSpec> specs;
   for (int i = 0; i < kTasks; ++i) {
-    task::TaskSpec spec;
-    spec.task_id = "t" + std::to_string(i);
-    spec.project_id = kProject;
-    spec.region = "local";
-    spec.source_urls = {"rtmp://play.example.com/live/s" + std::to_string(i)};
-    spec.destination_url = "rtmp://publish.example.com/live/d" + std::to_string(i);
     bool is_last = i == kTasks - 1;
-    spec.start_time = is_last ? t0 + 10 : t0 + 86400;
-    spec.end_time = spec.start_time + 3600;
-    spec.create_time = t0;
-    specs.push_back(std::move(spec));
+    specs.push_back(stored_task(i, is_last ? t0 + 10 : t0 + 86400));
   }
   store.bulk_create_tasks(specs);
   tick_at(t0);
@@ -232,18 +237,7 @@ TEST_F(SupervisorTest, GivenACountMadeOverSeveralTicks_ThenItShowsEveryTaskOnceW
   supervisor = std::make_unique<control::Supervisor>(store, clock, factory, settings);
   auto waiting_tasks = [&](int from, int count) {
     std::vector<task::TaskSpec> specs;
-    for (int i = from; i < from + count; ++i) {
-      task::TaskSpec spec;
-      spec.task_id = "t" + std::to_string(i);
-      spec.project_id = kProject;
-      spec.region = "local";
-      spec.source_urls = {"rtmp://play.example.com/live/s" + std::to_string(i)};
-      spec.destination_url = "rtmp://publish.example.com/live/d" + std::to_string(i);
-      spec.start_time = t0 + 86400;
-      spec.end_time = spec.start_time + 3600;
-      spec.create_time = t0;
-      specs.push_back(std::move(spec));
-    }
+    for (int i = from; i < from + count; ++i) specs.push_back(stored_task(i, t0 + 86400));
     store.bulk_create_tasks(specs);
   };
   waiting_tasks(0, 3000);

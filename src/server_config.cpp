@@ -138,8 +138,8 @@ void add_serve_options(CLI::App& command, ServerConfig& config) {
       ->capture_default_str();
   command
       .add_option("--output-start-ms", config.output_start_ms,
-                  "start every push session's timestamps here instead of 0 (for testing the "
-                  "renewal of sessions that near RTMP's 2^31 ms)")
+                  "start a relay's first push session's timestamps here instead of 0 (for "
+                  "testing the renewal of sessions that near RTMP's 2^31 ms)")
       ->check(CLI::Range(int64_t{0}, int64_t{1} << 31))
       ->capture_default_str();
   command

@@ -329,7 +329,11 @@ TEST_F(LiveRelayTest, APushNearingTwoToTheThirtyFirstMillisecondsRenewsItsSessio
         return false;
       },
       5s));
+  // The new session's timeline starts over from 0, as after any renewal: no second one follows.
   ProbeReport after = read_destination("dst", 3);
   EXPECT_TRUE(is_continuous(after, "video", packets_in(3, 25), video_gap(25)));
+  ASSERT_FALSE(after.packets.empty());
+  EXPECT_LT(after.packets.front().dts, 120.0) << "the renewed session did not start over";
+  EXPECT_EQ(nginx.publish_sessions("dst").size(), 2u);
   EXPECT_EQ(server->status_of(id), "running");
 }

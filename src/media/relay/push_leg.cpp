@@ -214,7 +214,8 @@ bool PushLeg::ensure_connected() {
   }
   connected_at_ = Clock::now();
   context_.status.set_connected(true);
-  rebaser_.reset_session(context_.settings.output_start_ms);
+  rebaser_.reset_session(has_had_session_ ? 0 : context_.settings.output_start_ms);
+  has_had_session_ = true;
   reset_pacer();
   announced_[0] = segment_->video ? segment_->video->params : nullptr;
   announced_[1] = segment_->audio ? segment_->audio->params : nullptr;

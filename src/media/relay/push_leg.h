@@ -130,6 +130,7 @@ class PushLeg {
   AVCodecID unsupported_video_ = AV_CODEC_ID_NONE;
   bool is_unsupported_reported_ = false;
   Clock::time_point connected_at_{};
+  bool has_had_session_ = false;
   // The codec configuration the destination last saw, per track (video, audio).
   std::array<std::shared_ptr<const AVCodecParameters>, 2> announced_;
 };

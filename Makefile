@@ -1,5 +1,8 @@
 # The two commands: `make run` and `make test`. Both install what is missing first.
 JOBS ?= $(shell nproc)
+# Tests run two per core: most of them wait on streams playing in real time (at one per core the
+# two cores were 38% busy; two per core cut the suite from 16 to 10 minutes).
+TEST_JOBS ?= $(shell echo $$(( $$(nproc) * 2 )))
 RELEASE_DIR := build/release
 TEST_DIR := build/test
 LISTEN ?= 127.0.0.1:8080
@@ -38,7 +41,7 @@ build-test: deps
 FUZZ_DIR := build/fuzz
 
 test: build-test fuzz
-	cd $(TEST_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
+	cd $(TEST_DIR) && ctest --output-on-failure -j $(TEST_JOBS) --timeout 600
 
 # Short libFuzzer runs of the request and signature parsers (FUZZ_SECONDS each).
 FUZZ_SECONDS ?= 20

@@ -2,7 +2,7 @@
 JOBS ?= $(shell nproc)
 # Tests run two per core: most of them wait on streams playing in real time (at one per core the
 # two cores were 38% busy; two per core cut the suite from 16 to 10 minutes).
-TEST_JOBS ?= $(shell echo $$(( $$(nproc) * 2 )))
+TEST_JOBS ?= $(shell echo $$(( $(JOBS) * 2 )))
 RELEASE_DIR := build/release
 TEST_DIR := build/test
 LISTEN ?= 127.0.0.1:8080

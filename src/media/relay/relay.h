@@ -37,11 +37,11 @@ struct RelaySettings {
   // Folders file sources may read (checked again on the real path when a file is opened).
   std::vector<std::string> media_roots;
   TlsSettings tls;
-  // Local copies of remote files that must seek on servers that cannot: where, and how large
-  // one may be (a file over it is skipped with an alarm).
   // Where a relay's first push session's output timeline starts (ms): 0, but for testing long
   // sessions; the sessions after it (renewals, reconnects) start at 0, as they do in real use.
   int64_t output_start_ms = 0;
+  // Local copies of remote files that must seek on servers that cannot: where, and how large
+  // one may be (a file over it is skipped with an alarm).
   std::string spool_folder = "./data/spool";
   int64_t spool_max_bytes = int64_t{4} * 1024 * 1024 * 1024;
 };

@@ -212,10 +212,10 @@ bool PushLeg::ensure_connected() {
     on_push_failure(*error);
     return false;
   }
+  bool is_first_session = connected_at_ == Clock::time_point{};
   connected_at_ = Clock::now();
   context_.status.set_connected(true);
-  rebaser_.reset_session(has_had_session_ ? 0 : context_.settings.output_start_ms);
-  has_had_session_ = true;
+  rebaser_.reset_session(is_first_session ? context_.settings.output_start_ms : 0);
   reset_pacer();
   announced_[0] = segment_->video ? segment_->video->params : nullptr;
   announced_[1] = segment_->audio ? segment_->audio->params : nullptr;

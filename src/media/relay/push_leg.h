@@ -129,8 +129,7 @@ class PushLeg {
   static constexpr std::chrono::minutes kUnsupportedRetry{5};
   AVCodecID unsupported_video_ = AV_CODEC_ID_NONE;
   bool is_unsupported_reported_ = false;
-  Clock::time_point connected_at_{};
-  bool has_had_session_ = false;
+  Clock::time_point connected_at_{};  // the epoch until the first session
   // The codec configuration the destination last saw, per track (video, audio).
   std::array<std::shared_ptr<const AVCodecParameters>, 2> announced_;
 };
